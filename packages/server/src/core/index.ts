@@ -1,0 +1,10 @@
+export * from './errors.js';
+export * from './tensor.js';
+export * from './request.js';
+export * from './response.js';
+export * from './contracts.js';
+export * from './stats.js';
+export * from './server.js';
+export * from './version.js';
+export * from './shape.js';
+export { nowNs } from './clock.js';

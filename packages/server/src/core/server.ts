@@ -1,0 +1,279 @@
+/**
+ * InferenceServer: the in-process API and the only door into the server (like Triton's C API).
+ * Frontends translate protocols into these calls; embedding apps call them directly.
+ */
+import { classify } from './classification.js';
+import { nowNs } from './clock.js';
+import { ServerError } from './errors.js';
+import { InferenceRequest, type InferenceRequestInit } from './request.js';
+import { validateRequest } from './validate.js';
+import { parseModelVersion } from './version.js';
+import type { ModelIndexEntry, ModelLease, ModelResolver, ServedModel } from './contracts.js';
+import type { InferenceResponse, ResponseSink } from './response.js';
+
+export const SERVER_VERSION = '2.73.0dev';
+
+/** Extensions as Triton's core reports them (spec §1.2). */
+export const SERVER_EXTENSIONS = [
+  'classification', 'sequence', 'model_repository', 'model_repository(unload_dependents)', 'schedule_policy',
+  'model_configuration', 'system_shared_memory', 'cuda_shared_memory', 'binary_tensor_data', 'parameters',
+  'statistics', 'trace', 'logging',
+] as const;
+
+export interface InferenceServerOptions {
+  readonly resolver: ModelResolver;
+  /** `--id`; reported as the server name. Default `triton`, so Triton clients see what they expect. */
+  readonly id?: string;
+  /** `--strict-readiness` (default true): ready only when every model version is READY. */
+  readonly strictReadiness?: boolean;
+}
+
+export interface ServerMetadata {
+  name: string;
+  version: string;
+  extensions: string[];
+}
+
+export interface TensorMetadata {
+  name: string;
+  datatype: string;
+  shape: number[];
+}
+
+export interface ModelMetadata {
+  name: string;
+  versions: string[];
+  platform: string;
+  inputs: TensorMetadata[];
+  outputs: TensorMetadata[];
+}
+
+type Lifecycle = 'serving' | 'stopping' | 'stopped';
+
+export class InferenceServer {
+  readonly #resolver: ModelResolver;
+  readonly #id: string;
+  readonly #strictReadiness: boolean;
+  #state: Lifecycle = 'serving';
+  #inflight = 0;
+  #drained: (() => void) | undefined;
+
+  constructor(options: InferenceServerOptions) {
+    this.#resolver = options.resolver;
+    this.#id = options.id ?? 'triton';
+    this.#strictReadiness = options.strictReadiness ?? true;
+  }
+
+  /** Requests currently accepted and not yet finally answered. */
+  get inflightCount(): number {
+    return this.#inflight;
+  }
+
+  live(): boolean {
+    return this.#state !== 'stopped';
+  }
+
+  ready(): boolean {
+    if (this.#state !== 'serving') return false;
+    return !this.#strictReadiness || this.#resolver.allModelsReady();
+  }
+
+  metadata(): ServerMetadata {
+    return { name: this.#id, version: SERVER_VERSION, extensions: [...SERVER_EXTENSIONS] };
+  }
+
+  /**
+   * Model readiness (spec §1.1): true when READY and the backend probe agrees, false when the backend
+   * reports not ready; throws NOT_FOUND / UNAVAILABLE when the version is unknown or not READY.
+   */
+  async modelReady(name: string, version?: string): Promise<boolean> {
+    const lease = this.#acquire(name, version);
+    try {
+      return lease.model.isReady === undefined ? true : await lease.model.isReady();
+    } finally {
+      lease.release();
+    }
+  }
+
+  modelMetadata(name: string, version?: string): ModelMetadata {
+    const requested = parseModelVersion(version);
+    const spec = this.#withModel(name, version, (m) => m.spec);
+    const versions =
+      requested !== undefined
+        ? [String(requested)]
+        : this.#resolver
+            .readyModels()
+            .filter((m) => m.spec.name === name)
+            .map((m) => m.spec.version)
+            .sort((a, b) => a - b)
+            .map(String);
+    const batch = spec.maxBatchSize > 0;
+    const meta = (t: { name: string; datatype: string; dims: readonly number[] }): TensorMetadata => ({
+      name: t.name,
+      datatype: t.datatype,
+      shape: batch ? [-1, ...t.dims] : [...t.dims],
+    });
+    return {
+      name: spec.name,
+      versions,
+      platform: spec.platform,
+      inputs: spec.inputs.map(meta),
+      outputs: spec.outputs.map(meta),
+    };
+  }
+
+  /** The normalized config in Triton's /config JSON shape (spec §6.3). */
+  modelConfig(name: string, version?: string): Readonly<Record<string, unknown>> {
+    return this.#withModel(name, version, (m) => m.spec.configJson);
+  }
+
+  repositoryIndex(readyOnly = false): readonly ModelIndexEntry[] {
+    return this.#resolver.index(readyOnly);
+  }
+
+  async loadModel(name: string, parameters: Readonly<Record<string, unknown>> = {}): Promise<void> {
+    await this.#resolver.load(name, parameters);
+  }
+
+  async unloadModel(name: string, parameters: Readonly<Record<string, unknown>> = {}): Promise<void> {
+    await this.#resolver.unload(name, parameters);
+  }
+
+  /** Statistics extension (spec §4.4): READY versions only; no name = every model. */
+  modelStatistics(name?: string, version?: string): { model_stats: Record<string, unknown>[] } {
+    const all = this.#resolver.readyModels();
+    if (name === undefined || name === '') {
+      return { model_stats: [...all].sort(byNameVersion).map((m) => m.stats.toJSON()) };
+    }
+    const named = all.filter((m) => m.spec.name === name);
+    if (named.length === 0) throw ServerError.invalidArg(`requested model '${name}' is not available`);
+    let v: number | undefined;
+    try {
+      v = parseModelVersion(version);
+    } catch {
+      throw ServerError.invalidArg(`requested model version is not available for model '${name}'`);
+    }
+    const picked = v === undefined ? named : named.filter((m) => m.spec.version === v);
+    if (picked.length === 0) throw ServerError.invalidArg(`requested model version is not available for model '${name}'`);
+    return { model_stats: [...picked].sort(byNameVersion).map((m) => m.stats.toJSON()) };
+  }
+
+  /**
+   * Runs one request and resolves with its single response; rejects with a ServerError for invalid
+   * requests and failed inferences. Decoupled models need `inferStream`.
+   */
+  infer(init: InferenceRequestInit): Promise<InferenceResponse> {
+    return new Promise((resolve, reject) => {
+      this.#start(init, true, (r) => {
+        if (r.error !== undefined) reject(r.error);
+        else if (r.final) resolve(r);
+      });
+    });
+  }
+
+  /**
+   * Runs one request, delivering each response (0..N for decoupled models, the last with `final`) to
+   * `sink`. Validation errors throw synchronously; later errors arrive as a final error response.
+   */
+  inferStream(init: InferenceRequestInit, sink: ResponseSink): void {
+    this.#start(init, false, sink);
+  }
+
+  /**
+   * Stop accepting requests, wait up to `timeoutMs` for in-flight ones, then unload every model.
+   * `live()` stays true until the unload finishes.
+   */
+  async shutdown(timeoutMs = 30_000): Promise<void> {
+    if (this.#state !== 'serving') return;
+    this.#state = 'stopping';
+    if (this.#inflight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.#drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    await this.#resolver.shutdown();
+    this.#state = 'stopped';
+  }
+
+  #start(init: InferenceRequestInit, single: boolean, sink: ResponseSink): void {
+    const received = nowNs();
+    if (this.#state !== 'serving') throw ServerError.unavailable('Server is stopping; no new requests are accepted');
+    const lease = this.#acquire(init.modelName, init.modelVersion);
+    let request: InferenceRequest;
+    try {
+      const model = lease.model;
+      if (single && model.spec.decoupled) {
+        throw ServerError.unsupported('ModelInfer RPC doesn\'t support models with decoupled transaction policy');
+      }
+      const checked = validateRequest(init, model.spec);
+      if (init.signal?.aborted) throw ServerError.cancelled();
+      request = new InferenceRequest({
+        init,
+        modelVersion: model.spec.version,
+        requestedOutputs: checked.requestedOutputs,
+        batchSize: checked.batchSize,
+        received,
+        sink: (r) => this.#deliver(lease, request, r, sink),
+      });
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
+    this.#inflight += 1;
+    request.stamp('queueStart');
+    lease.model.scheduler.enqueue(request);
+  }
+
+  /** Post-processes one backend response (classification), records stats and releases at the final one. */
+  #deliver(lease: ModelLease, request: InferenceRequest, response: InferenceResponse, sink: ResponseSink): void {
+    let out = response;
+    if (response.error === undefined && response.outputs.length > 0) {
+      try {
+        out = this.#classify(lease.model, request, response);
+      } catch (err) {
+        out = { ...response, outputs: [], error: ServerError.from(err) };
+      }
+    }
+    if (out.final) {
+      lease.model.stats.recordRequest(request, out.error === undefined, nowNs());
+      lease.release();
+      this.#inflight -= 1;
+      if (this.#inflight === 0 && this.#drained !== undefined) this.#drained();
+    }
+    sink(out);
+  }
+
+  #classify(model: ServedModel, request: InferenceRequest, response: InferenceResponse): InferenceResponse {
+    const wanted = request.requestedOutputs.filter((o) => (o.classification ?? 0) > 0);
+    if (wanted.length === 0) return response;
+    const specs = new Map(model.spec.outputs.map((o) => [o.name, o]));
+    const k = new Map(wanted.map((o) => [o.name, o.classification!]));
+    const outputs = response.outputs.map((t) => {
+      const count = k.get(t.name);
+      if (count === undefined) return t;
+      return classify(t, count, model.spec.maxBatchSize > 0, specs.get(t.name)?.labels);
+    });
+    return { ...response, outputs };
+  }
+
+  #acquire(name: string, version: string | undefined): ModelLease {
+    return this.#resolver.acquire(name, parseModelVersion(version));
+  }
+
+  #withModel<T>(name: string, version: string | undefined, pick: (m: ServedModel) => T): T {
+    const lease = this.#acquire(name, version);
+    try {
+      return pick(lease.model);
+    } finally {
+      lease.release();
+    }
+  }
+}
+
+function byNameVersion(a: ServedModel, b: ServedModel): number {
+  return a.spec.name < b.spec.name ? -1 : a.spec.name > b.spec.name ? 1 : a.spec.version - b.spec.version;
+}

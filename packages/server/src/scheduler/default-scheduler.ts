@@ -1,0 +1,52 @@
+/**
+ * Triton's default scheduler (no scheduling_choice in the config): each request runs alone on the next
+ * free instance, in arrival order. The dynamic and sequence batchers (issue #4) replace it per config.
+ */
+import { ServerError, type InferenceRequest, type Scheduler } from '../core/index.js';
+import type { InstancePool } from './instance-pool.js';
+
+export class DefaultScheduler implements Scheduler {
+  readonly #pool: InstancePool;
+  readonly #queue: InferenceRequest[] = [];
+  #running = 0;
+  #stopping = false;
+  #idle: (() => void) | undefined;
+
+  constructor(pool: InstancePool) {
+    this.#pool = pool;
+  }
+
+  enqueue(request: InferenceRequest): void {
+    if (this.#stopping) {
+      request.respondError(ServerError.unavailable('model is being unloaded'));
+      return;
+    }
+    this.#queue.push(request);
+    this.#pump();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#queue.length === 0 && this.#running === 0) return;
+    await new Promise<void>((resolve) => {
+      this.#idle = resolve;
+    });
+  }
+
+  #pump(): void {
+    while (this.#pool.idleCount > 0) {
+      const next = this.#queue.shift();
+      if (next === undefined) break;
+      if (next.isCancelled) {
+        next.respondError(ServerError.cancelled());
+        continue;
+      }
+      this.#running += 1;
+      void this.#pool.run([next]).finally(() => {
+        this.#running -= 1;
+        this.#pump();
+        if (this.#stopping && this.#running === 0 && this.#queue.length === 0) this.#idle?.();
+      });
+    }
+  }
+}
