@@ -1,3 +1,7 @@
+/** inferd's public surface: the in-process API, its types, and the backend contract for plug-ins. */
 export * from './core/index.js';
+export * from './create-server.js';
 export type * from './backends/contract.js';
 export type { ModelConfig } from './config/types.js';
+export { Logger, type LogSettings, type LogFormat } from './observability/log.js';
+export { HttpFrontend, type HttpFrontendOptions } from './frontends/http/index.js';

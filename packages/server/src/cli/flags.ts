@@ -1,0 +1,111 @@
+/**
+ * tritonserver's command-line flags (spec §8) with their names and defaults, as one table. Flags that
+ * inferd accepts for compatibility but does not act on yet are marked `accepted`: setting one logs a
+ * warning instead of failing, so existing launch scripts keep working.
+ */
+
+export type FlagKind = 'bool' | 'int' | 'string' | 'list' | 'switch';
+
+export interface FlagDef {
+  readonly name: string;
+  readonly kind: FlagKind;
+  readonly help: string;
+  readonly default?: string | number | boolean;
+  /** Parsed for compatibility; no effect yet. */
+  readonly accepted?: true;
+  /** Another flag this one is an alias of (values merge into the target). */
+  readonly aliasOf?: string;
+}
+
+const f = (name: string, kind: FlagKind, help: string, extra: Partial<FlagDef> = {}): FlagDef => ({ name, kind, help, ...extra });
+
+export const SERVE_FLAGS: readonly FlagDef[] = [
+  f('model-repository', 'list', 'Model repository path; repeat for several repositories (required)'),
+  f('model-store', 'list', 'Alias of --model-repository', { aliasOf: 'model-repository' }),
+  f('model-control-mode', 'string', 'none | poll | explicit (only none is implemented yet)', { default: 'none' }),
+  f('load-model', 'list', 'Model to load at start in explicit mode', { accepted: true }),
+  f('repository-poll-secs', 'int', 'Poll interval in seconds', { default: 15, accepted: true }),
+  f('model-config-name', 'string', 'Prefer <model>/configs/<name>.pbtxt over config.pbtxt'),
+  f('model-load-thread-count', 'int', 'Models loaded in parallel', { default: 4 }),
+  f('model-load-retry-count', 'int', 'Retries of a failed load', { default: 0, accepted: true }),
+  f('disable-auto-complete-config', 'switch', 'Do not complete model configurations from the model files'),
+  f('strict-model-config', 'bool', 'DEPRECATED inverse of --disable-auto-complete-config', { default: false }),
+  f('strict-readiness', 'bool', 'Server ready only when every model is ready', { default: true }),
+  f('exit-on-error', 'bool', 'Fail start-up when any model fails to load', { default: true }),
+  f('exit-timeout-secs', 'int', 'Seconds to wait for in-flight requests at shutdown', { default: 30 }),
+  f('id', 'string', 'Server name reported in server metadata', { default: 'triton' }),
+  f('backend-directory', 'string', 'Directory of plug-in backends (<dir>/<name>/index.js)', { default: '/opt/tritonserver/backends' }),
+  f('backend-config', 'list', '<backend>,<key>=<value> or global <key>=<value>, e.g. onnxruntime,default-max-batch-size=8'),
+  f('repoagent-directory', 'string', 'Repository agent directory', { default: '/opt/tritonserver/repoagents', accepted: true }),
+  f('cache-directory', 'string', 'Cache plug-in directory', { default: '/opt/tritonserver/caches', accepted: true }),
+  f('allow-http', 'bool', 'Serve KServe v2 HTTP/REST', { default: true }),
+  f('http-port', 'int', 'HTTP port', { default: 8000 }),
+  f('http-address', 'string', 'HTTP listen address', { default: '0.0.0.0' }),
+  f('reuse-http-port', 'bool', 'SO_REUSEPORT for HTTP', { default: false, accepted: true }),
+  f('http-thread-count', 'int', 'HTTP worker threads (Node serves HTTP on its event loop)', { default: 8, accepted: true }),
+  f('http-max-input-size', 'int', 'Largest accepted request body in bytes (also after decompression)', { default: 67108864 }),
+  f('http-header-forward-pattern', 'string', 'Forward matching HTTP headers as request parameters', { accepted: true }),
+  f('http-restricted-api', 'list', '<api groups>:<key>=<value>', { accepted: true }),
+  f('allow-grpc', 'bool', 'Serve gRPC (not implemented yet)', { default: true }),
+  f('grpc-port', 'int', 'gRPC port', { default: 8001 }),
+  f('grpc-address', 'string', 'gRPC listen address', { default: '0.0.0.0' }),
+  f('reuse-grpc-port', 'bool', 'SO_REUSEPORT for gRPC', { default: false, accepted: true }),
+  f('grpc-infer-thread-count', 'int', 'gRPC inference threads', { default: 2, accepted: true }),
+  f('grpc-infer-allocation-pool-size', 'int', 'gRPC allocation pool', { default: 8, accepted: true }),
+  f('grpc-max-response-pool-size', 'int', 'gRPC response pool', { accepted: true }),
+  f('grpc-use-ssl', 'bool', 'gRPC TLS', { default: false, accepted: true }),
+  f('grpc-use-ssl-mutual', 'bool', 'gRPC mutual TLS', { default: false, accepted: true }),
+  f('grpc-server-cert', 'string', 'PEM server certificate', { accepted: true }),
+  f('grpc-server-key', 'string', 'PEM server key', { accepted: true }),
+  f('grpc-root-cert', 'string', 'PEM root certificate', { accepted: true }),
+  f('grpc-infer-response-compression-level', 'string', 'none|low|medium|high', { default: 'none', accepted: true }),
+  f('grpc-keepalive-time', 'int', 'ms', { default: 7200000, accepted: true }),
+  f('grpc-keepalive-timeout', 'int', 'ms', { default: 20000, accepted: true }),
+  f('grpc-keepalive-permit-without-calls', 'bool', '', { default: false, accepted: true }),
+  f('grpc-http2-max-pings-without-data', 'int', '', { default: 2, accepted: true }),
+  f('grpc-http2-min-recv-ping-interval-without-data', 'int', 'ms', { default: 300000, accepted: true }),
+  f('grpc-http2-max-ping-strikes', 'int', '', { default: 2, accepted: true }),
+  f('grpc-max-connection-age', 'int', 'ms', { accepted: true }),
+  f('grpc-max-connection-age-grace', 'int', 'ms', { accepted: true }),
+  f('grpc-header-forward-pattern', 'string', 'Forward matching gRPC metadata as request parameters', { accepted: true }),
+  f('grpc-restricted-protocol', 'list', '<protocols>:<key>=<value>', { accepted: true }),
+  f('allow-metrics', 'bool', 'Serve Prometheus metrics (not implemented yet)', { default: true }),
+  f('allow-gpu-metrics', 'bool', 'GPU metrics', { default: true, accepted: true }),
+  f('allow-cpu-metrics', 'bool', 'CPU metrics', { default: true, accepted: true }),
+  f('metrics-port', 'int', 'Metrics port', { default: 8002 }),
+  f('metrics-address', 'string', 'Metrics listen address (default: --http-address)', { accepted: true }),
+  f('metrics-interval-ms', 'int', 'Metrics refresh interval', { default: 2000, accepted: true }),
+  f('metrics-config', 'list', '<key>=<value>', { accepted: true }),
+  f('log-verbose', 'int', 'Verbose log level (0 = off)', { default: 0 }),
+  f('log-info', 'bool', 'Log info messages', { default: true }),
+  f('log-warning', 'bool', 'Log warnings', { default: true }),
+  f('log-error', 'bool', 'Log errors', { default: true }),
+  f('log-format', 'string', 'default | ISO8601', { default: 'default' }),
+  f('log-file', 'string', 'Append log lines to this file instead of stderr'),
+  f('trace-config', 'list', '[triton|opentelemetry,]<key>=<value>', { accepted: true }),
+  f('rate-limit', 'string', 'off | execution_count', { default: 'off', accepted: true }),
+  f('rate-limit-resource', 'list', '<name>:<count>[:<device>]', { accepted: true }),
+  f('cache-config', 'list', '<cache>,<key>=<value>', { accepted: true }),
+  f('allow-client-shm', 'bool', 'Allow client shared memory', { default: false, accepted: true }),
+  f('pinned-memory-pool-byte-size', 'int', 'bytes', { default: 268435456, accepted: true }),
+  f('cuda-memory-pool-byte-size', 'list', '<device>:<bytes>', { accepted: true }),
+  f('cuda-virtual-address-size', 'list', '<device>:<bytes>', { accepted: true }),
+  f('min-supported-compute-capability', 'string', 'GPU only', { accepted: true }),
+  f('model-load-gpu-limit', 'list', 'GPU only', { accepted: true }),
+  f('enable-peer-access', 'bool', 'GPU only', { default: true, accepted: true }),
+  f('buffer-manager-thread-count', 'int', '', { default: 0, accepted: true }),
+  f('host-policy', 'list', '<name>,<setting>=<value>', { accepted: true }),
+  f('model-namespacing', 'bool', 'Same model name in different repositories', { default: false, accepted: true }),
+  f('allow-sagemaker', 'bool', 'SageMaker frontend', { default: false, accepted: true }),
+  f('sagemaker-port', 'int', '', { default: 8080, accepted: true }),
+  f('allow-vertex-ai', 'bool', 'Vertex AI frontend', { default: false, accepted: true }),
+];
+
+/** Triton's boolean spellings. */
+export function parseBool(value: string): boolean | undefined {
+  switch (value.toLowerCase()) {
+    case 'true': case 'on': case '1': case 'yes': return true;
+    case 'false': case 'off': case '0': case 'no': return false;
+    default: return undefined;
+  }
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/** The `inferd` command. `inferd serve --model-repository DIR` (or just `inferd --model-repository DIR`). */
+import { Command, CommanderError } from 'commander';
+import { Logger } from '../observability/log.js';
+import { addServeFlags, toServeSettings, type FlagValues } from './options.js';
+import { serve } from './serve.js';
+
+/** Exit status for usage errors (unknown flag, bad value), as getopt-based tools use. */
+const USAGE_ERROR = 2;
+
+async function runServe(values: FlagValues): Promise<void> {
+  let settings;
+  try {
+    settings = toServeSettings(values);
+  } catch (err) {
+    process.stderr.write(`inferd: error: ${(err as Error).message}\n`);
+    process.exit(USAGE_ERROR);
+  }
+  const logger = new Logger(settings.log);
+  let running;
+  try {
+    running = await serve(settings, logger);
+  } catch (err) {
+    logger.error('server', (err as Error).message);
+    process.exit(1);
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) process.exit(1);
+    logger.info('server', `received ${signal}, shutting down`);
+    void running.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+const program = new Command('inferd')
+  .description('A Triton-compatible inference server for Node.js (KServe v2 HTTP, ONNX Runtime, custom backends)')
+  .exitOverride()
+  .showHelpAfterError('(run inferd --help for the list of flags)');
+
+addServeFlags(
+  program
+    .command('serve', { isDefault: true })
+    .description('Serve the models of one or more Triton model repositories (tritonserver flag names)')
+    .exitOverride(),
+).action(async (values: FlagValues) => runServe(values));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exit(err.exitCode === 0 ? 0 : USAGE_ERROR);
+  }
+  throw err;
+}

@@ -1,0 +1,111 @@
+/** Turns the parsed flag values into the typed settings `serve` needs, applying tritonserver's defaults. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SERVE_FLAGS, parseBool, type FlagDef } from './flags.js';
+
+export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
+
+function optionFor(def: FlagDef): Option {
+  const defText = def.default === undefined ? '' : ` (default: ${String(def.default)})`;
+  const help = `${def.help}${defText}${def.accepted ? ' [accepted, no effect yet]' : ''}`;
+  switch (def.kind) {
+    case 'switch':
+      return new Option(`--${def.name}`, help);
+    case 'bool':
+      return new Option(`--${def.name} [bool]`, help).argParser((v: string) => {
+        const b = parseBool(v);
+        if (b === undefined) throw new InvalidArgumentError(`expected true/false/on/off/1/0, got '${v}'`);
+        return b;
+      });
+    case 'int':
+      return new Option(`--${def.name} <int>`, help).argParser((v: string) => {
+        if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`expected an integer, got '${v}'`);
+        return Number(v);
+      });
+    case 'list':
+      return new Option(`--${def.name} <value>`, help).argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+    case 'string':
+      return new Option(`--${def.name} <value>`, help);
+  }
+}
+
+/** Adds every serve flag to a commander command. */
+export function addServeFlags(cmd: Command): Command {
+  for (const def of SERVE_FLAGS) cmd.addOption(optionFor(def));
+  return cmd;
+}
+
+export interface ServeSettings {
+  modelRepositories: string[];
+  modelControlMode: string;
+  modelConfigName: string | undefined;
+  modelLoadThreadCount: number;
+  autoComplete: boolean;
+  strictReadiness: boolean;
+  exitOnError: boolean;
+  exitTimeoutSecs: number;
+  id: string;
+  backendDirectory: string;
+  backendConfig: string[];
+  allowHttp: boolean;
+  httpPort: number;
+  httpAddress: string;
+  httpMaxInputSize: number;
+  allowGrpc: boolean;
+  grpcPort: number;
+  allowMetrics: boolean;
+  metricsPort: number;
+  log: { info: boolean; warning: boolean; error: boolean; verboseLevel: number; format: 'default' | 'ISO8601'; file: string };
+  /** Flags that were set but have no effect yet (warned about at start). */
+  acceptedButIgnored: string[];
+}
+
+const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** Resolves defaults and cross-flag rules; throws a message for the user on invalid combinations. */
+export function toServeSettings(values: FlagValues): ServeSettings {
+  const get = <T>(name: string): T => {
+    const v = values[camel(name)];
+    const def = SERVE_FLAGS.find((d) => d.name === name);
+    return (v === undefined ? def?.default : v) as T;
+  };
+  const repos = [...(get<string[] | undefined>('model-repository') ?? []), ...(get<string[] | undefined>('model-store') ?? [])];
+  if (repos.length === 0) throw new Error('--model-repository must be specified');
+  const format = get<string>('log-format');
+  if (format !== 'default' && format !== 'ISO8601') throw new Error(`invalid argument for --log-format, got: ${format}`);
+  const mode = get<string>('model-control-mode');
+  if (!['none', 'poll', 'explicit'].includes(mode)) throw new Error(`invalid argument for --model-control-mode, got: ${mode}`);
+  if (mode !== 'none') throw new Error(`--model-control-mode=${mode} is not supported yet; only 'none' is`);
+  const disableAuto = get<boolean | undefined>('disable-auto-complete-config') === true;
+  const strictConfig = get<boolean>('strict-model-config');
+  const acceptedButIgnored = SERVE_FLAGS.filter((d) => d.accepted && values[camel(d.name)] !== undefined).map((d) => d.name);
+  return {
+    modelRepositories: repos,
+    modelControlMode: mode,
+    modelConfigName: get<string | undefined>('model-config-name'),
+    modelLoadThreadCount: get<number>('model-load-thread-count'),
+    autoComplete: !disableAuto && !strictConfig,
+    strictReadiness: get<boolean>('strict-readiness'),
+    exitOnError: get<boolean>('exit-on-error'),
+    exitTimeoutSecs: get<number>('exit-timeout-secs'),
+    id: get<string>('id'),
+    backendDirectory: get<string>('backend-directory'),
+    backendConfig: get<string[] | undefined>('backend-config') ?? [],
+    allowHttp: get<boolean>('allow-http'),
+    httpPort: get<number>('http-port'),
+    httpAddress: get<string>('http-address'),
+    httpMaxInputSize: get<number>('http-max-input-size'),
+    allowGrpc: get<boolean>('allow-grpc'),
+    grpcPort: get<number>('grpc-port'),
+    allowMetrics: get<boolean>('allow-metrics'),
+    metricsPort: get<number>('metrics-port'),
+    log: {
+      info: get<boolean>('log-info'),
+      warning: get<boolean>('log-warning'),
+      error: get<boolean>('log-error'),
+      verboseLevel: get<number>('log-verbose'),
+      format,
+      file: get<string | undefined>('log-file') ?? '',
+    },
+    acceptedButIgnored,
+  };
+}

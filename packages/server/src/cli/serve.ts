@@ -1,0 +1,69 @@
+/** `inferd serve`: load the repositories, start the frontends, drain and exit on SIGINT/SIGTERM. */
+import { createInferenceServer } from '../create-server.js';
+import { HttpFrontend } from '../frontends/http/index.js';
+import { Logger } from '../observability/log.js';
+import type { ServeSettings } from './options.js';
+
+export interface RunningServer {
+  /** Where HTTP listens (undefined when --allow-http=false). */
+  readonly http: { address: string; port: number } | undefined;
+  /** Stops accepting, drains in-flight requests (up to --exit-timeout-secs) and unloads models. */
+  stop(): Promise<void>;
+}
+
+export async function serve(settings: ServeSettings, logger = new Logger(settings.log)): Promise<RunningServer> {
+  for (const flag of settings.acceptedButIgnored) {
+    logger.warning('server', `--${flag} is accepted for compatibility but has no effect in this version of inferd`);
+  }
+  const { server, failedModels } = await createInferenceServer({
+    modelRepository: settings.modelRepositories,
+    backendDirectory: settings.backendDirectory,
+    backendConfig: settings.backendConfig,
+    autoComplete: settings.autoComplete,
+    ...(settings.modelConfigName === undefined ? {} : { modelConfigName: settings.modelConfigName }),
+    strictReadiness: settings.strictReadiness,
+    exitOnError: settings.exitOnError,
+    modelLoadThreadCount: settings.modelLoadThreadCount,
+    id: settings.id,
+    logger,
+  });
+  if (failedModels.length > 0) logger.warning('server', `models that failed to load: ${failedModels.join(', ')}`);
+  for (const row of server.repositoryIndex()) {
+    logger.info('server', `model ${row.name}${row.version ? ` version ${row.version}` : ''}: ${row.state ?? 'UNKNOWN'}${row.reason ? ` (${row.reason})` : ''}`);
+  }
+
+  let http: HttpFrontend | undefined;
+  let httpAddress: { address: string; port: number } | undefined;
+  if (settings.allowHttp) {
+    http = new HttpFrontend(server, {
+      port: settings.httpPort,
+      address: settings.httpAddress,
+      maxInputSize: settings.httpMaxInputSize,
+      log: logger.forComponent('http_server'),
+    });
+    try {
+      const bound = await http.listen();
+      httpAddress = bound;
+      logger.info('http_server', `Started HTTPService at ${bound.address}:${bound.port}`);
+    } catch (err) {
+      await server.shutdown(0);
+      throw err;
+    }
+  }
+  if (settings.allowGrpc) logger.info('server', 'gRPC service is not available in this version of inferd; HTTP only');
+  if (settings.allowMetrics) logger.info('server', 'metrics service is not available in this version of inferd');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const timeoutMs = settings.exitTimeoutSecs * 1000;
+      logger.info('server', `stopping: waiting up to ${settings.exitTimeoutSecs} s for in-flight requests`);
+      const closing = http?.close() ?? Promise.resolve();
+      await server.shutdown(timeoutMs);
+      await Promise.race([closing, new Promise((r) => setTimeout(r, 1000).unref())]);
+      logger.info('server', 'stopped');
+    })();
+    return stopping;
+  };
+  return { http: httpAddress, stop };
+}

@@ -1,0 +1,61 @@
+/**
+ * Wiring for the in-process API: a model repository on disk -> a ready `InferenceServer`, no sockets.
+ * The CLI uses the same function and puts frontends in front of the result.
+ */
+import { InferenceServer, ServerError } from './core/index.js';
+import { parseBackendConfig } from './config/index.js';
+import { BackendRegistry } from './backends/registry.js';
+import { RepositoryManager } from './repository/manager.js';
+import { Logger } from './observability/log.js';
+
+export interface CreateServerOptions {
+  /** One or more Triton model repository directories. */
+  readonly modelRepository: string | readonly string[];
+  /** Plug-in backends: `<dir>/<name>/index.js` exporting the Backend contract. */
+  readonly backendDirectory?: string;
+  /** `--backend-config` entries, e.g. `onnxruntime,default-max-batch-size=8`. */
+  readonly backendConfig?: readonly string[];
+  /** Complete configs from model files (default true). */
+  readonly autoComplete?: boolean;
+  /** Prefer `<model>/configs/<name>.pbtxt`. */
+  readonly modelConfigName?: string;
+  readonly strictReadiness?: boolean;
+  /** Reject when any model fails to load (default true, like tritonserver). */
+  readonly exitOnError?: boolean;
+  readonly modelLoadThreadCount?: number;
+  /** Server name in metadata (default `triton`). */
+  readonly id?: string;
+  /** Defaults to a logger that prints warnings and errors only. */
+  readonly logger?: Logger;
+}
+
+export interface CreatedServer {
+  readonly server: InferenceServer;
+  /** Models that failed to load (only non-empty when exitOnError is false). */
+  readonly failedModels: readonly string[];
+}
+
+/** Loads every model of the repositories and returns the server (see `InferenceServer`). */
+export async function createInferenceServer(options: CreateServerOptions): Promise<CreatedServer> {
+  const log = options.logger ?? new Logger({ info: false });
+  const manager = new RepositoryManager({
+    repositories: typeof options.modelRepository === 'string' ? [options.modelRepository] : [...options.modelRepository],
+    registry: new BackendRegistry(options.backendDirectory === undefined ? {} : { backendDirectory: options.backendDirectory }),
+    backendConfig: parseBackendConfig(options.backendConfig ?? []),
+    autoComplete: options.autoComplete ?? true,
+    ...(options.modelConfigName === undefined ? {} : { configName: options.modelConfigName }),
+    loadThreadCount: options.modelLoadThreadCount ?? 4,
+    log,
+  });
+  const failedModels = await manager.loadAll();
+  if (failedModels.length > 0 && (options.exitOnError ?? true)) {
+    await manager.shutdown();
+    throw ServerError.internal(`failed to load all models: ${failedModels.join(', ')}`);
+  }
+  const server = new InferenceServer({
+    resolver: manager,
+    ...(options.id === undefined ? {} : { id: options.id }),
+    ...(options.strictReadiness === undefined ? {} : { strictReadiness: options.strictReadiness }),
+  });
+  return { server, failedModels };
+}

@@ -1,0 +1,177 @@
+/**
+ * Loads one model directory into servable versions: config file -> core auto-complete -> backend
+ * auto-complete -> normalize -> validate -> per version: backend model, instances, scheduler.
+ * A failure is reported per model (bad config, unknown backend) or per version (bad model file); it
+ * never throws, so one broken model cannot take the others down.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ModelStats, ServerError, type ExecutionInstance } from '../core/index.js';
+import {
+  completePlatform, normalizeConfig, parseModelConfigText, platformInfo, selectVersions, toModelSpec, validateConfig,
+  type ModelConfig,
+} from '../config/index.js';
+import type { Backend, BackendModel, BackendModelContext } from '../backends/contract.js';
+import type { BackendRegistry } from '../backends/registry.js';
+import { DefaultScheduler } from '../scheduler/default-scheduler.js';
+import { InstancePool } from '../scheduler/instance-pool.js';
+import type { Logger } from '../observability/log.js';
+import { configFilePath, firstVersionEntries, listVersionDirs, readLabels } from './layout.js';
+import { ServedVersion } from './served-version.js';
+
+export interface LoaderOptions {
+  readonly registry: BackendRegistry;
+  readonly backendConfig: { forBackend(name: string): Record<string, string> };
+  readonly autoComplete: boolean;
+  readonly configName?: string;
+  readonly log: Logger;
+}
+
+export interface VersionLoadResult {
+  readonly version: number;
+  readonly served?: ServedVersion;
+  readonly error?: string;
+}
+
+export interface ModelLoadResult {
+  readonly versions: readonly VersionLoadResult[];
+  /** Set when the model as a whole failed (config, backend, version policy). */
+  readonly error?: string;
+}
+
+interface Prepared {
+  config: ModelConfig;
+  backend: Backend;
+  selected: number[];
+  /** Backend model already created for auto-complete, reused for that version. */
+  first: { version: number; model: BackendModel };
+  labels: Map<string, string[]>;
+}
+
+export async function loadModel(name: string, modelDir: string, options: LoaderOptions): Promise<ModelLoadResult> {
+  let prepared: Prepared;
+  try {
+    prepared = await prepare(name, modelDir, options);
+  } catch (err) {
+    return { versions: [], error: ServerError.from(err).message };
+  }
+  const versions: VersionLoadResult[] = [];
+  for (const version of prepared.selected) {
+    versions.push(await loadVersion(name, modelDir, version, prepared, options));
+  }
+  return { versions };
+}
+
+function readConfig(name: string, modelDir: string, options: LoaderOptions): ModelConfig {
+  const path = configFilePath(modelDir, options.configName);
+  if (path !== undefined) return parseModelConfigText(readFileSync(path, 'utf8'), path);
+  if (options.autoComplete) return {};
+  throw ServerError.invalidArg(
+    `failed to load model '${name}': no model configuration found at '${join(modelDir, 'config.pbtxt')}' and auto-complete is disabled`,
+  );
+}
+
+async function prepare(name: string, modelDir: string, options: LoaderOptions): Promise<Prepared> {
+  let config = readConfig(name, modelDir, options);
+  const available = listVersionDirs(modelDir);
+  if (options.autoComplete) config = completePlatform(config, name, firstVersionEntries(modelDir, available));
+  if (config.platform === 'ensemble') {
+    throw ServerError.unsupported(`ensemble model '${name}' cannot be loaded: ensembles are not supported yet`);
+  }
+  const backendName = config.backend || platformInfo(config.platform ?? '')?.backend || '';
+  if (backendName === '') {
+    throw ServerError.invalidArg(
+      `unexpected platform type '${config.platform ?? ''}' for ${name}: set 'backend' or 'platform' in the model configuration`,
+    );
+  }
+  const selected = selectVersions(config.version_policy, available);
+  if (selected.length === 0) {
+    throw ServerError.invalidArg(`at least one version must be available under the version policy of model '${name}'`);
+  }
+  const backend = await options.registry.resolve(backendName);
+  const firstVersion = selected[selected.length - 1]!;
+  const firstModel = await backend.createModel(modelContext(name, modelDir, firstVersion, config, backendName, options));
+  try {
+    if (options.autoComplete && firstModel.autoComplete !== undefined) config = await firstModel.autoComplete(config);
+    config = normalizeConfig(config, { modelName: name });
+    validateConfig(config, name);
+    return { config, backend, selected, first: { version: firstVersion, model: firstModel }, labels: loadLabels(modelDir, config) };
+  } catch (err) {
+    await firstModel.dispose().catch(() => {});
+    throw err;
+  }
+}
+
+function loadLabels(modelDir: string, config: ModelConfig): Map<string, string[]> {
+  const labels = new Map<string, string[]>();
+  for (const out of config.output ?? []) {
+    if (out.label_filename === undefined || out.label_filename === '' || out.name === undefined) continue;
+    try {
+      labels.set(out.name, readLabels(join(modelDir, out.label_filename)));
+    } catch (err) {
+      throw ServerError.invalidArg(`failed to read label file '${out.label_filename}' for output '${out.name}': ${(err as Error).message}`);
+    }
+  }
+  return labels;
+}
+
+function modelContext(
+  name: string, modelDir: string, version: number, config: ModelConfig, backendName: string, options: LoaderOptions,
+): BackendModelContext {
+  const versionDir = join(modelDir, String(version));
+  const file = config.default_model_filename || platformInfo(config.platform ?? '')?.defaultModelFilename || '';
+  const component = `${backendName}:${name}`;
+  return {
+    modelDir,
+    versionDir,
+    version,
+    modelPath: join(versionDir, file),
+    config,
+    backendConfig: options.backendConfig.forBackend(backendName),
+    log: {
+      info: (m) => options.log.info(component, m),
+      warn: (m) => options.log.warning(component, m),
+      error: (m) => options.log.error(component, m),
+      verbose: (level, m) => options.log.verbose(level, component, m),
+    },
+  };
+}
+
+async function loadVersion(
+  name: string, modelDir: string, version: number, p: Prepared, options: LoaderOptions,
+): Promise<VersionLoadResult> {
+  let backendModel: BackendModel | undefined;
+  const instances: ExecutionInstance[] = [];
+  try {
+    backendModel = version === p.first.version
+      ? p.first.model
+      : await p.backend.createModel(modelContext(name, modelDir, version, p.config, p.backend.name, options));
+    const spec = toModelSpec(p.config, version, p.labels);
+    const stats = new ModelStats(name, version);
+    for (const group of p.config.instance_group ?? []) {
+      for (let i = 0; i < (group.count ?? 1); i++) {
+        instances.push(
+          await backendModel.createInstance({
+            name: `${group.name ?? name}_${i}`,
+            kind: group.kind ?? 'KIND_CPU',
+            deviceId: group.gpus?.[0] ?? 0,
+            config: p.config,
+            spec,
+          }),
+        );
+      }
+    }
+    const pool = new InstancePool(instances, stats);
+    const served = new ServedVersion({
+      spec, scheduler: new DefaultScheduler(pool), stats, pool, backendModel,
+    });
+    options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);
+    return { version, served };
+  } catch (err) {
+    await Promise.all(instances.map((i) => i.dispose().catch(() => {})));
+    await backendModel?.dispose().catch(() => {});
+    const message = ServerError.from(err).message;
+    options.log.error('model_lifecycle', `failed to load '${name}' version ${version}: ${message}`);
+    return { version, error: message };
+  }
+}

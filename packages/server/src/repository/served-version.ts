@@ -1,0 +1,39 @@
+/** One loaded model version: the spec core validates against, its scheduler, instances and stats. */
+import type { ModelSpec, ModelStats, Scheduler, ServedModel } from '../core/index.js';
+import type { BackendModel } from '../backends/contract.js';
+import type { InstancePool } from '../scheduler/instance-pool.js';
+
+export class ServedVersion implements ServedModel {
+  readonly spec: ModelSpec;
+  readonly scheduler: Scheduler;
+  readonly stats: ModelStats;
+  readonly #pool: InstancePool;
+  readonly #backendModel: BackendModel;
+
+  constructor(parts: {
+    spec: ModelSpec;
+    scheduler: Scheduler;
+    stats: ModelStats;
+    pool: InstancePool;
+    backendModel: BackendModel;
+  }) {
+    this.spec = parts.spec;
+    this.scheduler = parts.scheduler;
+    this.stats = parts.stats;
+    this.#pool = parts.pool;
+    this.#backendModel = parts.backendModel;
+    if (parts.backendModel.isReady !== undefined) {
+      const probe = parts.backendModel.isReady.bind(parts.backendModel);
+      this.isReady = probe;
+    }
+  }
+
+  isReady?: () => Promise<boolean>;
+
+  /** Finish queued and running work, then free instances and the backend model. */
+  async dispose(): Promise<void> {
+    await this.scheduler.stop();
+    await this.#pool.dispose();
+    await this.#backendModel.dispose();
+  }
+}
