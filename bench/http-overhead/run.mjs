@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// bench/http-overhead: req/s of inferd's HTTP frontend vs a bare node:http server that parses the same
+// body and returns a fixed reply of the same size, for JSON and binary tensors at concurrency 1 and 16.
+// Everything runs in this process tree: server processes and a separate load-generator process.
+import { spawn, execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+import http from 'node:http';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const root = here('../../');
+const durationMs = Number(process.env.BENCH_DURATION_MS ?? 3000);
+const ELEMENTS = 16;
+
+function startServer(args) {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) resolve({ child, port: Number(line) });
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+function bodies() {
+  const data = Array.from({ length: ELEMENTS }, (_, i) => i * 0.5);
+  const json = Buffer.from(JSON.stringify({
+    inputs: [{ name: 'INPUT0', shape: [1, ELEMENTS], datatype: 'FP32', data }],
+  }));
+  const header = Buffer.from(JSON.stringify({
+    inputs: [{ name: 'INPUT0', shape: [1, ELEMENTS], datatype: 'FP32', parameters: { binary_data_size: ELEMENTS * 4 } }],
+    outputs: [{ name: 'OUTPUT0', parameters: { binary_data: true } }],
+  }));
+  const binary = Buffer.concat([header, Buffer.from(new Float32Array(data).buffer)]);
+  return {
+    json: { body: json, headers: { 'content-type': 'application/json' } },
+    binary: { body: binary, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) } },
+  };
+}
+
+function request(port, path, body, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function load(port, path, body, headers, concurrency) {
+  const spec = {
+    url: `http://127.0.0.1:${port}${path}`, headers, bodyBase64: body.toString('base64'), concurrency, durationMs,
+    warmupMs: 1000,
+  };
+  const out = execFileSync(process.execPath, [here('../lib/load-client.mjs'), JSON.stringify(spec)], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
+const inferd = await startServer(['--import', 'tsx', here('./inferd-server.ts')]);
+const rows = [];
+try {
+  const b = bodies();
+  for (const [encoding, { body, headers }] of Object.entries(b)) {
+    // The bare server replies with inferd's own reply bytes for this request, so both move the same data.
+    const sample = await request(inferd.port, '/v2/models/identity_js/infer', body, headers);
+    if (sample.status !== 200) throw new Error(`inferd answered ${sample.status}: ${sample.body}`);
+    const replyHeaders = { 'content-type': sample.headers['content-type'] };
+    if (sample.headers['inference-header-content-length'] !== undefined) {
+      replyHeaders['inference-header-content-length'] = sample.headers['inference-header-content-length'];
+    }
+    const bare = await startServer([here('./bare-server.mjs'), sample.body.toString('base64'), JSON.stringify(replyHeaders)]);
+    try {
+      for (const concurrency of [1, 16]) {
+        const base = load(bare.port, '/v2/models/identity_js/infer', body, headers, concurrency);
+        for (const model of ['identity_js', 'identity_fp32']) {
+          const r = load(inferd.port, `/v2/models/${model}/infer`, body, headers, concurrency);
+          rows.push({ model, encoding, concurrency, rps: r.rps, p50us: r.p50us, errors: r.errors, bareRps: base.rps, ratio: r.rps / base.rps });
+        }
+      }
+    } finally {
+      bare.child.kill();
+    }
+  }
+} finally {
+  inferd.child.kill();
+}
+
+const fmt = (n, d = 0) => n.toFixed(d);
+const lines = [
+  `http-overhead: ${ELEMENTS} FP32 elements per request, ${durationMs} ms per point, load from a separate process`,
+  '| model | tensors | concurrency | inferd req/s | p50 µs | bare node:http req/s | ratio |',
+  '|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.model} | ${r.encoding} | ${r.concurrency} | ${fmt(r.rps)} | ${fmt(r.p50us)} | ${fmt(r.bareRps)} | ${fmt(r.ratio, 2)} |`),
+];
+console.log(lines.join('\n'));
+if (rows.some((r) => r.errors > 0)) {
+  console.error('errors during the run:', rows.filter((r) => r.errors > 0));
+  process.exit(1);
+}

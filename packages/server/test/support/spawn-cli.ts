@@ -1,0 +1,43 @@
+/** Runs the real `inferd` CLI (from sources, through tsx) as a child process for end-to-end tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const mainTs = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+export interface CliRun {
+  child: ChildProcess;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+export function runCli(args: readonly string[]): CliRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', mainTs, ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stderr: () => err, exited };
+}
+
+/** Starts `inferd serve` on an ephemeral port and resolves with its base URL once HTTP is up. */
+export async function startServe(args: readonly string[]): Promise<CliRun & { url: string }> {
+  const run = runCli(['serve', '--http-port', '0', '--http-address', '127.0.0.1', ...args]);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${run.stderr()}`)), 60_000);
+    const check = (): void => {
+      const m = /Started HTTPService at ([\d.]+):(\d+)/.exec(run.stderr());
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://${m[1]}:${m[2]}`);
+      }
+    };
+    run.child.stderr!.on('data', check);
+    run.exited.then((code) => reject(new Error(`server exited with ${code}:\n${run.stderr()}`)), () => {});
+  });
+  return { ...run, url };
+}
