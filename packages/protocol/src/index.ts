@@ -1,2 +1,6 @@
 export * from './datatypes.js';
 export * from './bytes-codec.js';
+export * from './fp16.js';
+export * from './typed-view.js';
+export * from './json-tensor.js';
+export * from './binary-body.js';

@@ -1,0 +1,232 @@
+/**
+ * KServe v2 JSON tensor `data` <-> little-endian tensor bytes. `data` is row-major, nested or flat.
+ * BOOL <-> true/false; integers <-> JSON integers; FP32/FP64 <-> numbers; BYTES <-> UTF-8 strings
+ * (length-prefixed on the wire side). FP16/BF16 are refused both ways, as Triton does.
+ *
+ * Error texts follow Triton's HTTP frontend (clients compare them). Triton's JSON accessor failures
+ * carry its INTERNAL code, its explicit refusals INVALID_ARG; `JsonTensorError.code` keeps that split.
+ */
+import { encodeBytesElements, decodeBytesElements } from './bytes-codec.js';
+import type { DataType } from './datatypes.js';
+import { TYPED_ARRAYS, typedBytes, typedView, type NumericArray } from './typed-view.js';
+
+export type JsonTensorErrorCode = 'INVALID_ARG' | 'INTERNAL';
+
+/** A JSON tensor that cannot be converted; `code` is the protocol-neutral status to report. */
+export class JsonTensorError extends Error {
+  readonly code: JsonTensorErrorCode;
+
+  constructor(code: JsonTensorErrorCode, message: string) {
+    super(message);
+    this.name = 'JsonTensorError';
+    this.code = code;
+  }
+}
+
+/** Deepest array nesting accepted in `data` (the outer array is level 1). */
+export const MAX_JSON_DATA_DEPTH = 100;
+
+/** Accessor failure texts, worded like Triton's JSON layer. */
+export const JSON_ACCESS = {
+  array: 'attempt to access JSON non-array as array',
+  string: 'attempt to access JSON non-string as string',
+  bool: 'attempt to access JSON non-boolean as boolean',
+  int: 'attempt to access JSON non-signed-integer as signed-integer',
+  uint: 'attempt to access JSON non-unsigned-integer as unsigned-integer',
+  double: 'attempt to access JSON non-number as double',
+} as const;
+
+const SHAPE_MISMATCH = "Unable to parse 'data': Shape does not match true shape of 'data' field";
+const INT64_LIMIT = 2 ** 63;
+const UINT64_LIMIT = 2 ** 64;
+
+function internal(message: string): JsonTensorError {
+  return new JsonTensorError('INTERNAL', message);
+}
+
+function tooDeep(): JsonTensorError {
+  return new JsonTensorError(
+    'INVALID_ARG',
+    `Unable to parse 'data': JSON array nesting depth exceeds the maximum of ${MAX_JSON_DATA_DEPTH}`,
+  );
+}
+
+/** Converts one JSON leaf and stores it at `index`; throws with the accessor text on a type mismatch. */
+type LeafWriter = (out: NumericArray, index: number, value: unknown) => void;
+
+function isInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= -INT64_LIMIT && v < INT64_LIMIT;
+}
+
+function isUint(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= UINT64_LIMIT;
+}
+
+const badLeaf = (what: keyof typeof JSON_ACCESS): never => {
+  throw internal(`Unable to parse 'data': ${JSON_ACCESS[what]}`);
+};
+
+// Narrow integer types wrap like Triton's C casts (TypedArray stores do the same modular conversion).
+const writeInt: LeafWriter = (out, i, v) => {
+  if (!isInt(v)) badLeaf('int');
+  (out as Int32Array)[i] = v as number;
+};
+const writeUint: LeafWriter = (out, i, v) => {
+  if (!isUint(v)) badLeaf('uint');
+  (out as Uint32Array)[i] = v as number;
+};
+const writeInt64: LeafWriter = (out, i, v) => {
+  if (!isInt(v)) badLeaf('int');
+  (out as BigInt64Array)[i] = BigInt(v as number);
+};
+const writeUint64: LeafWriter = (out, i, v) => {
+  if (!isUint(v)) badLeaf('uint');
+  // JSON.parse rounds 2^64-1 up to 2^64; keep the largest representable value instead of wrapping to 0.
+  (out as BigUint64Array)[i] = (v as number) === UINT64_LIMIT ? 0xffff_ffff_ffff_ffffn : BigInt(v as number);
+};
+const writeDouble: LeafWriter = (out, i, v) => {
+  if (typeof v !== 'number') badLeaf('double');
+  (out as Float64Array)[i] = v as number;
+};
+const writeBool: LeafWriter = (out, i, v) => {
+  if (typeof v !== 'boolean') badLeaf('bool');
+  (out as Uint8Array)[i] = v ? 1 : 0;
+};
+
+const WRITERS: Partial<Record<DataType, LeafWriter>> = {
+  BOOL: writeBool,
+  UINT8: writeUint, UINT16: writeUint, UINT32: writeUint, UINT64: writeUint64,
+  INT8: writeInt, INT16: writeInt, INT32: writeInt, INT64: writeInt64,
+  FP32: writeDouble, FP64: writeDouble,
+};
+
+/** Walks nested arrays depth-first, storing leaves in row-major order; returns the next free index. */
+function fill(arr: readonly unknown[], depth: number, out: NumericArray, write: LeafWriter, start: number): number {
+  if (depth > MAX_JSON_DATA_DEPTH) throw tooDeep();
+  let n = start;
+  const limit = out.length;
+  for (let k = 0; k < arr.length; k++) {
+    const v = arr[k];
+    if (Array.isArray(v)) {
+      n = fill(v, depth + 1, out, write, n);
+      continue;
+    }
+    if (n >= limit) throw internal(SHAPE_MISMATCH);
+    write(out, n, v);
+    n += 1;
+  }
+  return n;
+}
+
+function collectStrings(arr: readonly unknown[], depth: number, out: string[]): void {
+  if (depth > MAX_JSON_DATA_DEPTH) throw tooDeep();
+  for (let k = 0; k < arr.length; k++) {
+    const v = arr[k];
+    if (Array.isArray(v)) collectStrings(v, depth + 1, out);
+    else if (typeof v === 'string') out.push(v);
+    else throw internal(`Unable to parse JSON bytes array: ${JSON_ACCESS.string}`);
+  }
+}
+
+/**
+ * JSON `data` of input `name` -> tensor bytes holding exactly `elementCount` elements. For BYTES the
+ * element count is not checked here (the request validator checks the decoded buffer against the
+ * shape, as Triton does). `elementCount === 0` skips `data` entirely (Triton never reads it).
+ */
+export function jsonDataToBytes(name: string, datatype: DataType, data: unknown, elementCount: number): Uint8Array {
+  if (elementCount === 0) return new Uint8Array(0);
+  if (!Array.isArray(data)) throw internal(`Unable to parse 'data': ${JSON_ACCESS.array}`);
+  if (datatype === 'BYTES') {
+    const strings: string[] = [];
+    collectStrings(data, 1, strings);
+    return encodeBytesElements(strings);
+  }
+  if (datatype === 'FP16' || datatype === 'BF16') {
+    throw new JsonTensorError(
+      'INVALID_ARG',
+      `receiving ${datatype} data via JSON is not supported. Please use the binary data format for input ${name}`,
+    );
+  }
+  const write = WRITERS[datatype]!;
+  const out = new TYPED_ARRAYS[datatype](elementCount);
+  const n = fill(data, 1, out, write, 0);
+  if (n !== elementCount) throw internal(SHAPE_MISMATCH);
+  return typedBytes(out);
+}
+
+const utf8 = new TextDecoder();
+
+function outputSizeError(name: string): JsonTensorError {
+  return internal(`output tensor shape does not match size of output for '${name}'`);
+}
+
+function checkJsonOutput(name: string, datatype: DataType, bytes: Uint8Array, elementCount: number): void {
+  if (datatype === 'FP16' || datatype === 'BF16') {
+    throw new JsonTensorError(
+      'INVALID_ARG',
+      `sending ${datatype} data via JSON is not supported. Please use the binary data format for output`,
+    );
+  }
+  if (datatype !== 'BYTES' && bytes.byteLength !== elementCount * TYPED_ARRAYS[datatype].BYTES_PER_ELEMENT) {
+    throw outputSizeError(name);
+  }
+}
+
+function bytesStrings(name: string, bytes: Uint8Array, elementCount: number): string[] {
+  let parts: Uint8Array[];
+  try {
+    parts = decodeBytesElements(bytes);
+  } catch {
+    throw outputSizeError(name);
+  }
+  if (parts.length < elementCount) throw outputSizeError(name);
+  return parts.slice(0, elementCount).map((p) => utf8.decode(p));
+}
+
+/** A JSON value of a tensor element: 64-bit integers come back as bigint so none are rounded. */
+export type JsonElement = number | bigint | boolean | string;
+
+/** Tensor bytes -> flat row-major JSON values (what the `data` array of an output holds). */
+export function tensorToJsonValues(name: string, datatype: DataType, bytes: Uint8Array, elementCount: number): JsonElement[] {
+  checkJsonOutput(name, datatype, bytes, elementCount);
+  if (datatype === 'BYTES') return bytesStrings(name, bytes, elementCount);
+  if (datatype === 'BOOL') return Array.from(bytes, (b) => b !== 0);
+  return Array.from(typedView(bytes, TYPED_ARRAYS[datatype]) as ArrayLike<number | bigint>);
+}
+
+/**
+ * A double printed like Triton's JSON writer (rapidjson): integral values keep a `.0`, exponents have
+ * no `+`, and NaN/Infinity are written bare.
+ */
+export function formatJsonDouble(v: number): string {
+  const s = String(v);
+  if (!Number.isFinite(v)) return s;
+  if (s.includes('e')) return s.replace('e+', 'e');
+  return s.includes('.') ? s : `${s}.0`;
+}
+
+/**
+ * Tensor bytes -> the text of a flat JSON array (`[1,2,3]`), built without a JSON round trip and with
+ * 64-bit integers printed exactly.
+ */
+export function tensorToJsonText(name: string, datatype: DataType, bytes: Uint8Array, elementCount: number): string {
+  checkJsonOutput(name, datatype, bytes, elementCount);
+  switch (datatype) {
+    case 'BYTES':
+      return JSON.stringify(bytesStrings(name, bytes, elementCount));
+    case 'BOOL': {
+      const parts = new Array<string>(bytes.byteLength);
+      for (let i = 0; i < bytes.byteLength; i++) parts[i] = bytes[i] === 0 ? 'false' : 'true';
+      return `[${parts.join(',')}]`;
+    }
+    case 'FP32':
+    case 'FP64': {
+      const view = typedView(bytes, TYPED_ARRAYS[datatype]) as Float32Array | Float64Array;
+      const parts = new Array<string>(view.length);
+      for (let i = 0; i < view.length; i++) parts[i] = formatJsonDouble(view[i]!);
+      return `[${parts.join(',')}]`;
+    }
+    default:
+      return `[${typedView(bytes, TYPED_ARRAYS[datatype]).join(',')}]`;
+  }
+}
