@@ -149,7 +149,8 @@ export interface EnsembleStep {
 }
 export interface ModelEnsembling {
   step?: EnsembleStep[];
-  max_inflight_requests?: number;
+  /** Field 2 of ModelEnsembling in model_config.proto (2024+); 0 = unlimited. */
+  max_inflight_responses?: number;
 }
 
 export interface ModelParameter { string_value?: string }
