@@ -1,0 +1,84 @@
+/**
+ * Building the feeds of one execution: each input of all requests concatenated along the batch dim
+ * (one copy per input), config `reshape` applied (the shape the model sees).
+ */
+import type { InferenceRequest } from '../../core/index.js';
+import { product, resolveDims } from './dims.js';
+import type { OrtType, WireTensor } from './types.js';
+
+export interface InputPlan {
+  readonly name: string;
+  readonly ortType: OrtType;
+  /** Config `reshape.shape` (without batch dim), when set. */
+  readonly reshape: readonly number[] | undefined;
+}
+
+export interface GatheredFeeds {
+  readonly feeds: WireTensor[];
+  /** Fresh buffers to move to the worker instead of copying them again. */
+  readonly transfer: ArrayBuffer[];
+}
+
+/**
+ * Requests that can share one run: same non-batch shape and the same inputs present. The dynamic
+ * batcher already groups equal shapes; this keeps mixed lists (and ragged inputs) correct anyway.
+ */
+export function groupForRun(
+  requests: readonly InferenceRequest[], plans: readonly InputPlan[], batching: boolean,
+): InferenceRequest[][] {
+  if (!batching) return requests.map((r) => [r]);
+  const groups = new Map<string, InferenceRequest[]>();
+  for (const r of requests) {
+    const key = plans.map((p) => r.input(p.name)?.shape.slice(1).join('x') ?? '-').join('|');
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, [r]);
+    else g.push(r);
+  }
+  return [...groups.values()];
+}
+
+export function gatherFeeds(group: readonly InferenceRequest[], plans: readonly InputPlan[], batching: boolean): GatheredFeeds {
+  const feeds: WireTensor[] = [];
+  const transfer: ArrayBuffer[] = [];
+  for (const plan of plans) {
+    const first = group[0]?.input(plan.name);
+    // An absent optional input is left out of the feed; ORT then uses the initializer default.
+    if (first === undefined) continue;
+    const parts = group.map((r) => r.input(plan.name)!.data);
+    let data: Uint8Array;
+    if (parts.length === 1 && ownsWholeBuffer(first.data)) {
+      // Posted by structured clone: the one unavoidable copy happens there, none here.
+      data = first.data;
+    } else {
+      data = parts.length === 1 ? new Uint8Array(first.data) : concat(parts);
+      transfer.push(data.buffer as ArrayBuffer);
+    }
+    let dims: number[];
+    if (batching) {
+      const batch = group.reduce((n, r) => n + r.input(plan.name)!.shape[0]!, 0);
+      const row = first.shape.slice(1);
+      dims = [batch, ...(plan.reshape === undefined ? row : resolveDims(plan.reshape, product(row), row))];
+    } else {
+      dims = plan.reshape === undefined ? [...first.shape] : resolveDims(plan.reshape, product(first.shape), first.shape);
+    }
+    feeds.push({ name: plan.name, type: plan.ortType, dims, data });
+  }
+  return { feeds, transfer };
+}
+
+/** A view spanning a whole ordinary ArrayBuffer from offset 0 (so the worker gets aligned data). */
+function ownsWholeBuffer(view: Uint8Array): boolean {
+  return view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.byteLength;
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.byteLength;
+  }
+  return out;
+}

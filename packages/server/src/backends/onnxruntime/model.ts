@@ -1,0 +1,61 @@
+/**
+ * One ONNX model version: auto-completes its config, validates the final config against the model
+ * once, and starts one worker-backed instance per `instance_group` slot.
+ */
+import { basename } from 'node:path';
+import { ServerError, type ExecutionInstance } from '../../core/index.js';
+import type { ModelConfig } from '../../config/types.js';
+import type { BackendInstanceContext, BackendModel, BackendModelContext } from '../contract.js';
+import { autoCompleteConfig, DEFAULT_MAX_BATCH_SIZE, ioAlreadySpecified } from './auto-complete.js';
+import { OnnxInstance } from './instance.js';
+import { readModelMetadata, resolveModelFile } from './model-file.js';
+import { sessionOptionsFor } from './session-options.js';
+import { validateConfigAgainstModel } from './validate-config.js';
+import { WorkerHost } from './worker-host.js';
+
+export class OnnxModel implements BackendModel {
+  readonly #ctx: BackendModelContext;
+  readonly #name: string;
+  #validated = false;
+
+  constructor(ctx: BackendModelContext) {
+    this.#ctx = ctx;
+    this.#name = ctx.config.name ?? basename(ctx.modelDir);
+  }
+
+  async autoComplete(config: ModelConfig): Promise<ModelConfig> {
+    if (ioAlreadySpecified(config)) {
+      this.#ctx.log.info(`skipping model configuration auto-complete for '${this.#name}': inputs and outputs already specified`);
+      return config;
+    }
+    const metadata = await readModelMetadata(resolveModelFile(this.#ctx.modelPath, this.#name));
+    return autoCompleteConfig(config, metadata, this.#name, this.#defaultMaxBatchSize());
+  }
+
+  async createInstance(ctx: BackendInstanceContext): Promise<ExecutionInstance> {
+    const modelPath = resolveModelFile(this.#ctx.modelPath, ctx.spec.name);
+    const options = sessionOptionsFor(ctx.config, this.#ctx.backendConfig);
+    const start = (): Promise<WorkerHost> => WorkerHost.start({ modelPath, options }, ctx.name);
+    const host = await start();
+    try {
+      if (!this.#validated) {
+        validateConfigAgainstModel(ctx.config, host.metadata, ctx.spec.name);
+        this.#validated = true;
+      }
+      return new OnnxInstance({ name: ctx.name, spec: ctx.spec, host, restart: start });
+    } catch (err) {
+      await host.terminate();
+      throw err;
+    }
+  }
+
+  async dispose(): Promise<void> {}
+
+  #defaultMaxBatchSize(): number {
+    const raw = this.#ctx.backendConfig['default-max-batch-size'];
+    if (raw === undefined) return DEFAULT_MAX_BATCH_SIZE;
+    const m = /^\s*[+-]?\d+/.exec(raw);
+    if (m === null) throw ServerError.invalidArg(`failed to convert '${raw}' to integral number`);
+    return Number.parseInt(m[0], 10);
+  }
+}
