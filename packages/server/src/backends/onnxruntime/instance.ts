@@ -30,6 +30,7 @@ export class OnnxInstance implements ExecutionInstance {
   readonly #restart: () => Promise<WorkerHost>;
   #host: WorkerHost | Promise<WorkerHost>;
   #disposed = false;
+  readonly #running = new Set<Promise<void>>();
 
   constructor(options: OnnxInstanceOptions) {
     const { spec, host } = options;
@@ -54,6 +55,28 @@ export class OnnxInstance implements ExecutionInstance {
   }
 
   async execute(requests: readonly InferenceRequest[]): Promise<void> {
+    const running = this.#execute(requests);
+    this.#running.add(running);
+    try {
+      await running;
+    } finally {
+      this.#running.delete(running);
+    }
+  }
+
+  /** Waits for executions already started, then ends the worker (it releases its session). */
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    await Promise.allSettled([...this.#running]);
+    const host = await Promise.resolve(this.#host).catch(() => undefined);
+    await host?.terminate();
+  }
+
+  async #execute(requests: readonly InferenceRequest[]): Promise<void> {
+    if (this.#disposed) {
+      for (const r of requests) r.respondError(ServerError.unavailable(`onnxruntime instance '${this.name}' was unloaded`));
+      return;
+    }
     const runnable = requests.filter((r) => this.#admit(r));
     const batching = this.#maxBatchSize > 0;
     for (const group of groupForRun(runnable, this.#inputs, batching)) {
@@ -63,12 +86,6 @@ export class OnnxInstance implements ExecutionInstance {
         for (const r of group) r.respondError(err);
       }
     }
-  }
-
-  async dispose(): Promise<void> {
-    this.#disposed = true;
-    const host = await Promise.resolve(this.#host).catch(() => undefined);
-    await host?.terminate();
   }
 
   /** Per-request checks that must fail only that request, not its batch. */
@@ -116,7 +133,6 @@ export class OnnxInstance implements ExecutionInstance {
 
   /** The worker, restarted once if it crashed since the last execution. */
   async #liveHost(): Promise<WorkerHost> {
-    if (this.#disposed) throw ServerError.unavailable(`onnxruntime instance '${this.name}' was unloaded`);
     const current = await Promise.resolve(this.#host).catch(() => undefined);
     if (current?.alive === true) return current;
     const next = this.#restart();

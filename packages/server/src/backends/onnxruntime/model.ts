@@ -10,6 +10,7 @@ import { autoCompleteConfig, DEFAULT_MAX_BATCH_SIZE, ioAlreadySpecified } from '
 import { OnnxInstance } from './instance.js';
 import { readModelMetadata, resolveModelFile } from './model-file.js';
 import { sessionOptionsFor } from './session-options.js';
+import type { SessionMetadata } from './types.js';
 import { validateConfigAgainstModel } from './validate-config.js';
 import { WorkerHost } from './worker-host.js';
 
@@ -17,6 +18,8 @@ export class OnnxModel implements BackendModel {
   readonly #ctx: BackendModelContext;
   readonly #name: string;
   #validated = false;
+  /** The signature, read once on this thread (auto-complete or first instance), then reused. */
+  #metadata: Promise<SessionMetadata> | undefined;
 
   constructor(ctx: BackendModelContext) {
     this.#ctx = ctx;
@@ -28,20 +31,21 @@ export class OnnxModel implements BackendModel {
       this.#ctx.log.info(`skipping model configuration auto-complete for '${this.#name}': inputs and outputs already specified`);
       return config;
     }
-    const metadata = await readModelMetadata(resolveModelFile(this.#ctx.modelPath, this.#name));
+    const metadata = await this.#readMetadata(this.#name);
     return autoCompleteConfig(config, metadata, this.#name, this.#defaultMaxBatchSize());
   }
 
   async createInstance(ctx: BackendInstanceContext): Promise<ExecutionInstance> {
     const modelPath = resolveModelFile(this.#ctx.modelPath, ctx.spec.name);
     const options = sessionOptionsFor(ctx.config, this.#ctx.backendConfig);
+    // Validate before starting any worker, so a bad config fails the load quickly.
+    if (!this.#validated) {
+      validateConfigAgainstModel(ctx.config, await this.#readMetadata(ctx.spec.name), ctx.spec.name);
+      this.#validated = true;
+    }
     const start = (): Promise<WorkerHost> => WorkerHost.start({ modelPath, options }, ctx.name);
     const host = await start();
     try {
-      if (!this.#validated) {
-        validateConfigAgainstModel(ctx.config, host.metadata, ctx.spec.name);
-        this.#validated = true;
-      }
       return new OnnxInstance({ name: ctx.name, spec: ctx.spec, host, restart: start });
     } catch (err) {
       await host.terminate();
@@ -50,6 +54,15 @@ export class OnnxModel implements BackendModel {
   }
 
   async dispose(): Promise<void> {}
+
+  #readMetadata(modelName: string): Promise<SessionMetadata> {
+    this.#metadata ??= readModelMetadata(resolveModelFile(this.#ctx.modelPath, modelName));
+    const pending = this.#metadata;
+    pending.catch(() => {
+      if (this.#metadata === pending) this.#metadata = undefined;
+    });
+    return pending;
+  }
 
   #defaultMaxBatchSize(): number {
     const raw = this.#ctx.backendConfig['default-max-batch-size'];

@@ -91,12 +91,15 @@ export interface WorkerInit {
   readonly options: WorkerSessionOptions;
 }
 
-export type HostToWorker = {
-  readonly kind: 'run';
-  readonly id: number;
-  readonly feeds: readonly WireTensor[];
-  readonly fetches: readonly string[];
-};
+export type HostToWorker =
+  | {
+    readonly kind: 'run';
+    readonly id: number;
+    readonly feeds: readonly WireTensor[];
+    readonly fetches: readonly string[];
+  }
+  /** Release the session and end the thread (after the runs already queued). */
+  | { readonly kind: 'close' };
 
 export type WorkerToHost =
   | { readonly kind: 'ready'; readonly metadata: SessionMetadata }

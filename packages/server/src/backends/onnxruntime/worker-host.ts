@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ServerError } from '../../core/index.js';
-import type { SessionMetadata, WireTensor, WorkerInit, WorkerToHost } from './types.js';
+import type { HostToWorker, SessionMetadata, WireTensor, WorkerInit, WorkerToHost } from './types.js';
 
 interface Pending {
   resolve(outputs: readonly WireTensor[]): void;
@@ -27,25 +27,92 @@ export function spawnWorker(init: WorkerInit): Worker {
   return new Worker(new URL('./worker.js', self), { workerData: init });
 }
 
+/** How long a closing worker may take to release its session before it is terminated (ms). */
+const CLOSE_GRACE_MS = 5000;
+
 export class WorkerHost {
   readonly label: string;
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
+  readonly #exited: Promise<void>;
   #nextId = 1;
   #failure: ServerError | undefined;
   #metadata: SessionMetadata | undefined;
-  #ready: Promise<SessionMetadata>;
+  #closing: Promise<void> | undefined;
 
-  private constructor(init: WorkerInit, label: string, spawn: (init: WorkerInit) => Worker) {
+  private constructor(worker: Worker, label: string) {
     this.label = label;
-    this.#worker = spawn(init);
-    this.#ready = new Promise<SessionMetadata>((resolve, reject) => {
+    this.#worker = worker;
+    this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+  }
+
+  /**
+   * Starts a worker and waits until its session is loaded. `spawn` is the thread factory (tests use
+   * it to hand in a thread that dies on purpose).
+   */
+  static async start(init: WorkerInit, label: string, spawn = spawnWorker): Promise<WorkerHost> {
+    const host = new WorkerHost(spawn(init), label);
+    await host.#listen();
+    return host;
+  }
+
+  get metadata(): SessionMetadata {
+    if (this.#metadata === undefined) throw ServerError.internal(`onnxruntime instance '${this.label}' is not ready`);
+    return this.#metadata;
+  }
+
+  /** False once the worker crashed, exited or is closing. */
+  get alive(): boolean {
+    return this.#failure === undefined;
+  }
+
+  /** Runs one batch. `transfer` lists feed buffers to move (not copy) to the worker. */
+  run(feeds: readonly WireTensor[], fetches: readonly string[], transfer: readonly ArrayBuffer[]): Promise<readonly WireTensor[]> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      // Keep the process alive while a result is owed; an idle worker must not hold it open.
+      this.#worker.ref();
+      this.#post({ kind: 'run', id, feeds, fetches }, transfer);
+    });
+  }
+
+  /**
+   * Ends the worker after the runs already sent: it releases its session and exits. Never
+   * `Worker.terminate()` during a run: with onnxruntime-node 1.30 that aborts the whole process
+   * ("terminate called after throwing an instance of 'Napi::Error'", seen here).
+   */
+  terminate(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#failure ??= ServerError.unavailable(`onnxruntime instance '${this.label}' was unloaded`);
+      this.#worker.ref();
+      this.#post({ kind: 'close' });
+      const timer = setTimeout(() => {
+        if (this.#pending.size === 0) void this.#worker.terminate();
+      }, CLOSE_GRACE_MS);
+      await this.#exited;
+      clearTimeout(timer);
+    })();
+    return this.#closing;
+  }
+
+  #post(message: HostToWorker, transfer: readonly ArrayBuffer[] = []): void {
+    try {
+      this.#worker.postMessage(message, [...transfer]);
+    } catch {
+      // The thread is already gone; its 'exit' handler answers whatever is pending.
+    }
+  }
+
+  #listen(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       this.#worker.on('message', (msg: WorkerToHost) => {
         switch (msg.kind) {
           case 'ready':
             this.#metadata = msg.metadata;
             this.#worker.unref();
-            resolve(msg.metadata);
+            resolve();
             break;
           case 'load-error':
             this.#fail(ServerError.internal(`onnx runtime error: ${msg.message}`));
@@ -61,63 +128,26 @@ export class WorkerHost {
         }
       });
       this.#worker.on('error', (err) => {
-        this.#fail(ServerError.internal(`onnxruntime instance '${label}' worker failed: ${err.message}`, err));
+        this.#fail(ServerError.internal(`onnxruntime instance '${this.label}' worker failed: ${err.message}`, err));
         reject(this.#failure);
       });
       this.#worker.on('exit', (code) => {
-        this.#fail(ServerError.internal(`onnxruntime instance '${label}' worker exited with code ${code}`));
+        this.#fail(ServerError.internal(`onnxruntime instance '${this.label}' worker exited with code ${code}`));
         reject(this.#failure);
       });
     });
-  }
-
-  /**
-   * Starts a worker and waits until its session is loaded. `spawn` is the thread factory (tests keep
-   * a handle on the real worker to kill it like a crash would).
-   */
-  static async start(init: WorkerInit, label: string, spawn = spawnWorker): Promise<WorkerHost> {
-    const host = new WorkerHost(init, label, spawn);
-    await host.#ready;
-    return host;
-  }
-
-  get metadata(): SessionMetadata {
-    if (this.#metadata === undefined) throw ServerError.internal(`onnxruntime instance '${this.label}' is not ready`);
-    return this.#metadata;
-  }
-
-  /** False once the worker crashed, exited or was terminated. */
-  get alive(): boolean {
-    return this.#failure === undefined;
-  }
-
-  /** Runs one batch. `transfer` lists feed buffers to move (not copy) to the worker. */
-  run(feeds: readonly WireTensor[], fetches: readonly string[], transfer: readonly ArrayBuffer[]): Promise<readonly WireTensor[]> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      // Keep the process alive while a result is owed; an idle worker must not hold it open.
-      this.#worker.ref();
-      this.#worker.postMessage({ kind: 'run', id, feeds, fetches }, [...transfer]);
-    });
-  }
-
-  async terminate(): Promise<void> {
-    this.#fail(ServerError.unavailable(`onnxruntime instance '${this.label}' was unloaded`));
-    await this.#worker.terminate();
   }
 
   #settle(id: number): Pending | undefined {
     const p = this.#pending.get(id);
     this.#pending.delete(id);
-    if (this.#pending.size === 0) this.#worker.unref();
+    if (this.#pending.size === 0 && this.#closing === undefined) this.#worker.unref();
     return p;
   }
 
+  /** Records the first failure and fails every pending run with it (later runs are refused). */
   #fail(err: ServerError): void {
-    if (this.#failure !== undefined) return;
-    this.#failure = err;
+    this.#failure ??= err;
     for (const p of this.#pending.values()) p.reject(err);
     this.#pending.clear();
   }

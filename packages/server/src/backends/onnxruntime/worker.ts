@@ -50,11 +50,12 @@ function fromOrt(name: string, tensor: ort.Tensor): WireTensor {
   return { name, type, dims: tensor.dims, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
-async function run(session: ort.InferenceSession, msg: HostToWorker): Promise<void> {
+async function run(session: ort.InferenceSession, msg: Extract<HostToWorker, { kind: 'run' }>): Promise<void> {
   try {
     const feeds: Record<string, ort.Tensor> = {};
     for (const t of msg.feeds) feeds[t.name] = toOrt(t);
-    const results = await session.run(feeds, [...msg.fetches]);
+    // Run errors go back to the client in the response; ORT's own stderr copy of them is noise.
+    const results = await session.run(feeds, [...msg.fetches], { logSeverityLevel: 4 });
     const outputs: WireTensor[] = [];
     const transfer = new Set<ArrayBuffer>();
     for (const name of msg.fetches) {
@@ -66,7 +67,7 @@ async function run(session: ort.InferenceSession, msg: HostToWorker): Promise<vo
     }
     post({ kind: 'result', id: msg.id, outputs }, [...transfer]);
   } catch (err) {
-    post({ kind: 'run-error', id: msg.id, message: err instanceof Error ? err.message : String(err) });
+    post({ kind: 'run-error', id: msg.id, message: (err instanceof Error ? err.message : String(err)).trimEnd() });
   }
 }
 
@@ -75,12 +76,19 @@ async function main(): Promise<void> {
   try {
     session = await ort.InferenceSession.create(init.modelPath, init.options);
   } catch (err) {
-    post({ kind: 'load-error', message: err instanceof Error ? err.message : String(err) });
+    post({ kind: 'load-error', message: (err instanceof Error ? err.message : String(err)).trimEnd() });
     return;
   }
   // One run at a time: the host sends one batch per instance, but chaining keeps that true regardless.
   let queue = Promise.resolve();
   port!.on('message', (msg: HostToWorker) => {
+    if (msg.kind === 'close') {
+      queue = queue.then(async () => {
+        await session.release();
+        process.exit(0);
+      });
+      return;
+    }
     queue = queue.then(() => run(session, msg));
   });
   post({ kind: 'ready', metadata: sessionMetadata(session) });
