@@ -1,0 +1,15 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { InferenceServer } from '../../core/index.js';
+
+/** What every handler gets: the server API and this frontend's settings. */
+export interface HandlerContext {
+  readonly server: InferenceServer;
+  readonly maxInputSize: number;
+}
+
+/** One request as the handlers see it: the body is already read (and bounded). */
+export interface HttpCall {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly body: Buffer;
+}

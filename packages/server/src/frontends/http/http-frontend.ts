@@ -1,0 +1,159 @@
+/**
+ * The KServe v2 HTTP/REST frontend on node:http: the route table, body reading under the size limit,
+ * dispatch to handlers, one `res.end` per reply. It talks to the server only through InferenceServer.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { INFERENCE_HEADER_CONTENT_LENGTH } from '@inferd/protocol';
+import { ServerError, type InferenceServer } from '../../core/index.js';
+import { readBody } from './body.js';
+import { UNSUPPORTED_ENCODING } from './compression.js';
+import type { HandlerContext, HttpCall } from './context.js';
+import { handleInfer } from './handle-infer.js';
+import { handleGenerate, handleModelConfig, handleModelMetadata, handleModelReady, handleModelStats } from './handle-model.js';
+import { handleRepositoryControl, handleRepositoryIndex } from './handle-repository.js';
+import { handleHealth, handleLogging, handleServerMetadata, handleTrace } from './handle-server.js';
+import { handleShm } from './handle-shm.js';
+import { errorReply, NOT_FOUND, type Reply } from './reply.js';
+import { matchRoute, type Route } from './routes.js';
+
+export interface HttpFrontendOptions {
+  /** 0 = ephemeral (tests). */
+  port: number;
+  /** '0.0.0.0' by default in the CLI. */
+  address: string;
+  /** `--http-max-input-size` in bytes (default 67108864); bounds the raw and the decompressed body. */
+  maxInputSize: number;
+  log?: (level: 'info' | 'warning' | 'error' | 'verbose', message: string) => void;
+}
+
+const HEADER_KEY = INFERENCE_HEADER_CONTENT_LENGTH.toLowerCase();
+
+function dispatch(ctx: HandlerContext, call: HttpCall, route: Route): Reply | Promise<Reply> {
+  switch (route.kind) {
+    case 'all-stats':
+      return handleModelStats(ctx, call);
+    case 'logging':
+      return handleLogging(ctx, call);
+    case 'server-metadata':
+      return handleServerMetadata(ctx, call);
+    case 'health':
+      return handleHealth(ctx, call, route.probe);
+    case 'shm':
+      return handleShm(ctx, call, route.memory, route.region, route.action);
+    case 'repository-index':
+      return handleRepositoryIndex(ctx, call);
+    case 'repository-control':
+      return handleRepositoryControl(ctx, call, route.repository, route.model, route.action);
+    case 'trace':
+      return handleTrace(ctx, call);
+    case 'model':
+      switch (route.action) {
+        case 'infer':
+          return handleInfer(ctx, call, route.model, route.version);
+        case '':
+          return handleModelMetadata(ctx, call, route.model, route.version);
+        case 'ready':
+          return handleModelReady(ctx, call, route.model, route.version);
+        case 'config':
+          return handleModelConfig(ctx, call, route.model, route.version);
+        case 'stats':
+          return handleModelStats(ctx, call, route.model, route.version);
+        case 'trace/setting':
+          return handleTrace(ctx, call, route.model);
+        default:
+          return handleGenerate(ctx, call);
+      }
+  }
+}
+
+function write(res: http.ServerResponse, reply: Reply, close: boolean): void {
+  if (res.headersSent || res.destroyed) return;
+  const headers: Record<string, string | number> = { ...reply.headers };
+  if (reply.contentType !== undefined) headers['Content-Type'] = reply.contentType;
+  const body = reply.body ?? '';
+  headers['Content-Length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  if (close) headers.Connection = 'close';
+  res.writeHead(reply.status, headers);
+  res.end(body);
+}
+
+export class HttpFrontend {
+  readonly #ctx: HandlerContext;
+  readonly #options: HttpFrontendOptions;
+  readonly #http: http.Server;
+  #closing = false;
+  #closed: Promise<void> | undefined;
+
+  constructor(server: InferenceServer, options: HttpFrontendOptions) {
+    this.#ctx = { server, maxInputSize: options.maxInputSize };
+    this.#options = options;
+    this.#http = http.createServer({ noDelay: true }, (req, res) => {
+      void this.#handle(req, res);
+    });
+  }
+
+  listen(): Promise<{ address: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.#http.once('error', onError);
+      this.#http.listen(this.#options.port, this.#options.address, () => {
+        this.#http.off('error', onError);
+        const a = this.#http.address() as AddressInfo;
+        this.#options.log?.('info', `Started HTTPService at ${a.address}:${a.port}`);
+        resolve({ address: a.address, port: a.port });
+      });
+    });
+  }
+
+  /** Stop accepting connections; resolves when in-flight requests are answered (idle keep-alive sockets closed). */
+  close(): Promise<void> {
+    if (this.#closed !== undefined) return this.#closed;
+    this.#closing = true;
+    this.#closed = new Promise((resolve) => {
+      if (!this.#http.listening) {
+        resolve();
+        return;
+      }
+      this.#http.close(() => resolve());
+      this.#http.closeIdleConnections();
+    });
+    return this.#closed;
+  }
+
+  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const route = matchRoute(q < 0 ? url : url.slice(0, q));
+    if (route === undefined) {
+      write(res, NOT_FOUND, this.#closing);
+      return;
+    }
+    let reply: Reply;
+    let close = this.#closing;
+    try {
+      const what = req.headers[HEADER_KEY] === undefined ? 'Request JSON' : 'Request';
+      let body: Buffer;
+      try {
+        body = await readBody(req, this.#ctx.maxInputSize, what);
+      } catch (err) {
+        // The rest of an oversized upload is not read: the connection ends with the reply.
+        close = true;
+        throw err;
+      }
+      reply = await dispatch(this.#ctx, { req, res, body }, route);
+    } catch (err) {
+      reply = this.#failure(err, req);
+    }
+    write(res, reply, close);
+  }
+
+  #failure(err: unknown, req: http.IncomingMessage): Reply {
+    if (!(err instanceof ServerError)) {
+      this.#options.log?.('error', `HTTP ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
+    } else if (err.code === 'UNSUPPORTED' && err.message === UNSUPPORTED_ENCODING) {
+      return errorReply(err, { 'Accept-Encoding': 'gzip, deflate' });
+    }
+    return errorReply(err);
+  }
+}

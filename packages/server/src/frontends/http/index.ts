@@ -1,0 +1,2 @@
+export { HttpFrontend, type HttpFrontendOptions } from './http-frontend.js';
+export { HTTP_STATUS_BY_CODE } from './status-map.js';

@@ -1,0 +1,55 @@
+/**
+ * InferenceResponse -> HTTP body: the JSON header, written as text (tensor data never goes through a
+ * JSON object), then the blobs of binary outputs in response order (spec §2).
+ */
+import { elementCount, JsonTensorError, tensorToJsonText } from '@inferd/protocol';
+import { ServerError, type InferenceResponse, type Parameters } from '../../core/index.js';
+
+export interface EncodedInfer {
+  /** JSON text of the header (the whole body when `blobs` is empty). */
+  readonly json: string;
+  /** Non-empty blobs of binary outputs, in output order. */
+  readonly blobs: Uint8Array[];
+}
+
+function renderParameters(params: Parameters): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(params)) parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * `binaryOutputs` holds the kind of each output the request listed; others use `defaultBinary`.
+ * Throws ServerError for outputs that cannot be written as JSON (FP16/BF16).
+ */
+export function encodeInferResponse(
+  response: InferenceResponse,
+  binaryOutputs: ReadonlyMap<string, boolean> | undefined,
+  defaultBinary: boolean,
+): EncodedInfer {
+  let json = response.id === '' ? '{' : `{"id":${JSON.stringify(response.id)},`;
+  json += `"model_name":${JSON.stringify(response.modelName)},"model_version":${JSON.stringify(response.modelVersion)}`;
+  if (response.parameters !== undefined && Object.keys(response.parameters).length > 0) {
+    json += `,"parameters":${renderParameters(response.parameters)}`;
+  }
+  json += ',"outputs":[';
+  const blobs: Uint8Array[] = [];
+  const outputs = response.outputs;
+  for (let i = 0; i < outputs.length; i++) {
+    const t = outputs[i]!;
+    if (i > 0) json += ',';
+    json += `{"name":${JSON.stringify(t.name)},"datatype":"${t.datatype}","shape":[${t.shape.join(',')}]`;
+    if (binaryOutputs?.get(t.name) ?? defaultBinary) {
+      json += `,"parameters":{"binary_data_size":${t.data.byteLength}}}`;
+      if (t.data.byteLength > 0) blobs.push(t.data);
+      continue;
+    }
+    try {
+      json += `,"data":${tensorToJsonText(t.name, t.datatype, t.data, elementCount(t.shape))}}`;
+    } catch (err) {
+      if (err instanceof JsonTensorError) throw new ServerError(err.code, err.message);
+      throw err;
+    }
+  }
+  return { json: `${json}]}`, blobs };
+}
