@@ -22,7 +22,22 @@ export class DefaultScheduler implements Scheduler {
       return;
     }
     this.#queue.push(request);
+    // A client that goes away while its request waits removes it at once (CANCELLED), so a
+    // disconnect never costs an execution.
+    request.signal?.addEventListener('abort', () => this.#cancel(request), { once: true });
     this.#pump();
+  }
+
+  #cancel(request: InferenceRequest): void {
+    const at = this.#queue.indexOf(request);
+    if (at < 0) return;
+    this.#queue.splice(at, 1);
+    request.respondError(ServerError.cancelled());
+    this.#settleIfStopped();
+  }
+
+  #settleIfStopped(): void {
+    if (this.#stopping && this.#running === 0 && this.#queue.length === 0) this.#idle?.();
   }
 
   async stop(): Promise<void> {
@@ -45,7 +60,7 @@ export class DefaultScheduler implements Scheduler {
       void this.#pool.run([next]).finally(() => {
         this.#running -= 1;
         this.#pump();
-        if (this.#stopping && this.#running === 0 && this.#queue.length === 0) this.#idle?.();
+        this.#settleIfStopped();
       });
     }
   }

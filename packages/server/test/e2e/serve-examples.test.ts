@@ -48,10 +48,10 @@ const range = (n: number, f: (i: number) => number): number[] => Array.from({ le
 test('health, server metadata and every example model READY', async () => {
   assert.equal((await fetch(`${server.url}/v2/health/live`)).status, 200);
   assert.equal((await fetch(`${server.url}/v2/health/ready`)).status, 200);
-  const meta = await (await fetch(`${server.url}/v2`)).json();
+  const meta = await (await fetch(`${server.url}/v2`)).json() as any;
   assert.equal(meta.name, 'triton');
   assert.ok(meta.extensions.includes('binary_tensor_data'));
-  const index = await (await post('/v2/repository/index', '')).json();
+  const index = await (await post('/v2/repository/index', '')).json() as any;
   const names = index.map((e: { name: string; state: string }) => `${e.name}:${e.state}`);
   for (const m of ['autocomplete', 'classifier', 'identity_fp32', 'nobatch', 'simple', 'strings', 'text_direction']) {
     assert.ok(names.includes(`${m}:READY`), `${m} READY in ${names.join(' ')}`);
@@ -59,7 +59,7 @@ test('health, server metadata and every example model READY', async () => {
 });
 
 test('simple: metadata with the -1 batch dim, and INPUT0±INPUT1 over JSON', async () => {
-  const meta = await (await fetch(`${server.url}/v2/models/simple`)).json();
+  const meta = await (await fetch(`${server.url}/v2/models/simple`)).json() as any;
   assert.deepEqual(meta, {
     name: 'simple', versions: ['1'], platform: 'onnxruntime_onnx',
     inputs: [{ name: 'INPUT0', datatype: 'INT32', shape: [-1, 16] }, { name: 'INPUT1', datatype: 'INT32', shape: [-1, 16] }],
@@ -75,7 +75,7 @@ test('simple: metadata with the -1 batch dim, and INPUT0±INPUT1 over JSON', asy
     ],
   });
   assert.equal(res.status, 200);
-  const body = await res.json();
+  const body = await res.json() as any;
   assert.equal(body.id, 'req-7');
   assert.equal(body.model_name, 'simple');
   assert.equal(body.model_version, '1');
@@ -111,7 +111,7 @@ test('strings: BYTES over JSON and binary, including non-ASCII text', async () =
   const words = ['inferd', '推理服务器', ''];
   const res = await post('/v2/models/strings/infer', { inputs: [{ name: 'INPUT0', shape: [1, 3], datatype: 'BYTES', data: words }] });
   assert.equal(res.status, 200);
-  assert.deepEqual((await res.json()).outputs[0].data, words);
+  assert.deepEqual((await res.json() as any).outputs[0].data, words);
   const blob = encodeBytesElements(words);
   const header = Buffer.from(JSON.stringify({
     inputs: [{ name: 'INPUT0', shape: [1, 3], datatype: 'BYTES', parameters: { binary_data_size: blob.byteLength } }],
@@ -128,7 +128,7 @@ test('classifier: top-k "score:index:label" strings with labels.txt', async () =
     outputs: [{ name: 'OUTPUT0', parameters: { classification: 2 } }],
   });
   assert.equal(res.status, 200);
-  const out = (await res.json()).outputs[0];
+  const out = (await res.json() as any).outputs[0];
   assert.equal(out.datatype, 'BYTES');
   assert.deepEqual(out.shape, [2, 2]);
   // softmax of [1,3,2,0]: e^3/(e^0+e^1+e^2+e^3) = 0.643914..., e^2/... = 0.236883...
@@ -139,14 +139,14 @@ test('classifier: top-k "score:index:label" strings with labels.txt', async () =
 });
 
 test('nobatch: max_batch_size 0 keeps the config dims as the full shape', async () => {
-  const meta = await (await fetch(`${server.url}/v2/models/nobatch`)).json();
+  const meta = await (await fetch(`${server.url}/v2/models/nobatch`)).json() as any;
   assert.deepEqual(meta.inputs[0].shape, [2, 3]);
   const res = await post('/v2/models/nobatch/infer', { inputs: [{ name: 'INPUT0', shape: [2, 3], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6.5] }] });
-  assert.deepEqual((await res.json()).outputs[0].data, [2, 4, 6, 8, 10, 13]);
+  assert.deepEqual((await res.json() as any).outputs[0].data, [2, 4, 6, 8, 10, 13]);
 });
 
 test('autocomplete: a config-less ONNX model gets Triton\'s completed config', async () => {
-  const cfg = await (await fetch(`${server.url}/v2/models/autocomplete/config`)).json();
+  const cfg = await (await fetch(`${server.url}/v2/models/autocomplete/config`)).json() as any;
   assert.equal(cfg.name, 'autocomplete');
   assert.equal(cfg.platform, 'onnxruntime_onnx');
   assert.equal(cfg.backend, 'onnxruntime');
@@ -174,7 +174,7 @@ test('text_direction: the real PaddleOCR classifier returns a distribution and l
     'Inference-Header-Content-Length': String(header2.length),
   });
   assert.equal(ok.status, 200);
-  const probs: number[] = (await ok.json()).outputs[0].data;
+  const probs: number[] = (await ok.json() as any).outputs[0].data;
   assert.equal(probs.length, 2);
   assert.ok(Math.abs(probs[0]! + probs[1]! - 1) < 1e-5, `softmax sums to 1: ${probs}`);
   const cls = await post('/v2/models/text_direction/infer', Buffer.concat([
@@ -184,7 +184,7 @@ test('text_direction: the real PaddleOCR classifier returns a distribution and l
     }).padEnd(400, ' ')),
     Buffer.from(pixels.buffer),
   ]), { 'Inference-Header-Content-Length': '400' });
-  const top = (await cls.json()).outputs[0].data[0] as string;
+  const top = (await cls.json() as any).outputs[0].data[0] as string;
   const best = probs[0]! >= probs[1]! ? 0 : 1;
   assert.equal(top, `${probs[best]!.toFixed(6)}:${best}:${best === 0 ? '0_degree' : '180_degree'}`);
 });
