@@ -51,7 +51,9 @@ export function typedView<T extends NumericArray>(bytes: Uint8Array, ctor: Typed
     return new ctor(copy.buffer, 0, count);
   }
   if (bytes.byteOffset % size === 0) return new ctor(bytes.buffer, bytes.byteOffset, count);
-  const copy = bytes.slice();
+  // Not `bytes.slice()`: on a Node Buffer that is a view, not a copy.
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
   return new ctor(copy.buffer, 0, count);
 }
 

@@ -103,4 +103,9 @@ test('output size mismatch and double formatting', () => {
   new DataView(buf.buffer).setInt32(1, 7, true);
   new DataView(buf.buffer).setInt32(5, -1, true);
   assert.equal(tensorToJsonText('OUT', 'INT32', buf.subarray(1), 2), '[7,-1]');
+  // Same through a Node Buffer, whose slice() is a view rather than a copy.
+  const nodeBuf = Buffer.alloc(9);
+  nodeBuf.writeInt32LE(7, 1);
+  nodeBuf.writeInt32LE(-1, 5);
+  assert.equal(tensorToJsonText('OUT', 'INT32', nodeBuf.subarray(1), 2), '[7,-1]');
 });

@@ -4,8 +4,8 @@
  */
 import type { DataType } from '@inferd/protocol';
 import {
-  ModelStats, ServerError, type ModelIndexEntry, type ModelLease, type ModelResolver, type ModelSpec, type ServedModel,
-  type TensorSpec,
+  ModelStats, ServerError, type ExecutionInstance, type InferenceRequest, type ModelIndexEntry, type ModelLease,
+  type ModelResolver, type ModelSpec, type ServedModel, type TensorSpec,
 } from '../../src/core/index.js';
 import { backend as identity } from '../../src/backends/identity/index.js';
 import { DefaultScheduler } from '../../src/scheduler/default-scheduler.js';
@@ -28,6 +28,8 @@ export interface FixtureModelDef {
   decoupled?: boolean;
   /** Backend readiness probe answer (Python `is_ready()`); omitted = always ready. */
   ready?: boolean;
+  /** A custom instance instead of the identity backend (e.g. to observe request fields). */
+  instance?: (spec: ModelSpec) => ExecutionInstance;
 }
 
 function tensorSpec(t: FixtureTensor): TensorSpec {
@@ -66,7 +68,9 @@ async function serve(d: FixtureModelDef): Promise<ServedModel> {
     log: { info() {}, warn() {}, error() {}, verbose() {} },
   };
   const model = await identity.createModel(ctx);
-  const instance = await model.createInstance({ name: `${d.name}_0_0`, kind: 'KIND_CPU', deviceId: 0, config: {}, spec });
+  const instance = d.instance !== undefined
+    ? d.instance(spec)
+    : await model.createInstance({ name: `${d.name}_0_0`, kind: 'KIND_CPU', deviceId: 0, config: {}, spec });
   const stats = new ModelStats(spec.name, spec.version);
   const scheduler = new DefaultScheduler(new InstancePool([instance], stats));
   const ready = d.ready;
@@ -155,6 +159,50 @@ export class FixtureResolver implements ModelResolver {
   }
 }
 
+/** Answers with its input copied and the request's fields as response parameters. */
+function inspectInstance(): ExecutionInstance {
+  return {
+    name: 'inspect_0_0',
+    async execute(requests: readonly InferenceRequest[]) {
+      for (const r of requests) {
+        const input = r.inputs[0]!;
+        r.respond({
+          outputs: [{ name: 'OUT', datatype: input.datatype, shape: input.shape, data: input.data }],
+          parameters: {
+            ...r.parameters, priority: r.priority, timeout_us: r.timeoutUs, correlation_id: String(r.correlationId),
+            correlation_type: typeof r.correlationId, flags: r.flags, ratio: 0.5,
+          },
+        });
+      }
+    },
+    async dispose() {},
+  };
+}
+
+/** Requests seen by the `hang` model and whether their signal fired. */
+export const hangLog: { id: string; aborted: boolean }[] = [];
+
+/** Never answers on its own: waits for the request's AbortSignal (client disconnect), then fails it. */
+function hangInstance(): ExecutionInstance {
+  return {
+    name: 'hang_0_0',
+    async execute(requests: readonly InferenceRequest[]) {
+      await Promise.all(requests.map((r) => new Promise<void>((resolve) => {
+        const entry = { id: r.id, aborted: false };
+        hangLog.push(entry);
+        const done = () => {
+          entry.aborted = true;
+          r.respondError(ServerError.cancelled());
+          resolve();
+        };
+        if (r.signal?.aborted) done();
+        else r.signal?.addEventListener('abort', done, { once: true });
+      })));
+    },
+    async dispose() {},
+  };
+}
+
 const int32x16 = (name: string): FixtureTensor => ({ name, datatype: 'INT32', dims: [16] });
 
 /** The models every HTTP test uses. */
@@ -182,5 +230,7 @@ export const FIXTURE_MODELS: readonly FixtureModelDef[] = [
   { name: 'two_versions', version: 2, maxBatchSize: 0, inputs: [{ name: 'IN', datatype: 'INT32', dims: [1] }], outputs: [{ name: 'OUT', datatype: 'INT32', dims: [1] }] },
   { name: 'not_ready', maxBatchSize: 0, ready: false, inputs: [{ name: 'IN', datatype: 'INT32', dims: [1] }], outputs: [{ name: 'OUT', datatype: 'INT32', dims: [1] }] },
   { name: 'decoupled', maxBatchSize: 0, decoupled: true, inputs: [{ name: 'IN', datatype: 'INT32', dims: [1] }], outputs: [{ name: 'OUT', datatype: 'INT32', dims: [1] }] },
+  { name: 'inspect', maxBatchSize: 0, instance: inspectInstance, inputs: [{ name: 'IN', datatype: 'INT32', dims: [1] }], outputs: [{ name: 'OUT', datatype: 'INT32', dims: [1] }] },
+  { name: 'hang', maxBatchSize: 0, instance: hangInstance, inputs: [{ name: 'IN', datatype: 'INT32', dims: [1] }], outputs: [{ name: 'OUT', datatype: 'INT32', dims: [1] }] },
   { name: 'my model/x', maxBatchSize: 0, inputs: [{ name: 'IN', datatype: 'INT32', dims: [1] }], outputs: [{ name: 'OUT', datatype: 'INT32', dims: [1] }] },
 ];
