@@ -41,7 +41,11 @@ export function readBody(req: IncomingMessage, maxSize: number, what: string): P
       done = true;
       resolve(rest !== undefined ? Buffer.concat(rest, size) : (first ?? EMPTY));
     });
-    req.on('error', () => fail(ServerError.cancelled('the client closed the connection while sending the request')));
-    req.on('close', () => fail(ServerError.cancelled('the client closed the connection while sending the request')));
+    // 'close' also fires after a complete body: build the error only when it is real (errors are costly).
+    const aborted = (): void => {
+      if (!done) fail(ServerError.cancelled('the client closed the connection while sending the request'));
+    };
+    req.on('error', aborted);
+    req.on('close', aborted);
   });
 }
