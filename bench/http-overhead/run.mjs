@@ -21,7 +21,12 @@ function startServer(args) {
       const line = out.split('\n')[0];
       if (out.includes('\n')) resolve({ child, port: Number(line) });
     });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    child.on('exit', (code, signal) => {
+      const err = new Error(`server ${args.join(' ')} exited (code ${code}, signal ${signal})`);
+      if (child.killedOnPurpose) return;
+      console.error(err.message);
+      reject(err);
+    });
   });
 }
 
@@ -43,12 +48,13 @@ function bodies() {
 
 function request(port, path, body, headers) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers }, (res) => {
+    // agent: false: a pooled keep-alive socket would go stale while execFileSync blocks this process.
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers, agent: false }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
     });
-    req.on('error', reject);
+    req.on('error', (e) => reject(new Error(`request to :${port}${path} failed: ${e.message}`)));
     req.end(body);
   });
 }
@@ -84,10 +90,12 @@ try {
         }
       }
     } finally {
+      bare.child.killedOnPurpose = true;
       bare.child.kill();
     }
   }
 } finally {
+  inferd.child.killedOnPurpose = true;
   inferd.child.kill();
 }
 

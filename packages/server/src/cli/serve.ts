@@ -42,9 +42,8 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
       log: logger.forComponent('http_server'),
     });
     try {
-      const bound = await http.listen();
-      httpAddress = bound;
-      logger.info('http_server', `Started HTTPService at ${bound.address}:${bound.port}`);
+      // The frontend itself logs "Started HTTPService at ADDRESS:PORT", as Triton does.
+      httpAddress = await http.listen();
     } catch (err) {
       await server.shutdown(0);
       throw err;
