@@ -20,3 +20,4 @@ const { server } = await createInferenceServer({ modelRepository: repo });
 const http = new HttpFrontend(server, { port: 0, address: '127.0.0.1', maxInputSize: 64 << 20 });
 const { port } = await http.listen();
 process.stdout.write(`${port}\n`);
+process.on('SIGINT', () => process.exit(0));
