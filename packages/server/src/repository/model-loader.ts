@@ -161,7 +161,7 @@ async function loadVersion(
         );
       }
     }
-    const pool = new InstancePool(instances, stats);
+    const pool = new InstancePool(instances, stats, { decoupled: spec.decoupled });
     const served = new ServedVersion({
       spec, scheduler: new DefaultScheduler(pool), stats, pool, backendModel,
     });

@@ -9,12 +9,15 @@ export class InstancePool {
   readonly #all: readonly ExecutionInstance[];
   readonly #stats: ModelStats;
   readonly #waiters: (() => void)[] = [];
+  /** Decoupled models may answer after `execute` returns (response sender used later). */
+  readonly #decoupled: boolean;
 
-  constructor(instances: readonly ExecutionInstance[], stats: ModelStats) {
+  constructor(instances: readonly ExecutionInstance[], stats: ModelStats, options: { decoupled?: boolean } = {}) {
     if (instances.length === 0) throw ServerError.internal('a model needs at least one instance');
     this.#all = instances;
     this.#idle = [...instances];
     this.#stats = stats;
+    this.#decoupled = options.decoupled ?? false;
   }
 
   get size(): number {
@@ -44,7 +47,9 @@ export class InstancePool {
     } catch (err) {
       for (const r of requests) r.respondError(err);
     } finally {
-      for (const r of requests) if (!r.isDone) r.respondError(ServerError.internal(`instance '${instance.name}' returned no response`));
+      if (!this.#decoupled) {
+        for (const r of requests) if (!r.isDone) r.respondError(ServerError.internal(`instance '${instance.name}' returned no response`));
+      }
       this.#recordExecution(requests);
       this.#idle.push(instance);
       this.#waiters.shift()?.();
