@@ -74,7 +74,9 @@ function readConfig(name: string, modelDir: string, options: LoaderOptions): Mod
 async function prepare(name: string, modelDir: string, options: LoaderOptions): Promise<Prepared> {
   let config = readConfig(name, modelDir, options);
   const available = listVersionDirs(modelDir);
-  if (options.autoComplete) config = completePlatform(config, name, firstVersionEntries(modelDir, available));
+  // Triton fills the backend fields (backend, platform, default file) whether or not auto-complete is
+  // on: without them no backend can be found. `autoComplete` governs only the backend's own step.
+  config = completePlatform(config, name, firstVersionEntries(modelDir, available));
   if (config.platform === 'ensemble') {
     throw ServerError.unsupported(`ensemble model '${name}' cannot be loaded: ensembles are not supported yet`);
   }

@@ -153,3 +153,17 @@ test('shutdown drains: an in-flight request finishes, later ones are refused, mo
     assert.deepEqual(server.repositoryIndex(), [{ name: 'good', version: '1', state: 'UNAVAILABLE', reason: 'unloaded' }]);
   });
 });
+
+test('auto-complete disabled: platform-only ONNX configs still load, a config-less model is refused', async () => {
+  const examples = fileURLToPath(new URL('../../../../examples/models', import.meta.url));
+  const { server, failedModels } = await createInferenceServer({ modelRepository: examples, autoComplete: false, exitOnError: false });
+  try {
+    assert.deepEqual(failedModels, ['autocomplete']);
+    const cfg = server.modelConfig('simple') as { backend: string; platform: string };
+    assert.equal(cfg.platform, 'onnxruntime_onnx');
+    assert.equal(cfg.backend, 'onnxruntime');
+    assert.match(server.repositoryIndex().find((e) => e.name === 'autocomplete')?.reason ?? '', /auto-complete is disabled/);
+  } finally {
+    await server.shutdown();
+  }
+});
