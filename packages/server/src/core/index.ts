@@ -8,3 +8,4 @@ export * from './server.js';
 export * from './version.js';
 export * from './shape.js';
 export { nowNs } from './clock.js';
+export * from './shared-memory.js';

@@ -1,0 +1,126 @@
+/**
+ * System (POSIX) shared memory regions registered by clients (spec §1.8). A POSIX shm object `/key` is
+ * the file `/dev/shm/key` on Linux, so regions are plain file descriptors read and written with
+ * positional I/O: one copy in, one copy out, no native addon. Off unless --allow-client-shm=true.
+ */
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { ServerError } from './errors.js';
+
+export const CLIENT_SHM_DISABLED =
+  "Client shared memory is disabled. Start the server with '--allow-client-shm=true' to enable.";
+
+export interface SharedMemoryRegionStatus {
+  readonly name: string;
+  readonly key: string;
+  readonly offset: number;
+  readonly byte_size: number;
+}
+
+interface Region extends SharedMemoryRegionStatus {
+  readonly fd: number;
+  users: number;
+  /** Unregistered while in use: the descriptor closes when the last user releases it. */
+  retired: boolean;
+}
+
+/** A claim on a region for the length of one request; `release` once the request is answered. */
+export interface SharedMemoryLease {
+  /** Copies `byteSize` bytes at `offset` (relative to the registered offset) out of the region. */
+  read(offset: number, byteSize: number): Buffer;
+  /** Copies `data` into the region at `offset` (relative to the registered offset). */
+  write(offset: number, data: Uint8Array): void;
+  readonly byteSize: number;
+  release(): void;
+}
+
+export class SystemSharedMemory {
+  readonly enabled: boolean;
+  readonly #root: string;
+  readonly #regions = new Map<string, Region>();
+
+  /** `root` is where shm objects live (`/dev/shm` on Linux; tests may point elsewhere). */
+  constructor(options: { enabled: boolean; root?: string }) {
+    this.enabled = options.enabled;
+    this.#root = options.root ?? '/dev/shm';
+  }
+
+  register(name: string, key: string, offset: number, byteSize: number): void {
+    if (!this.enabled) throw ServerError.unsupported(CLIENT_SHM_DISABLED);
+    if (this.#regions.has(name)) {
+      throw new ServerError('ALREADY_EXISTS', `shared memory region '${name}' already in manager`);
+    }
+    const objectName = key.startsWith('/') ? key.slice(1) : key;
+    // A POSIX shm name is one path component; anything else could reach outside /dev/shm.
+    if (objectName === '' || objectName.includes('/') || objectName === '.' || objectName === '..') {
+      throw ServerError.internal(`Unable to open shared memory region: '${key}'`);
+    }
+    let fd: number;
+    try {
+      fd = openSync(join(this.#root, objectName), 'r+');
+    } catch {
+      throw ServerError.internal(`Unable to open shared memory region: '${key}'`);
+    }
+    const size = fstatSync(fd).size;
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(byteSize) || offset < 0 || byteSize < 0 || offset + byteSize > size) {
+      closeSync(fd);
+      throw ServerError.invalidArg(`failed to register shared memory region '${name}': invalid args`);
+    }
+    this.#regions.set(name, { name, key, offset, byte_size: byteSize, fd, users: 0, retired: false });
+  }
+
+  /** Every region, or the one named; an unknown name is NOT_FOUND. */
+  status(name?: string): SharedMemoryRegionStatus[] {
+    const pick = (r: Region): SharedMemoryRegionStatus => ({ name: r.name, key: r.key, offset: r.offset, byte_size: r.byte_size });
+    if (name === undefined || name === '') return [...this.#regions.values()].map(pick);
+    const r = this.#regions.get(name);
+    if (r === undefined) throw ServerError.notFound(`Unable to find system shared memory region: '${name}'`);
+    return [pick(r)];
+  }
+
+  /** Unregisters one region (unknown names succeed) or, with no name, all of them. */
+  unregister(name?: string): void {
+    if (!this.enabled) throw ServerError.unsupported(CLIENT_SHM_DISABLED);
+    const names = name === undefined || name === '' ? [...this.#regions.keys()] : [name];
+    for (const n of names) {
+      const r = this.#regions.get(n);
+      if (r === undefined) continue;
+      this.#regions.delete(n);
+      r.retired = true;
+      if (r.users === 0) closeSync(r.fd);
+    }
+  }
+
+  /**
+   * Leases a region for one request, checking that [offset, offset+byteSize) lies inside it (Triton's
+   * "Invalid offset + byte size" error otherwise).
+   */
+  acquire(name: string, offset: number, byteSize: number): SharedMemoryLease {
+    const r = this.#regions.get(name);
+    if (r === undefined) throw ServerError.notFound(`Unable to find system shared memory region: '${name}'`);
+    if (offset < 0 || byteSize < 0 || offset + byteSize > r.byte_size) {
+      throw ServerError.invalidArg(`Invalid offset + byte size for shared memory region: '${name}'`);
+    }
+    r.users += 1;
+    let released = false;
+    const base = r.offset + offset;
+    return {
+      byteSize,
+      read: (at, size) => {
+        const buf = Buffer.allocUnsafe(size);
+        const n = readSync(r.fd, buf, 0, size, base + at);
+        if (n !== size) throw ServerError.internal(`short read from shared memory region '${name}'`);
+        return buf;
+      },
+      write: (at, data) => {
+        writeSync(r.fd, data, 0, data.byteLength, base + at);
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        r.users -= 1;
+        if (r.users === 0 && r.retired) closeSync(r.fd);
+      },
+    };
+  }
+}
