@@ -12,10 +12,22 @@ const root = here('../../');
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 2000);
 const ELEMENTS = 16;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// Narrowing for quick iterations (comma lists); the default is the full table.
+const list = (name, all) => (process.env[name] ? process.env[name].split(',') : all);
+const MODELS = list('BENCH_MODELS', ['identity_js', 'identity_fp32']);
+const ENCODINGS = list('BENCH_ENCODINGS', ['json', 'binary']);
+const CONCURRENCIES = list('BENCH_CONCURRENCY', ['1', '16']).map(Number);
 
 function median(results) {
   const sorted = [...results].sort((a, b) => a.rps - b.rps);
   return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Median over rounds of the server's CPU µs per answered request (NaN without /proc). */
+function medianCpu(results) {
+  const per = results.map((r) => (r.serverCpuUs === undefined || r.requests === 0 ? NaN : r.serverCpuUs / r.requests));
+  per.sort((a, b) => a - b);
+  return per[Math.floor(per.length / 2)];
 }
 
 function startServer(args) {
@@ -65,10 +77,10 @@ function request(port, path, body, headers) {
   });
 }
 
-function load(port, path, body, headers, concurrency) {
+function load(server, path, body, headers, concurrency) {
   const spec = {
-    url: `http://127.0.0.1:${port}${path}`, headers, bodyBase64: body.toString('base64'), concurrency, durationMs,
-    warmupMs: 1000,
+    url: `http://127.0.0.1:${server.port}${path}`, headers, bodyBase64: body.toString('base64'), concurrency, durationMs,
+    warmupMs: 1000, serverPid: server.child.pid,
   };
   const out = execFileSync(process.execPath, [here('../lib/load-client.mjs'), JSON.stringify(spec)], { encoding: 'utf8' });
   return JSON.parse(out);
@@ -78,7 +90,7 @@ const inferd = await startServer(['--import', 'tsx', here('./inferd-server.ts')]
 const rows = [];
 try {
   const b = bodies();
-  for (const [encoding, { body, headers }] of Object.entries(b)) {
+  for (const [encoding, { body, headers }] of Object.entries(b).filter(([e]) => ENCODINGS.includes(e))) {
     // The bare server replies with inferd's own reply bytes for this request, so both move the same data.
     const sample = await request(inferd.port, '/v2/models/identity_js/infer', body, headers);
     if (sample.status !== 200) throw new Error(`inferd answered ${sample.status}: ${sample.body}`);
@@ -88,21 +100,24 @@ try {
     }
     const bare = await startServer([here('./bare-server.mjs'), sample.body.toString('base64'), JSON.stringify(replyHeaders)]);
     try {
-      for (const concurrency of [1, 16]) {
+      for (const concurrency of CONCURRENCIES) {
         // Targets alternate round by round so drift on a shared machine hits all of them alike; the
         // median of the rounds is reported.
-        const runs = { bare: [], identity_js: [], identity_fp32: [] };
+        const runs = { bare: [], ...Object.fromEntries(MODELS.map((m) => [m, []])) };
         for (let round = 0; round < ROUNDS; round++) {
-          runs.bare.push(load(bare.port, '/v2/models/identity_js/infer', body, headers, concurrency));
-          for (const model of ['identity_js', 'identity_fp32']) {
-            runs[model].push(load(inferd.port, `/v2/models/${model}/infer`, body, headers, concurrency));
+          runs.bare.push(load(bare, '/v2/models/identity_js/infer', body, headers, concurrency));
+          for (const model of MODELS) {
+            runs[model].push(load(inferd, `/v2/models/${model}/infer`, body, headers, concurrency));
           }
         }
         const base = median(runs.bare);
-        for (const model of ['identity_js', 'identity_fp32']) {
+        for (const model of MODELS) {
           const r = median(runs[model]);
           const errors = runs[model].reduce((n, x) => n + x.errors, 0);
-          rows.push({ model, encoding, concurrency, rps: r.rps, p50us: r.p50us, errors, bareRps: base.rps, ratio: r.rps / base.rps });
+          rows.push({
+            model, encoding, concurrency, rps: r.rps, p50us: r.p50us, errors, bareRps: base.rps, ratio: r.rps / base.rps,
+            cpuUs: medianCpu(runs[model]), bareCpuUs: medianCpu(runs.bare),
+          });
         }
       }
     } finally {
@@ -118,10 +133,11 @@ try {
 const fmt = (n, d = 0) => n.toFixed(d);
 const lines = [
   `http-overhead: ${ELEMENTS} FP32 elements per request; median of ${ROUNDS} alternating rounds of ${durationMs} ms; load from a separate process.\n` +
-    'identity_js = built-in JS identity backend (HTTP + core cost only); identity_fp32 = the example ONNX model on ONNX Runtime worker threads.\n',
-  '| model | tensors | concurrency | inferd req/s | p50 µs | bare node:http req/s | ratio |',
-  '|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.model} | ${r.encoding} | ${r.concurrency} | ${fmt(r.rps)} | ${fmt(r.p50us)} | ${fmt(r.bareRps)} | ${fmt(r.ratio, 2)} |`),
+    'identity_js = built-in JS identity backend (HTTP + core cost only); identity_fp32 = the example ONNX model on ONNX Runtime worker threads.\n' +
+    'server CPU µs/req = the server process\'s user+system CPU time (all threads, /proc/<pid>/stat) over the measured window / requests answered.\n',
+  '| model | tensors | concurrency | inferd req/s | p50 µs | bare node:http req/s | ratio | inferd server CPU µs/req | bare server CPU µs/req |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.model} | ${r.encoding} | ${r.concurrency} | ${fmt(r.rps)} | ${fmt(r.p50us)} | ${fmt(r.bareRps)} | ${fmt(r.ratio, 2)} | ${fmt(r.cpuUs, 1)} | ${fmt(r.bareCpuUs, 1)} |`),
 ];
 console.log(lines.join('\n'));
 if (rows.some((r) => r.errors > 0)) {
