@@ -4,3 +4,5 @@ export * from './fp16.js';
 export * from './typed-view.js';
 export * from './json-tensor.js';
 export * from './binary-body.js';
+export * from './generated/proto-files.js';
+export type * as pb from './generated/proto-types.js';
