@@ -9,6 +9,17 @@ export interface RequestedOutput {
   readonly classification?: number;
 }
 
+/**
+ * The part of an AbortSignal that core, schedulers and backends use. An AbortSignal is one; a frontend
+ * may pass something cheaper (creating an AbortController costs ~2.7 µs, a tenth of a small request).
+ * As with AbortSignal, listeners added after the abort are never called.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { readonly once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** What a frontend or an embedding app passes to `InferenceServer.infer`. */
 export interface InferenceRequestInit {
   readonly modelName: string;
@@ -27,8 +38,8 @@ export interface InferenceRequestInit {
   readonly correlationId?: bigint | string;
   /** TRITONSERVER_REQUEST_FLAG_SEQUENCE_START = 1, _END = 2. */
   readonly flags?: number;
-  /** Aborts queued work (client disconnect, gRPC cancel). */
-  readonly signal?: AbortSignal;
+  /** Aborts queued work (client disconnect, gRPC cancel). Any AbortSignal fits. */
+  readonly signal?: CancelSignal;
 }
 
 /** Monotonic ns stamps (0 = not reached); stats are derived from them once, at release. */
@@ -61,7 +72,7 @@ export class InferenceRequest {
   readonly timeoutUs: number;
   readonly correlationId: bigint | string;
   readonly flags: number;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: CancelSignal | undefined;
   /** Leading dim when the model batches, else 1. */
   readonly batchSize: number;
   readonly timestamps: RequestTimestamps;

@@ -172,6 +172,15 @@ export class InferenceServer {
   }
 
   /**
+   * `infer` without a promise, for frontends on the hot path: `done` receives the single final response
+   * (a failed inference as `response.error`), possibly before this call returns. Invalid requests throw
+   * synchronously, as with `inferStream`; decoupled models are refused the same way as by `infer`.
+   */
+  inferOnce(init: InferenceRequestInit, done: ResponseSink): void {
+    this.#start(init, true, done);
+  }
+
+  /**
    * Runs one request, delivering each response (0..N for decoupled models, the last with `final`) to
    * `sink`. Validation errors throw synchronously; later errors arrive as a final error response.
    */
