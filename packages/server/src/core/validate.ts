@@ -4,7 +4,7 @@
  */
 import { decodeBytesElements, elementByteSize, elementCount } from '@inferd/protocol';
 import { ServerError, withRequestId } from './errors.js';
-import { dimsMatch, dimsToString } from './shape.js';
+import { dimsToString } from './shape.js';
 import type { ModelSpec, TensorSpec } from './contracts.js';
 import type { InferenceRequestInit, RequestedOutput } from './request.js';
 import type { Tensor } from './tensor.js';
@@ -19,33 +19,56 @@ export interface ValidatedShape {
   requestedOutputs: readonly RequestedOutput[];
 }
 
+/** What validation needs of a spec, built once per ModelSpec (specs are immutable) instead of per request. */
+interface SpecTable {
+  readonly inputs: ReadonlyMap<string, TensorSpec>;
+  readonly required: readonly TensorSpec[];
+  readonly outputs: ReadonlySet<string>;
+  /** Shared by every request that names no outputs (read-only by contract, frozen to be sure). */
+  readonly allOutputs: readonly RequestedOutput[];
+}
+
+const tables = new WeakMap<ModelSpec, SpecTable>();
+
+function tableOf(spec: ModelSpec): SpecTable {
+  let t = tables.get(spec);
+  if (t === undefined) {
+    t = {
+      inputs: new Map(spec.inputs.map((s) => [s.name, s])),
+      required: spec.inputs.filter((s) => !s.optional),
+      outputs: new Set(spec.outputs.map((o) => o.name)),
+      allOutputs: Object.freeze(spec.outputs.map((o) => Object.freeze({ name: o.name }))),
+    };
+    tables.set(spec, t);
+  }
+  return t;
+}
+
+type Fail = (msg: string) => never;
+
 export function validateRequest(init: InferenceRequestInit, spec: ModelSpec): ValidatedShape {
   const id = init.id ?? '';
-  const fail = (msg: string): never => {
+  const fail: Fail = (msg) => {
     throw ServerError.invalidArg(withRequestId(id, msg));
   };
   const model = spec.name;
-  const specs = new Map(spec.inputs.map((s) => [s.name, s]));
-  const seen = new Set<string>();
-  for (const t of init.inputs) {
+  const table = tableOf(spec);
+  const specs = table.inputs;
+  const inputs = init.inputs;
+  // Duplicates are rare: a Set is only built when there is more than one input.
+  const seen = inputs.length > 1 ? new Set<string>() : undefined;
+  for (const t of inputs) {
     if (!specs.has(t.name)) fail(`unexpected inference input '${t.name}' for model '${model}'`);
-    if (seen.has(t.name)) fail(`input '${t.name}' is specified more than once for model '${model}'`);
-    seen.add(t.name);
+    if (seen !== undefined) {
+      if (seen.has(t.name)) fail(`input '${t.name}' is specified more than once for model '${model}'`);
+      seen.add(t.name);
+    }
   }
-  const required = spec.inputs.filter((s) => !s.optional);
-  const missing = required.filter((s) => !seen.has(s.name)).map((s) => s.name);
-  if (missing.length > 0) {
-    const got = init.inputs.map((t) => `'${t.name}'`).join(',');
-    fail(
-      `expected ${spec.inputs.length} inputs but got ${init.inputs.length} inputs for model '${model}'. ` +
-        `Got input(s) [${got}], but missing required input(s) [${missing.map((n) => `'${n}'`).join(',')}]. ` +
-        'Please provide all required input(s).',
-    );
-  }
+  if (table.required.length > 0) checkRequired(init, spec, table, seen, fail);
 
   let batchSize = 1;
   let first = true;
-  for (const t of init.inputs) {
+  for (const t of inputs) {
     const s = specs.get(t.name)!;
     if (t.datatype !== s.datatype) {
       fail(`inference input '${t.name}' data-type is '${t.datatype}', but model '${model}' expects '${s.datatype}'`);
@@ -70,13 +93,24 @@ export function validateRequest(init: InferenceRequestInit, spec: ModelSpec): Va
   if (spec.maxBatchSize > 0 && (batchSize < 1 || batchSize > spec.maxBatchSize)) {
     fail(`inference request batch-size must be <= ${spec.maxBatchSize} for '${model}'`);
   }
-  return { batchSize, requestedOutputs: resolveOutputs(init, spec, fail) };
+  return { batchSize, requestedOutputs: resolveOutputs(init, spec, table, fail) };
 }
 
-function checkShape(t: Tensor, s: TensorSpec, spec: ModelSpec, fail: (m: string) => never): void {
+function checkRequired(init: InferenceRequestInit, spec: ModelSpec, table: SpecTable, seen: ReadonlySet<string> | undefined, fail: Fail): void {
+  const given = (name: string): boolean => (seen !== undefined ? seen.has(name) : init.inputs[0]?.name === name);
+  const missing = table.required.filter((s) => !given(s.name)).map((s) => s.name);
+  if (missing.length === 0) return;
+  const got = init.inputs.map((t) => `'${t.name}'`).join(',');
+  fail(
+    `expected ${spec.inputs.length} inputs but got ${init.inputs.length} inputs for model '${spec.name}'. ` +
+      `Got input(s) [${got}], but missing required input(s) [${missing.map((n) => `'${n}'`).join(',')}]. ` +
+      'Please provide all required input(s).',
+  );
+}
+
+function checkShape(t: Tensor, s: TensorSpec, spec: ModelSpec, fail: Fail): void {
   const batching = spec.maxBatchSize > 0;
-  const actual = batching ? t.shape.slice(1) : t.shape;
-  if (dimsMatch(s.dims, actual)) return;
+  if (dimsMatchAfter(s.dims, t.shape, batching ? 1 : 0)) return;
   const expected = batching ? [-1, ...s.dims] : s.dims;
   fail(
     `unexpected shape for input '${t.name}' for model '${spec.name}'. Expected ${dimsToString(expected)}, ` +
@@ -84,7 +118,17 @@ function checkShape(t: Tensor, s: TensorSpec, spec: ModelSpec, fail: (m: string)
   );
 }
 
-function checkByteSize(t: Tensor, model: string, fail: (m: string) => never): void {
+/** `dimsMatch(expected, actual.slice(skip))` without the copy. */
+function dimsMatchAfter(expected: readonly number[], actual: readonly number[], skip: number): boolean {
+  if (expected.length !== actual.length - skip) return false;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i]!;
+    if (e !== -1 && e !== actual[i + skip]) return false;
+  }
+  return true;
+}
+
+function checkByteSize(t: Tensor, model: string, fail: Fail): void {
   const count = elementCount(t.shape);
   if (t.datatype === 'BYTES') {
     try {
@@ -100,12 +144,11 @@ function checkByteSize(t: Tensor, model: string, fail: (m: string) => never): vo
   }
 }
 
-function resolveOutputs(init: InferenceRequestInit, spec: ModelSpec, fail: (m: string) => never): readonly RequestedOutput[] {
-  if (init.outputs === undefined || init.outputs.length === 0) return spec.outputs.map((o) => ({ name: o.name }));
-  const known = new Set(spec.outputs.map((o) => o.name));
+function resolveOutputs(init: InferenceRequestInit, spec: ModelSpec, table: SpecTable, fail: Fail): readonly RequestedOutput[] {
+  if (init.outputs === undefined || init.outputs.length === 0) return table.allOutputs;
   const seen = new Set<string>();
   for (const o of init.outputs) {
-    if (!known.has(o.name)) fail(`unexpected inference output '${o.name}' for model '${spec.name}'`);
+    if (!table.outputs.has(o.name)) fail(`unexpected inference output '${o.name}' for model '${spec.name}'`);
     if (seen.has(o.name)) fail(`output '${o.name}' is requested more than once for model '${spec.name}'`);
     seen.add(o.name);
   }
