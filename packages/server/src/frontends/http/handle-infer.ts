@@ -1,10 +1,14 @@
 /**
  * `POST /v2/models/{m}[/versions/{v}]/infer` (spec §1.5, §2): body decompression, JSON header and
  * binary blobs, raw binary requests, the call into InferenceServer, the encoded (and maybe compressed)
- * reply. The client closing its socket aborts the request through its AbortSignal.
+ * reply. The client closing its connection aborts the request through its signal.
+ *
+ * This is the hot path, so it runs without promises when nothing is compressed: the reply is handed to
+ * `done` from the response sink (for synchronous backends, before `handleInfer` returns).
  */
 import { INFERENCE_HEADER_CONTENT_LENGTH, parseHeaderLength, splitBinaryBody } from '@inferd/protocol';
 import { ServerError, type InferenceRequestInit, type InferenceResponse } from '../../core/index.js';
+import { settled, watchClient } from './client-signal.js';
 import { compress, decompress, requestEncoding, responseEncoding, UNSUPPORTED_ENCODING } from './compression.js';
 import type { HandlerContext, HttpCall } from './context.js';
 import { decodeInferRequest } from './infer-decode.js';
@@ -14,17 +18,20 @@ import { JSON_TYPE, METHOD_NOT_ALLOWED, type Reply } from './reply.js';
 import { parseRequestJson } from './request-json.js';
 
 const HEADER_KEY = INFERENCE_HEADER_CONTENT_LENGTH.toLowerCase();
+const BINARY_TYPE = 'application/octet-stream';
+
+/** Called once with the error to report or the reply to write. */
+export type InferDone = (err: unknown, reply?: Reply) => void;
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface Prepared {
-  readonly init: Omit<InferenceRequestInit, 'signal'>;
+  readonly init: Writable<InferenceRequestInit>;
   readonly binaryOutputs: ReadonlyMap<string, boolean> | undefined;
   readonly defaultBinary: boolean;
 }
 
-async function prepare(ctx: HandlerContext, call: HttpCall, model: string, version: string): Promise<Prepared> {
-  const encoding = requestEncoding(call.req.headers['content-encoding']);
-  if (encoding === undefined) throw ServerError.unsupported(UNSUPPORTED_ENCODING);
-  const body = encoding === 'identity' ? call.body : await decompress(call.body, encoding, ctx.maxInputSize);
+function prepare(ctx: HandlerContext, call: HttpCall, body: Buffer, model: string, version: string): Prepared {
   const headerValue = call.req.headers[HEADER_KEY];
   let headerLength = body.byteLength;
   if (typeof headerValue === 'string') {
@@ -40,24 +47,25 @@ async function prepare(ctx: HandlerContext, call: HttpCall, model: string, versi
   const { header, binary } = splitBinaryBody(body, headerLength);
   const decoded = decodeInferRequest(parseRequestJson(header), binary, model);
   const f = decoded.fields;
-  const init: Omit<InferenceRequestInit, 'signal'> = {
-    modelName: model,
-    modelVersion: version,
-    id: decoded.id,
-    inputs: decoded.inputs,
-    ...(decoded.outputs === undefined ? {} : { outputs: decoded.outputs }),
-    ...(f.parameters === undefined ? {} : { parameters: f.parameters }),
-    ...(f.priority === undefined ? {} : { priority: f.priority }),
-    ...(f.timeoutUs === undefined ? {} : { timeoutUs: f.timeoutUs }),
-    ...(f.correlationId === undefined ? {} : { correlationId: f.correlationId }),
-    ...(f.flags === undefined ? {} : { flags: f.flags }),
-  };
+  // Fields are set only when present (no spreads: this runs per request).
+  const init: Writable<InferenceRequestInit> = { modelName: model, modelVersion: version, id: decoded.id, inputs: decoded.inputs };
+  if (decoded.outputs !== undefined) init.outputs = decoded.outputs;
+  if (f.parameters !== undefined) init.parameters = f.parameters;
+  if (f.priority !== undefined) init.priority = f.priority;
+  if (f.timeoutUs !== undefined) init.timeoutUs = f.timeoutUs;
+  if (f.correlationId !== undefined) init.correlationId = f.correlationId;
+  if (f.flags !== undefined) init.flags = f.flags;
   return { init, binaryOutputs: decoded.binaryOutputs, defaultBinary: f.binaryDataOutput };
 }
 
 /** Triton resolves the model before it reads the body: an unknown model wins over a bad body. */
-function modelErrorFirst(ctx: HandlerContext, model: string, version: string): void {
-  ctx.server.modelMetadata(model, version);
+function modelErrorFirst(ctx: HandlerContext, model: string, version: string, err: unknown): unknown {
+  try {
+    ctx.server.modelMetadata(model, version);
+  } catch (modelErr) {
+    return modelErr;
+  }
+  return err;
 }
 
 /** Core words the decoupled refusal for its own single-response API; HTTP clients expect Triton's text. */
@@ -68,48 +76,90 @@ function httpWording(err: unknown): unknown {
   return err;
 }
 
-function runInfer(ctx: HandlerContext, call: HttpCall, init: Omit<InferenceRequestInit, 'signal'>): Promise<InferenceResponse> {
-  const controller = new AbortController();
-  const res = call.res;
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return ctx.server.infer({ ...init, signal: controller.signal });
-}
-
-export async function handleInfer(ctx: HandlerContext, call: HttpCall, model: string, version: string): Promise<Reply> {
-  if (call.req.method !== 'POST') return METHOD_NOT_ALLOWED;
-  let prepared: Prepared;
-  try {
-    prepared = await prepare(ctx, call, model, version);
-  } catch (err) {
-    modelErrorFirst(ctx, model, version);
-    throw err;
-  }
-  let response: InferenceResponse;
-  try {
-    response = await runInfer(ctx, call, prepared.init);
-  } catch (err) {
-    throw httpWording(err);
-  }
+function reply(call: HttpCall, prepared: Prepared, response: InferenceResponse, done: InferDone): void {
   const encoded = encodeInferResponse(response, prepared.binaryOutputs, prepared.defaultBinary);
   let body: string | Buffer = encoded.json;
-  const headers: Record<string, string | number> = {};
+  let headers: Record<string, string | number> | undefined;
   let contentType = JSON_TYPE;
   if (encoded.blobs.length > 0) {
-    const head = Buffer.from(encoded.json);
-    body = Buffer.concat([head, ...encoded.blobs]);
-    headers[INFERENCE_HEADER_CONTENT_LENGTH] = head.byteLength;
-    contentType = 'application/octet-stream';
+    const jsonBytes = Buffer.byteLength(encoded.json);
+    body = joinBody(encoded.json, jsonBytes, encoded.blobs);
+    headers = { [INFERENCE_HEADER_CONTENT_LENGTH]: jsonBytes };
+    contentType = BINARY_TYPE;
   }
   const encoding = responseEncoding(call.req.headers['accept-encoding']);
-  if (encoding !== 'identity') {
-    try {
-      body = await compress(typeof body === 'string' ? Buffer.from(body) : body, encoding);
-      headers['Content-Encoding'] = encoding;
-    } catch {
-      // Like Triton: a response that fails to compress goes out uncompressed.
-    }
+  if (encoding === 'identity') {
+    done(undefined, { status: 200, body, contentType, headers });
+    return;
   }
-  return { status: 200, body, contentType, headers };
+  const raw = typeof body === 'string' ? Buffer.from(body) : body;
+  compress(raw, encoding).then(
+    (compressed) => done(undefined, { status: 200, body: compressed, contentType, headers: { ...headers, 'Content-Encoding': encoding } }),
+    // Like Triton: a response that fails to compress goes out uncompressed.
+    () => done(undefined, { status: 200, body: raw, contentType, headers }),
+  );
+}
+
+/** The JSON header and the blobs in one buffer, allocated once. */
+function joinBody(json: string, jsonBytes: number, blobs: readonly Uint8Array[]): Buffer {
+  let size = jsonBytes;
+  for (const b of blobs) size += b.byteLength;
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(json, 0, jsonBytes, 'utf8');
+  for (const b of blobs) {
+    out.set(b, at);
+    at += b.byteLength;
+  }
+  return out;
+}
+
+function run(ctx: HandlerContext, call: HttpCall, prepared: Prepared, done: InferDone): void {
+  const socket = call.req.socket;
+  const signal = watchClient(socket);
+  prepared.init.signal = signal;
+  try {
+    ctx.server.inferOnce(prepared.init, (response) => {
+      if (!response.final) return;
+      settled(socket, signal);
+      if (response.error !== undefined) {
+        done(httpWording(response.error));
+        return;
+      }
+      try {
+        reply(call, prepared, response, done);
+      } catch (err) {
+        done(err);
+      }
+    });
+  } catch (err) {
+    settled(socket, signal);
+    done(httpWording(err));
+  }
+}
+
+export function handleInfer(ctx: HandlerContext, call: HttpCall, model: string, version: string, done: InferDone): void {
+  if (call.req.method !== 'POST') {
+    done(undefined, METHOD_NOT_ALLOWED);
+    return;
+  }
+  const encoding = requestEncoding(call.req.headers['content-encoding']);
+  if (encoding === undefined) {
+    done(modelErrorFirst(ctx, model, version, ServerError.unsupported(UNSUPPORTED_ENCODING)));
+    return;
+  }
+  const go = (body: Buffer): void => {
+    let prepared: Prepared;
+    try {
+      prepared = prepare(ctx, call, body, model, version);
+    } catch (err) {
+      done(modelErrorFirst(ctx, model, version, err));
+      return;
+    }
+    run(ctx, call, prepared, done);
+  };
+  if (encoding === 'identity') {
+    go(call.body);
+    return;
+  }
+  decompress(call.body, encoding, ctx.maxInputSize).then(go, (err: unknown) => done(modelErrorFirst(ctx, model, version, err)));
 }

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '@inferd/protocol';
 import { ServerError, type InferenceServer } from '../../core/index.js';
-import { readBody } from './body.js';
+import { readBodyThen } from './body.js';
 import { UNSUPPORTED_ENCODING } from './compression.js';
 import type { HandlerContext, HttpCall } from './context.js';
 import { handleInfer } from './handle-infer.js';
@@ -29,6 +29,7 @@ export interface HttpFrontendOptions {
 
 const HEADER_KEY = INFERENCE_HEADER_CONTENT_LENGTH.toLowerCase();
 
+/** Every route but infer (which replies through a callback: see handle-infer.ts). */
 function dispatch(ctx: HandlerContext, call: HttpCall, route: Route): Reply | Promise<Reply> {
   switch (route.kind) {
     case 'all-stats':
@@ -50,7 +51,7 @@ function dispatch(ctx: HandlerContext, call: HttpCall, route: Route): Reply | Pr
     case 'model':
       switch (route.action) {
         case 'infer':
-          return handleInfer(ctx, call, route.model, route.version);
+          throw ServerError.internal('infer is dispatched by the frontend');
         case '':
           return handleModelMetadata(ctx, call, route.model, route.version);
         case 'ready':
@@ -88,9 +89,7 @@ export class HttpFrontend {
   constructor(server: InferenceServer, options: HttpFrontendOptions) {
     this.#ctx = { server, maxInputSize: options.maxInputSize };
     this.#options = options;
-    this.#http = http.createServer({ noDelay: true }, (req, res) => {
-      void this.#handle(req, res);
-    });
+    this.#http = http.createServer({ noDelay: true }, (req, res) => this.#handle(req, res));
   }
 
   listen(): Promise<{ address: string; port: number }> {
@@ -121,7 +120,7 @@ export class HttpFrontend {
     return this.#closed;
   }
 
-  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const route = matchRoute(q < 0 ? url : url.slice(0, q));
@@ -129,23 +128,33 @@ export class HttpFrontend {
       write(res, NOT_FOUND, this.#closing);
       return;
     }
-    let reply: Reply;
-    let close = this.#closing;
-    try {
-      const what = req.headers[HEADER_KEY] === undefined ? 'Request JSON' : 'Request';
-      let body: Buffer;
-      try {
-        body = await readBody(req, this.#ctx.maxInputSize, what);
-      } catch (err) {
+    const closing = this.#closing;
+    const what = req.headers[HEADER_KEY] === undefined ? 'Request JSON' : 'Request';
+    readBodyThen(req, this.#ctx.maxInputSize, what, (bodyErr, body) => {
+      if (bodyErr !== undefined) {
         // The rest of an oversized upload is not read: the connection ends with the reply.
-        close = true;
-        throw err;
+        write(res, this.#failure(bodyErr, req), true);
+        return;
       }
-      reply = await dispatch(this.#ctx, { req, res, body }, route);
+      const call: HttpCall = { req, res, body };
+      if (route.kind === 'model' && route.action === 'infer') {
+        handleInfer(this.#ctx, call, route.model, route.version, (err, reply) => {
+          write(res, err === undefined && reply !== undefined ? reply : this.#failure(err, req), closing);
+        });
+        return;
+      }
+      void this.#handleOther(call, route, closing);
+    });
+  }
+
+  async #handleOther(call: HttpCall, route: Route, close: boolean): Promise<void> {
+    let reply: Reply;
+    try {
+      reply = await dispatch(this.#ctx, call, route);
     } catch (err) {
-      reply = this.#failure(err, req);
+      reply = this.#failure(err, call.req);
     }
-    write(res, reply, close);
+    write(call.res, reply, close);
   }
 
   #failure(err: unknown, req: http.IncomingMessage): Reply {
