@@ -1,0 +1,60 @@
+/**
+ * The KServe v2 / Triton gRPC frontend on @grpc/grpc-js: inference.GRPCInferenceService and
+ * grpc.health.v1.Health from our own protos. It talks to the server only through InferenceServer.
+ */
+import { Server, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { InferenceServer } from '../../core/index.js';
+import { modelInferHandler } from './handle-infer.js';
+import { repositoryHandlers } from './handle-repository.js';
+import { healthHandlers, serverHandlers } from './handle-server.js';
+import { sharedMemoryHandlers } from './handle-shm.js';
+import { modelStreamInferHandler } from './handle-stream.js';
+import { bindTarget, credentials, serverOptions, type GrpcFrontendOptions } from './options.js';
+import { protoServices } from './service-definition.js';
+
+export class GrpcFrontend {
+  readonly #server: InferenceServer;
+  readonly #options: GrpcFrontendOptions;
+  #grpc: Server | undefined;
+
+  constructor(server: InferenceServer, options: GrpcFrontendOptions) {
+    this.#server = server;
+    this.#options = options;
+  }
+
+  /** Binds and starts serving; logs `Started GRPCInferenceService at ADDRESS:PORT`. */
+  async listen(): Promise<{ address: string; port: number }> {
+    if (this.#grpc !== undefined) throw new Error('GrpcFrontend is already listening');
+    const { address } = this.#options;
+    const creds = credentials(this.#options);
+    const grpc = new Server(serverOptions(this.#options));
+    const services = protoServices();
+    const inference: UntypedServiceImplementation = {
+      ...serverHandlers(this.#server),
+      ...repositoryHandlers(this.#server),
+      ...sharedMemoryHandlers(),
+      ModelInfer: modelInferHandler(this.#server),
+      ModelStreamInfer: modelStreamInferHandler(this.#server),
+    };
+    grpc.addService(services.inference.service, inference);
+    grpc.addService(services.health.service, healthHandlers(this.#server) as UntypedServiceImplementation);
+    const port = await new Promise<number>((resolve, reject) => {
+      grpc.bindAsync(bindTarget(address, this.#options.port), creds, (err, bound) => (err ? reject(err) : resolve(bound)));
+    });
+    this.#grpc = grpc;
+    const level = this.#options.responseCompression ?? 'none';
+    if (level !== 'none') {
+      this.#options.log?.('warning', `gRPC response compression level '${level}' is not supported; responses are sent uncompressed`);
+    }
+    this.#options.log?.('info', `Started GRPCInferenceService at ${address}:${port}`);
+    return { address, port };
+  }
+
+  /** Stops accepting calls and resolves once in-flight calls (open streams included) have finished. */
+  async close(): Promise<void> {
+    const grpc = this.#grpc;
+    if (grpc === undefined) return;
+    this.#grpc = undefined;
+    await new Promise<void>((resolve) => grpc.tryShutdown(() => resolve()));
+  }
+}

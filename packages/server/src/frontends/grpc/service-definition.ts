@@ -1,0 +1,30 @@
+/**
+ * Loads our protos (from @inferd/protocol) once into grpc-js service definitions. Objects are
+ * shaped as in @inferd/protocol's generated `pb` types (PROTO_LOADER_OPTIONS).
+ */
+import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { PROTO_DIR, PROTO_FILES, PROTO_LOADER_OPTIONS } from '@inferd/protocol';
+
+export interface ProtoServices {
+  readonly inference: ServiceClientConstructor;
+  readonly health: ServiceClientConstructor;
+}
+
+let cached: ProtoServices | undefined;
+
+function child(obj: GrpcObject, path: string): ServiceClientConstructor {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) cur = (cur as Record<string, unknown>)[part];
+  return cur as ServiceClientConstructor;
+}
+
+/** `inference.GRPCInferenceService` and `grpc.health.v1.Health` (constructors carry `.service`). */
+export function protoServices(): ProtoServices {
+  if (cached === undefined) {
+    const def = loadSync([...PROTO_FILES], { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_DIR] });
+    const pkg = loadPackageDefinition(def);
+    cached = { inference: child(pkg, 'inference.GRPCInferenceService'), health: child(pkg, 'grpc.health.v1.Health') };
+  }
+  return cached;
+}
