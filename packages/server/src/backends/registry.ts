@@ -12,6 +12,7 @@ import type { Backend } from './contract.js';
 const BUILT_INS: Readonly<Record<string, () => Promise<unknown>>> = {
   onnxruntime: () => import('./onnxruntime/index.js'),
   identity: () => import('./identity/index.js'),
+  repeat: () => import('./repeat/index.js'),
 };
 
 /** File names tried, in order, inside `<backend-directory>/<name>/`. */
