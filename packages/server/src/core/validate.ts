@@ -44,13 +44,13 @@ function tableOf(spec: ModelSpec): SpecTable {
   return t;
 }
 
-type Fail = (msg: string) => never;
+/** Throws Triton's INVALID_ARG with the request-id prefix. */
+function fail(id: string, msg: string): never {
+  throw ServerError.invalidArg(withRequestId(id, msg));
+}
 
 export function validateRequest(init: InferenceRequestInit, spec: ModelSpec): ValidatedShape {
   const id = init.id ?? '';
-  const fail: Fail = (msg) => {
-    throw ServerError.invalidArg(withRequestId(id, msg));
-  };
   const model = spec.name;
   const table = tableOf(spec);
   const specs = table.inputs;
@@ -58,61 +58,67 @@ export function validateRequest(init: InferenceRequestInit, spec: ModelSpec): Va
   // Duplicates are rare: a Set is only built when there is more than one input.
   const seen = inputs.length > 1 ? new Set<string>() : undefined;
   for (const t of inputs) {
-    if (!specs.has(t.name)) fail(`unexpected inference input '${t.name}' for model '${model}'`);
+    if (!specs.has(t.name)) fail(id, `unexpected inference input '${t.name}' for model '${model}'`);
     if (seen !== undefined) {
-      if (seen.has(t.name)) fail(`input '${t.name}' is specified more than once for model '${model}'`);
+      if (seen.has(t.name)) fail(id, `input '${t.name}' is specified more than once for model '${model}'`);
       seen.add(t.name);
     }
   }
-  if (table.required.length > 0) checkRequired(init, spec, table, seen, fail);
+  if (table.required.length > 0) checkRequired(init, spec, table, seen);
 
   let batchSize = 1;
   let first = true;
   for (const t of inputs) {
     const s = specs.get(t.name)!;
     if (t.datatype !== s.datatype) {
-      fail(`inference input '${t.name}' data-type is '${t.datatype}', but model '${model}' expects '${s.datatype}'`);
+      fail(id, `inference input '${t.name}' data-type is '${t.datatype}', but model '${model}' expects '${s.datatype}'`);
     }
     for (const d of t.shape) {
-      if (!Number.isInteger(d) || d < 0) fail(`invalid shape ${dimsToString(t.shape)} for input '${t.name}' for model '${model}'`);
+      if (!Number.isInteger(d) || d < 0) fail(id, `invalid shape ${dimsToString(t.shape)} for input '${t.name}' for model '${model}'`);
     }
     if (spec.maxBatchSize > 0) {
       if (t.shape.length === 0) {
-        fail(`inference input '${t.name}' has no batch dimension for model '${model}'. ${BATCH_NOTE}`);
+        fail(id, `inference input '${t.name}' has no batch dimension for model '${model}'. ${BATCH_NOTE}`);
       }
       const b = t.shape[0]!;
       if (first) batchSize = b;
       else if (b !== batchSize) {
-        fail(`input '${t.name}' batch size does not match other inputs for '${model}'`);
+        fail(id, `input '${t.name}' batch size does not match other inputs for '${model}'`);
       }
       first = false;
     }
-    checkShape(t, s, spec, fail);
-    checkByteSize(t, model, fail);
+    checkShape(t, s, spec, id);
+    checkByteSize(t, model, id);
   }
   if (spec.maxBatchSize > 0 && (batchSize < 1 || batchSize > spec.maxBatchSize)) {
-    fail(`inference request batch-size must be <= ${spec.maxBatchSize} for '${model}'`);
+    fail(id, `inference request batch-size must be <= ${spec.maxBatchSize} for '${model}'`);
   }
-  return { batchSize, requestedOutputs: resolveOutputs(init, spec, table, fail) };
+  return { batchSize, requestedOutputs: resolveOutputs(init, spec, table, id) };
 }
 
-function checkRequired(init: InferenceRequestInit, spec: ModelSpec, table: SpecTable, seen: ReadonlySet<string> | undefined, fail: Fail): void {
-  const given = (name: string): boolean => (seen !== undefined ? seen.has(name) : init.inputs[0]?.name === name);
-  const missing = table.required.filter((s) => !given(s.name)).map((s) => s.name);
-  if (missing.length === 0) return;
+function checkRequired(init: InferenceRequestInit, spec: ModelSpec, table: SpecTable, seen: ReadonlySet<string> | undefined): void {
+  let missing: string[] | undefined;
+  for (const s of table.required) {
+    const given = seen !== undefined ? seen.has(s.name) : init.inputs[0]?.name === s.name;
+    if (!given) (missing ??= []).push(s.name);
+  }
+  if (missing === undefined) return;
+  const id = init.id ?? '';
   const got = init.inputs.map((t) => `'${t.name}'`).join(',');
   fail(
+    id,
     `expected ${spec.inputs.length} inputs but got ${init.inputs.length} inputs for model '${spec.name}'. ` +
       `Got input(s) [${got}], but missing required input(s) [${missing.map((n) => `'${n}'`).join(',')}]. ` +
       'Please provide all required input(s).',
   );
 }
 
-function checkShape(t: Tensor, s: TensorSpec, spec: ModelSpec, fail: Fail): void {
+function checkShape(t: Tensor, s: TensorSpec, spec: ModelSpec, id: string): void {
   const batching = spec.maxBatchSize > 0;
   if (dimsMatchAfter(s.dims, t.shape, batching ? 1 : 0)) return;
   const expected = batching ? [-1, ...s.dims] : s.dims;
   fail(
+    id,
     `unexpected shape for input '${t.name}' for model '${spec.name}'. Expected ${dimsToString(expected)}, ` +
       `got ${dimsToString(t.shape)}.${batching ? ` ${BATCH_NOTE}` : ''}`,
   );
@@ -128,28 +134,28 @@ function dimsMatchAfter(expected: readonly number[], actual: readonly number[], 
   return true;
 }
 
-function checkByteSize(t: Tensor, model: string, fail: Fail): void {
+function checkByteSize(t: Tensor, model: string, id: string): void {
   const count = elementCount(t.shape);
   if (t.datatype === 'BYTES') {
     try {
       decodeBytesElements(t.data, count);
     } catch (err) {
-      fail(`input byte size mismatch for input '${t.name}' for model '${model}'. ${(err as Error).message}`);
+      fail(id, `input byte size mismatch for input '${t.name}' for model '${model}'. ${(err as Error).message}`);
     }
     return;
   }
   const expected = count * elementByteSize(t.datatype);
   if (t.data.byteLength !== expected) {
-    fail(`input byte size mismatch for input '${t.name}' for model '${model}'. Expected ${expected}, got ${t.data.byteLength}`);
+    fail(id, `input byte size mismatch for input '${t.name}' for model '${model}'. Expected ${expected}, got ${t.data.byteLength}`);
   }
 }
 
-function resolveOutputs(init: InferenceRequestInit, spec: ModelSpec, table: SpecTable, fail: Fail): readonly RequestedOutput[] {
+function resolveOutputs(init: InferenceRequestInit, spec: ModelSpec, table: SpecTable, id: string): readonly RequestedOutput[] {
   if (init.outputs === undefined || init.outputs.length === 0) return table.allOutputs;
   const seen = new Set<string>();
   for (const o of init.outputs) {
-    if (!table.outputs.has(o.name)) fail(`unexpected inference output '${o.name}' for model '${spec.name}'`);
-    if (seen.has(o.name)) fail(`output '${o.name}' is requested more than once for model '${spec.name}'`);
+    if (!table.outputs.has(o.name)) fail(id, `unexpected inference output '${o.name}' for model '${spec.name}'`);
+    if (seen.has(o.name)) fail(id, `output '${o.name}' is requested more than once for model '${spec.name}'`);
     seen.add(o.name);
   }
   return init.outputs;

@@ -25,39 +25,61 @@ export function readBodyThen(req: IncomingMessage, maxSize: number, what: string
     done(undefined, EMPTY);
     return;
   }
-  let first: Buffer | undefined;
-  let rest: Buffer[] | undefined;
-  let size = 0;
-  let finished = false;
-  const fail = (err: ServerError): void => {
-    if (finished) return;
-    finished = true;
-    first = undefined;
-    rest = undefined;
-    done(err, EMPTY);
-  };
-  req.on('data', (chunk: Buffer) => {
-    if (finished) return;
-    size += chunk.byteLength;
-    if (size > maxSize) {
-      fail(tooLarge(what, size, maxSize));
+  const reader = new BodyReader(maxSize, what, done);
+  // Anonymous listeners on purpose: named closures cost an extra defineProperty each under tsx.
+  req.on('data', (chunk: Buffer) => reader.data(chunk));
+  req.on('end', () => reader.end());
+  // 'close' also fires after a complete body: the reader builds the error only when it is real.
+  req.on('error', () => reader.abort());
+  req.on('close', () => reader.abort());
+}
+
+/** The state of one body being read; settles `done` exactly once. */
+class BodyReader {
+  readonly #maxSize: number;
+  readonly #what: string;
+  readonly #done: BodyDone;
+  #first: Buffer | undefined;
+  #rest: Buffer[] | undefined;
+  #size = 0;
+  #finished = false;
+
+  constructor(maxSize: number, what: string, done: BodyDone) {
+    this.#maxSize = maxSize;
+    this.#what = what;
+    this.#done = done;
+  }
+
+  data(chunk: Buffer): void {
+    if (this.#finished) return;
+    this.#size += chunk.byteLength;
+    if (this.#size > this.#maxSize) {
+      this.#fail(tooLarge(this.#what, this.#size, this.#maxSize));
       return;
     }
     // Keep the first chunk as is: a single-chunk body needs no copy at all.
-    if (first === undefined) first = chunk;
-    else (rest ??= [first]).push(chunk);
-  });
-  req.on('end', () => {
-    if (finished) return;
-    finished = true;
-    done(undefined, rest !== undefined ? Buffer.concat(rest, size) : (first ?? EMPTY));
-  });
-  // 'close' also fires after a complete body: build the error only when it is real (errors are costly).
-  const aborted = (): void => {
-    if (!finished) fail(ServerError.cancelled('the client closed the connection while sending the request'));
-  };
-  req.on('error', aborted);
-  req.on('close', aborted);
+    if (this.#first === undefined) this.#first = chunk;
+    else (this.#rest ??= [this.#first]).push(chunk);
+  }
+
+  end(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#done(undefined, this.#rest !== undefined ? Buffer.concat(this.#rest, this.#size) : (this.#first ?? EMPTY));
+  }
+
+  /** Errors are costly to build: only a close before the end is a real disconnect. */
+  abort(): void {
+    if (!this.#finished) this.#fail(ServerError.cancelled('the client closed the connection while sending the request'));
+  }
+
+  #fail(err: ServerError): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#first = undefined;
+    this.#rest = undefined;
+    this.#done(err, EMPTY);
+  }
 }
 
 /** Promise form of `readBodyThen`; rejects with the size refusal or the disconnect error. */

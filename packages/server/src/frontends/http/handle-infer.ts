@@ -147,19 +147,23 @@ export function handleInfer(ctx: HandlerContext, call: HttpCall, model: string, 
     done(modelErrorFirst(ctx, model, version, ServerError.unsupported(UNSUPPORTED_ENCODING)));
     return;
   }
-  const go = (body: Buffer): void => {
-    let prepared: Prepared;
-    try {
-      prepared = prepare(ctx, call, body, model, version);
-    } catch (err) {
-      done(modelErrorFirst(ctx, model, version, err));
-      return;
-    }
-    run(ctx, call, prepared, done);
-  };
   if (encoding === 'identity') {
-    go(call.body);
+    proceed(ctx, call, call.body, model, version, done);
     return;
   }
-  decompress(call.body, encoding, ctx.maxInputSize).then(go, (err: unknown) => done(modelErrorFirst(ctx, model, version, err)));
+  decompress(call.body, encoding, ctx.maxInputSize).then(
+    (body) => proceed(ctx, call, body, model, version, done),
+    (err: unknown) => done(modelErrorFirst(ctx, model, version, err)),
+  );
+}
+
+function proceed(ctx: HandlerContext, call: HttpCall, body: Buffer, model: string, version: string, done: InferDone): void {
+  let prepared: Prepared;
+  try {
+    prepared = prepare(ctx, call, body, model, version);
+  } catch (err) {
+    done(modelErrorFirst(ctx, model, version, err));
+    return;
+  }
+  run(ctx, call, prepared, done);
 }

@@ -70,12 +70,15 @@ function dispatch(ctx: HandlerContext, call: HttpCall, route: Route): Reply | Pr
 
 function write(res: http.ServerResponse, reply: Reply, close: boolean): void {
   if (res.headersSent || res.destroyed) return;
-  const headers: Record<string, string | number> = { ...reply.headers };
-  if (reply.contentType !== undefined) headers['Content-Type'] = reply.contentType;
   const body = reply.body ?? '';
-  headers['Content-Length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-  if (close) headers.Connection = 'close';
-  res.writeHead(reply.status, headers);
+  // A flat [name, value, ...] list: no merged header object per reply (none of a reply's own headers
+  // is one of the three set here).
+  const headers: (string | number)[] = [];
+  if (reply.headers !== undefined) for (const name in reply.headers) headers.push(name, reply.headers[name]!);
+  if (reply.contentType !== undefined) headers.push('Content-Type', reply.contentType);
+  headers.push('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+  if (close) headers.push('Connection', 'close');
+  res.writeHead(reply.status, headers as string[]);
   res.end(body);
 }
 
