@@ -1,7 +1,6 @@
 /** Per-model endpoints other than infer: metadata, ready, config, statistics (spec §1.1, §1.3, §1.4, §4.4). */
-import { ServerError } from '../../core/index.js';
 import type { HandlerContext, HttpCall } from './context.js';
-import { errorMessageReply, errorReply, jsonReply, METHOD_NOT_ALLOWED, type Reply } from './reply.js';
+import { errorMessageReply, jsonReply, METHOD_NOT_ALLOWED, type Reply } from './reply.js';
 
 export function handleModelMetadata(ctx: HandlerContext, call: HttpCall, model: string, version: string): Reply {
   if (call.req.method !== 'GET') return METHOD_NOT_ALLOWED;
@@ -23,9 +22,4 @@ export async function handleModelReady(ctx: HandlerContext, call: HttpCall, mode
   if (call.req.method !== 'GET') return METHOD_NOT_ALLOWED;
   const ready = await ctx.server.modelReady(model, version);
   return ready ? { status: 200 } : errorMessageReply(400, 'Model version not ready');
-}
-
-export function handleGenerate(_ctx: HandlerContext, call: HttpCall): Reply {
-  if (call.req.method !== 'POST') return METHOD_NOT_ALLOWED;
-  return errorReply(ServerError.unsupported('the generate extension is not supported yet'));
 }

@@ -10,7 +10,8 @@ import { readBodyThen } from './body.js';
 import { UNSUPPORTED_ENCODING } from './compression.js';
 import type { HandlerContext, HttpCall } from './context.js';
 import { handleInfer } from './handle-infer.js';
-import { handleGenerate, handleModelConfig, handleModelMetadata, handleModelReady, handleModelStats } from './handle-model.js';
+import { handleGenerate } from './handle-generate.js';
+import { handleModelConfig, handleModelMetadata, handleModelReady, handleModelStats } from './handle-model.js';
 import { handleRepositoryControl, handleRepositoryIndex } from './handle-repository.js';
 import { handleHealth, handleLogging, handleServerMetadata, handleTrace } from './handle-server.js';
 import { handleShm } from './handle-shm.js';
@@ -63,7 +64,7 @@ function dispatch(ctx: HandlerContext, call: HttpCall, route: Route): Reply | Pr
         case 'trace/setting':
           return handleTrace(ctx, call, route.model);
         default:
-          return handleGenerate(ctx, call);
+          return handleGenerate(ctx, call, route.model, route.version, route.action === 'generate_stream');
       }
   }
 }
