@@ -40,24 +40,25 @@ export function groupForRun(
 export function gatherFeeds(group: readonly InferenceRequest[], plans: readonly InputPlan[], batching: boolean): GatheredFeeds {
   const feeds: WireTensor[] = [];
   const transfer: ArrayBuffer[] = [];
+  const single = group.length === 1;
   for (const plan of plans) {
     const first = group[0]?.input(plan.name);
     // An absent optional input is left out of the feed; ORT then uses the initializer default.
     if (first === undefined) continue;
-    const parts = group.map((r) => r.input(plan.name)!.data);
     let data: Uint8Array;
-    if (parts.length === 1 && ownsWholeBuffer(first.data)) {
+    if (single && ownsWholeBuffer(first.data)) {
       // Posted by structured clone: the one unavoidable copy happens there, none here.
       data = first.data;
     } else {
-      data = parts.length === 1 ? new Uint8Array(first.data) : concat(parts);
+      data = single ? new Uint8Array(first.data) : concat(group.map((r) => r.input(plan.name)!.data));
       transfer.push(data.buffer as ArrayBuffer);
     }
     let dims: number[];
     if (batching) {
-      const batch = group.reduce((n, r) => n + r.input(plan.name)!.shape[0]!, 0);
+      let batch = 0;
+      for (const r of group) batch += r.input(plan.name)!.shape[0]!;
       const row = first.shape.slice(1);
-      dims = [batch, ...(plan.reshape === undefined ? row : resolveDims(plan.reshape, product(row), row))];
+      dims = plan.reshape === undefined ? [batch, ...row] : [batch, ...resolveDims(plan.reshape, product(row), row)];
     } else {
       dims = plan.reshape === undefined ? [...first.shape] : resolveDims(plan.reshape, product(first.shape), first.shape);
     }

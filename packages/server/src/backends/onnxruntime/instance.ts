@@ -9,6 +9,14 @@ import { splitOutputs, type OutputPlan } from './split-outputs.js';
 import { ortTypeOf } from './types.js';
 import type { WorkerHost } from './worker-host.js';
 
+/** The outputs to fetch: every output some request of the group asked for, in first-asked order. */
+function fetchNames(group: readonly InferenceRequest[]): string[] {
+  if (group.length === 1) return group[0]!.requestedOutputs.map((o) => o.name);
+  const fetches = new Set<string>();
+  for (const r of group) for (const o of r.requestedOutputs) fetches.add(o.name);
+  return [...fetches];
+}
+
 export interface OnnxInstanceOptions {
   readonly name: string;
   readonly spec: ModelSpec;
@@ -30,7 +38,10 @@ export class OnnxInstance implements ExecutionInstance {
   readonly #restart: () => Promise<WorkerHost>;
   #host: WorkerHost | Promise<WorkerHost>;
   #disposed = false;
-  readonly #running = new Set<Promise<void>>();
+  /** Executions in progress; `dispose` waits for them (`#idle` is its wake-up). */
+  #active = 0;
+  #idle: (() => void) | undefined;
+  #drained: Promise<void> | undefined;
 
   constructor(options: OnnxInstanceOptions) {
     const { spec, host } = options;
@@ -55,19 +66,24 @@ export class OnnxInstance implements ExecutionInstance {
   }
 
   async execute(requests: readonly InferenceRequest[]): Promise<void> {
-    const running = this.#execute(requests);
-    this.#running.add(running);
+    this.#active += 1;
     try {
-      await running;
+      await this.#execute(requests);
     } finally {
-      this.#running.delete(running);
+      this.#active -= 1;
+      if (this.#active === 0) this.#idle?.();
     }
   }
 
   /** Waits for executions already started, then ends the worker (it releases its session). */
   async dispose(): Promise<void> {
     this.#disposed = true;
-    await Promise.allSettled([...this.#running]);
+    if (this.#active > 0) {
+      this.#drained ??= new Promise<void>((resolve) => {
+        this.#idle = resolve;
+      });
+      await this.#drained;
+    }
     const host = await Promise.resolve(this.#host).catch(() => undefined);
     await host?.terminate();
   }
@@ -77,8 +93,19 @@ export class OnnxInstance implements ExecutionInstance {
       for (const r of requests) r.respondError(ServerError.unavailable(`onnxruntime instance '${this.name}' was unloaded`));
       return;
     }
-    const runnable = requests.filter((r) => this.#admit(r));
     const batching = this.#maxBatchSize > 0;
+    // One request per execution is the common case (default scheduler): no grouping needed.
+    if (requests.length === 1) {
+      const only = requests[0]!;
+      if (!this.#admit(only)) return;
+      try {
+        await this.#runGroup(requests, batching);
+      } catch (err) {
+        only.respondError(err);
+      }
+      return;
+    }
+    const runnable = requests.filter((r) => this.#admit(r));
     for (const group of groupForRun(runnable, this.#inputs, batching)) {
       try {
         await this.#runGroup(group, batching);
@@ -108,16 +135,16 @@ export class OnnxInstance implements ExecutionInstance {
   }
 
   async #runGroup(group: readonly InferenceRequest[], batching: boolean): Promise<void> {
-    const total = group.reduce((n, r) => n + r.batchSize, 0);
+    let total = 0;
+    for (const r of group) total += r.batchSize;
     if (batching && total > this.#maxBatchSize) {
       throw ServerError.internal(`batch size ${total} for '${this.name}', max allowed is ${this.#maxBatchSize}`);
     }
-    const host = await this.#liveHost();
-    const fetches = new Set<string>();
-    for (const r of group) for (const o of r.requestedOutputs) fetches.add(o.name);
+    const host = this.#readyHost() ?? (await this.#liveHost());
+    const fetches = fetchNames(group);
     const { feeds, transfer } = gatherFeeds(group, this.#inputs, batching);
     for (const r of group) r.stamp('computeInputEnd');
-    const wires = await host.run(feeds, [...fetches], transfer);
+    const wires = await host.run(feeds, fetches, transfer);
     for (const r of group) r.stamp('computeOutputStart');
     const split = splitOutputs(group, wires, this.#outputs, batching, this.#modelName);
     for (const r of group) {
@@ -129,6 +156,12 @@ export class OnnxInstance implements ExecutionInstance {
       }
       r.respond({ outputs });
     }
+  }
+
+  /** The running worker when it is alive (no promise hop on the hot path). */
+  #readyHost(): WorkerHost | undefined {
+    const host = this.#host;
+    return !(host instanceof Promise) && host.alive ? host : undefined;
   }
 
   /** The worker, restarted once if it crashed since the last execution. */

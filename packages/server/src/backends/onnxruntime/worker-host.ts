@@ -97,9 +97,9 @@ export class WorkerHost {
     return this.#closing;
   }
 
-  #post(message: HostToWorker, transfer: readonly ArrayBuffer[] = []): void {
+  #post(message: HostToWorker, transfer?: readonly ArrayBuffer[]): void {
     try {
-      this.#worker.postMessage(message, [...transfer]);
+      this.#worker.postMessage(message, transfer as ArrayBuffer[] | undefined);
     } catch {
       // The thread is already gone; its 'exit' handler answers whatever is pending.
     }
