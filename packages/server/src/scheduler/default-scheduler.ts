@@ -21,6 +21,12 @@ export class DefaultScheduler implements Scheduler {
       request.respondError(ServerError.unavailable('model is being unloaded'));
       return;
     }
+    // Nothing waiting and an instance free: run at once; a request that never waits needs no abort
+    // listener.
+    if (this.#queue.length === 0 && this.#pool.idleCount > 0) {
+      this.#dispatch(request);
+      return;
+    }
     this.#queue.push(request);
     // A client that goes away while its request waits removes it at once (CANCELLED), so a
     // disconnect never costs an execution.
@@ -52,16 +58,23 @@ export class DefaultScheduler implements Scheduler {
     while (this.#pool.idleCount > 0) {
       const next = this.#queue.shift();
       if (next === undefined) break;
-      if (next.isCancelled) {
-        next.respondError(ServerError.cancelled());
-        continue;
-      }
-      this.#running += 1;
-      void this.#pool.run([next]).finally(() => {
-        this.#running -= 1;
-        this.#pump();
-        this.#settleIfStopped();
-      });
+      this.#dispatch(next);
     }
   }
+
+  #dispatch(request: InferenceRequest): void {
+    if (request.isCancelled) {
+      request.respondError(ServerError.cancelled());
+      return;
+    }
+    this.#running += 1;
+    void this.#pool.run([request]).then(this.#afterRun, this.#afterRun);
+  }
+
+  /** One settle handler for every run (no closure per request). */
+  readonly #afterRun = (): void => {
+    this.#running -= 1;
+    this.#pump();
+    this.#settleIfStopped();
+  };
 }
