@@ -50,22 +50,26 @@ function fromOrt(name: string, tensor: ort.Tensor): WireTensor {
   return { name, type, dims: tensor.dims, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
+/** Run errors go back to the client in the response; ORT's own stderr copy of them is noise. */
+const RUN_OPTIONS = { logSeverityLevel: 4 } as const;
+
 async function run(session: ort.InferenceSession, msg: Extract<HostToWorker, { kind: 'run' }>): Promise<void> {
   try {
     const feeds: Record<string, ort.Tensor> = {};
     for (const t of msg.feeds) feeds[t.name] = toOrt(t);
-    // Run errors go back to the client in the response; ORT's own stderr copy of them is noise.
-    const results = await session.run(feeds, [...msg.fetches], { logSeverityLevel: 4 });
+    const results = await session.run(feeds, msg.fetches as string[], RUN_OPTIONS);
     const outputs: WireTensor[] = [];
-    const transfer = new Set<ArrayBuffer>();
+    const transfer: ArrayBuffer[] = [];
     for (const name of msg.fetches) {
       const tensor = results[name];
       if (tensor === undefined) continue;
       const wire = fromOrt(name, tensor);
       outputs.push(wire);
-      if (wire.data.buffer instanceof ArrayBuffer) transfer.add(wire.data.buffer);
+      const buffer = wire.data.buffer;
+      // Outputs may share one buffer; each may appear only once in a transfer list.
+      if (buffer instanceof ArrayBuffer && !transfer.includes(buffer)) transfer.push(buffer);
     }
-    post({ kind: 'result', id: msg.id, outputs }, [...transfer]);
+    post({ kind: 'result', id: msg.id, outputs }, transfer);
   } catch (err) {
     post({ kind: 'run-error', id: msg.id, message: (err instanceof Error ? err.message : String(err)).trimEnd() });
   }
