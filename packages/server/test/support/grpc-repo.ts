@@ -74,12 +74,12 @@ export const backend = {
         name: ctx.name,
         async execute(requests) {
           const log = (globalThis.__inferdHangLog ??= []);
-          for (const r of requests) {
+          await Promise.all(requests.map((r) => new Promise((resolve) => {
             const entry = { id: r.id, aborted: false };
             log.push(entry);
-            const done = () => { entry.aborted = true; r.respondError(Object.assign(new Error('Request was cancelled'), {})); };
+            const done = () => { entry.aborted = true; r.respondError(new Error('Request was cancelled')); resolve(); };
             if (r.signal?.aborted) done(); else r.signal?.addEventListener('abort', done, { once: true });
-          }
+          })));
         },
         async dispose() {},
       }),
@@ -116,12 +116,12 @@ function typesModel(): string {
 }
 
 export const GRPC_TEST_REPO: RepoFiles = {
-  'identity_fp32/config.pbtxt': [
+  'echo_fp32/config.pbtxt': [
     'backend: "identity"', 'max_batch_size: 8',
     'input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ -1 ] } ]',
     'output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ -1 ] } ]',
   ].join('\n'),
-  'identity_fp32/1/': null,
+  'echo_fp32/1/': null,
   'types/config.pbtxt': typesModel(),
   'types/1/': null,
   'repeat/config.pbtxt': int32Model('repeat', 'model_transaction_policy { decoupled: true }'),
