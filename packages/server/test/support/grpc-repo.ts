@@ -1,6 +1,6 @@
 /**
- * Test support: a temp model repository of identity-backend models plus plug-in backends written
- * into a temp backend directory (a decoupled one that streams N responses, a slow one, one that
+ * Test support: a temp model repository of identity-backend models plus plug-in backends (test_*, so no
+ * built-in can shadow them) written into a temp backend directory (a decoupled one that streams N responses, a slow one, one that
  * waits for cancellation), served by a real InferenceServer behind a real GrpcFrontend.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,14 +15,14 @@ import { makeRepo, type RepoFiles } from './temp-repo.js';
 const DECOUPLED_BACKEND = `
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const backend = {
-  name: 'repeat',
+  name: 'test_stream_n',
   async createModel() {
     return {
       createInstance: async (ctx) => ({
         name: ctx.name,
         async execute(requests) {
           for (const r of requests) {
-            const n = new Int32Array(r.inputs[0].data.slice().buffer)[0];
+            const n = new DataView(r.inputs[0].data.buffer, r.inputs[0].data.byteOffset, 4).getInt32(0, true);
             const delay = Number(r.parameters.delay_ms ?? 0);
             (async () => {
               if (n < 0) { r.respondError(new Error('repeat count must be >= 0, got ' + n)); return; }
@@ -45,14 +45,14 @@ export const backend = {
 /** Non-decoupled: answers OUT=IN after IN milliseconds (requests run concurrently). */
 const SLOW_BACKEND = `
 export const backend = {
-  name: 'slow',
+  name: 'test_slow',
   async createModel() {
     return {
       createInstance: async (ctx) => ({
         name: ctx.name,
         async execute(requests) {
           await Promise.all(requests.map((r) => new Promise((resolve) => {
-            const ms = new Int32Array(r.inputs[0].data.slice().buffer)[0];
+            const ms = new DataView(r.inputs[0].data.buffer, r.inputs[0].data.byteOffset, 4).getInt32(0, true);
             setTimeout(() => { r.respond({ outputs: [{ ...r.inputs[0], name: 'OUT' }] }); resolve(); }, ms);
           })));
         },
@@ -67,7 +67,7 @@ export const backend = {
 /** Never answers on its own: waits for the request's AbortSignal, records it, then fails the request. */
 const HANG_BACKEND = `
 export const backend = {
-  name: 'hang',
+  name: 'test_hang',
   async createModel() {
     return {
       createInstance: async (ctx) => ({
@@ -124,11 +124,11 @@ export const GRPC_TEST_REPO: RepoFiles = {
   'echo_fp32/1/': null,
   'types/config.pbtxt': typesModel(),
   'types/1/': null,
-  'repeat/config.pbtxt': int32Model('repeat', 'model_transaction_policy { decoupled: true }'),
+  'repeat/config.pbtxt': int32Model('test_stream_n', 'model_transaction_policy { decoupled: true }'),
   'repeat/1/': null,
-  'slow/config.pbtxt': int32Model('slow'),
+  'slow/config.pbtxt': int32Model('test_slow', 'instance_group [ { count: 4 kind: KIND_CPU } ]'),
   'slow/1/': null,
-  'hang/config.pbtxt': int32Model('hang'),
+  'hang/config.pbtxt': int32Model('test_hang'),
   'hang/1/': null,
 };
 
@@ -149,7 +149,7 @@ export async function startGrpc(
 ): Promise<GrpcHarness> {
   const repo = makeRepo(GRPC_TEST_REPO);
   const backends = join(repo.dir, '..', `${repo.dir.split('/').pop()}-backends`);
-  for (const [name, text] of [['repeat', DECOUPLED_BACKEND], ['slow', SLOW_BACKEND], ['hang', HANG_BACKEND]] as const) {
+  for (const [name, text] of [['test_stream_n', DECOUPLED_BACKEND], ['test_slow', SLOW_BACKEND], ['test_hang', HANG_BACKEND]] as const) {
     mkdirSync(join(backends, name), { recursive: true });
     writeFileSync(join(backends, name, 'index.mjs'), text);
   }
