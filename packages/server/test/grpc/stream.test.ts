@@ -19,9 +19,9 @@ after(async () => {
 });
 
 const i32 = (v: number) => Buffer.from(new Int32Array([v]).buffer);
-const readI32 = (b: Buffer) => new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + 4))[0];
+const readI32 = (b: Buffer) => b.readInt32LE(0);
 
-function req(model: string, id: string, value: number, parameters: Record<string, unknown> = {}): pb.ModelInferRequestInit {
+function req(model: string, id: string, value: number, parameters: Record<string, pb.InferParameterInit> = {}): pb.ModelInferRequestInit {
   return { model_name: model, id, inputs: [{ name: 'IN', datatype: 'INT32', shape: [1] }], raw_input_contents: [i32(value)], parameters };
 }
 

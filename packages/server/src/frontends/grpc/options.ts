@@ -5,6 +5,7 @@
  * server responses, so a compression level other than `none` is accepted and reported once.
  */
 import { ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { ServerError } from '../../core/index.js';
 
 export interface GrpcFrontendOptions {
   /** `--grpc-port` (8001); 0 = ephemeral. */
@@ -52,7 +53,7 @@ export function credentials(options: GrpcFrontendOptions): ServerCredentials {
   const tls = options.tls;
   if (tls === undefined) return ServerCredentials.createInsecure();
   if (tls.mutual && tls.rootCert === undefined) {
-    throw new Error('--grpc-use-ssl-mutual needs --grpc-root-cert to verify client certificates');
+    throw ServerError.invalidArg('--grpc-use-ssl-mutual needs --grpc-root-cert to verify client certificates');
   }
   return ServerCredentials.createSsl(tls.rootCert ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.mutual);
 }
