@@ -52,6 +52,20 @@ export interface ServeSettings {
   httpMaxInputSize: number;
   allowGrpc: boolean;
   grpcPort: number;
+  grpcAddress: string;
+  grpc: {
+    useSsl: boolean;
+    useSslMutual: boolean;
+    serverCert: string | undefined;
+    serverKey: string | undefined;
+    rootCert: string | undefined;
+    responseCompression: 'none' | 'low' | 'medium' | 'high';
+    keepalive: {
+      timeMs: number; timeoutMs: number; permitWithoutCalls: boolean; maxPingsWithoutData: number;
+      minRecvPingIntervalWithoutDataMs: number; maxPingStrikes: number;
+      maxConnectionAgeMs: number | undefined; maxConnectionAgeGraceMs: number | undefined;
+    };
+  };
   allowMetrics: boolean;
   metricsPort: number;
   log: { info: boolean; warning: boolean; error: boolean; verboseLevel: number; format: 'default' | 'ISO8601'; file: string };
@@ -77,6 +91,15 @@ export function toServeSettings(values: FlagValues): ServeSettings {
   if (mode !== 'none') throw new Error(`--model-control-mode=${mode} is not supported yet; only 'none' is`);
   const disableAuto = get<boolean | undefined>('disable-auto-complete-config') === true;
   const strictConfig = get<boolean>('strict-model-config');
+  const compression = get<string>('grpc-infer-response-compression-level');
+  if (!['none', 'low', 'medium', 'high'].includes(compression)) {
+    throw new Error(`invalid argument for --grpc-infer-response-compression-level, got: ${compression}`);
+  }
+  const useSsl = get<boolean>('grpc-use-ssl');
+  const useSslMutual = get<boolean>('grpc-use-ssl-mutual');
+  if ((useSsl || useSslMutual) && (get('grpc-server-cert') === undefined || get('grpc-server-key') === undefined)) {
+    throw new Error('--grpc-use-ssl needs --grpc-server-cert and --grpc-server-key');
+  }
   const acceptedButIgnored = SERVE_FLAGS.filter((d) => d.accepted && values[camel(d.name)] !== undefined).map((d) => d.name);
   return {
     modelRepositories: repos,
@@ -96,6 +119,25 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     httpMaxInputSize: get<number>('http-max-input-size'),
     allowGrpc: get<boolean>('allow-grpc'),
     grpcPort: get<number>('grpc-port'),
+    grpcAddress: get<string>('grpc-address'),
+    grpc: {
+      useSsl,
+      useSslMutual,
+      serverCert: get<string | undefined>('grpc-server-cert'),
+      serverKey: get<string | undefined>('grpc-server-key'),
+      rootCert: get<string | undefined>('grpc-root-cert'),
+      responseCompression: compression as 'none' | 'low' | 'medium' | 'high',
+      keepalive: {
+        timeMs: get<number>('grpc-keepalive-time'),
+        timeoutMs: get<number>('grpc-keepalive-timeout'),
+        permitWithoutCalls: get<boolean>('grpc-keepalive-permit-without-calls'),
+        maxPingsWithoutData: get<number>('grpc-http2-max-pings-without-data'),
+        minRecvPingIntervalWithoutDataMs: get<number>('grpc-http2-min-recv-ping-interval-without-data'),
+        maxPingStrikes: get<number>('grpc-http2-max-ping-strikes'),
+        maxConnectionAgeMs: get<number | undefined>('grpc-max-connection-age'),
+        maxConnectionAgeGraceMs: get<number | undefined>('grpc-max-connection-age-grace'),
+      },
+    },
     allowMetrics: get<boolean>('allow-metrics'),
     metricsPort: get<number>('metrics-port'),
     log: {

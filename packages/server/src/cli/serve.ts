@@ -1,5 +1,7 @@
 /** `inferd serve`: load the repositories, start the frontends, drain and exit on SIGINT/SIGTERM. */
 import { createInferenceServer } from '../create-server.js';
+import { readFileSync } from 'node:fs';
+import { GrpcFrontend, type GrpcFrontendOptions } from '../frontends/grpc/index.js';
 import { HttpFrontend } from '../frontends/http/index.js';
 import { Logger } from '../observability/log.js';
 import type { ServeSettings } from './options.js';
@@ -7,6 +9,8 @@ import type { ServeSettings } from './options.js';
 export interface RunningServer {
   /** Where HTTP listens (undefined when --allow-http=false). */
   readonly http: { address: string; port: number } | undefined;
+  /** Where gRPC listens (undefined when --allow-grpc=false). */
+  readonly grpc: { address: string; port: number } | undefined;
   /** Stops accepting, drains in-flight requests (up to --exit-timeout-secs) and unloads models. */
   stop(): Promise<void>;
 }
@@ -49,7 +53,18 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
       throw err;
     }
   }
-  if (settings.allowGrpc) logger.info('server', 'gRPC service is not available in this version of inferd; HTTP only');
+  let grpc: GrpcFrontend | undefined;
+  let grpcAddress: { address: string; port: number } | undefined;
+  if (settings.allowGrpc) {
+    grpc = new GrpcFrontend(server, grpcOptions(settings, logger));
+    try {
+      grpcAddress = await grpc.listen();
+    } catch (err) {
+      await http?.close();
+      await server.shutdown(0);
+      throw err;
+    }
+  }
   if (settings.allowMetrics) logger.info('server', 'metrics service is not available in this version of inferd');
 
   let stopping: Promise<void> | undefined;
@@ -57,12 +72,43 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
     stopping ??= (async () => {
       const timeoutMs = settings.exitTimeoutSecs * 1000;
       logger.info('server', `stopping: waiting up to ${settings.exitTimeoutSecs} s for in-flight requests`);
-      const closing = http?.close() ?? Promise.resolve();
+      const closing = Promise.all([http?.close(), grpc?.close()]);
       await server.shutdown(timeoutMs);
       await Promise.race([closing, new Promise((r) => setTimeout(r, 1000).unref())]);
       logger.info('server', 'stopped');
     })();
     return stopping;
   };
-  return { http: httpAddress, stop };
+  return { http: httpAddress, grpc: grpcAddress, stop };
+}
+
+function grpcOptions(settings: ServeSettings, logger: Logger): GrpcFrontendOptions {
+  const g = settings.grpc;
+  const k = g.keepalive;
+  return {
+    port: settings.grpcPort,
+    address: settings.grpcAddress,
+    ...(g.useSsl || g.useSslMutual
+      ? {
+          tls: {
+            cert: readFileSync(g.serverCert!),
+            key: readFileSync(g.serverKey!),
+            ...(g.rootCert === undefined ? {} : { rootCert: readFileSync(g.rootCert) }),
+            mutual: g.useSslMutual,
+          },
+        }
+      : {}),
+    keepalive: {
+      timeMs: k.timeMs,
+      timeoutMs: k.timeoutMs,
+      permitWithoutCalls: k.permitWithoutCalls,
+      maxPingsWithoutData: k.maxPingsWithoutData,
+      minRecvPingIntervalWithoutDataMs: k.minRecvPingIntervalWithoutDataMs,
+      maxPingStrikes: k.maxPingStrikes,
+      ...(k.maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs: k.maxConnectionAgeMs }),
+      ...(k.maxConnectionAgeGraceMs === undefined ? {} : { maxConnectionAgeGraceMs: k.maxConnectionAgeGraceMs }),
+    },
+    responseCompression: g.responseCompression,
+    log: logger.forComponent('grpc_server'),
+  };
 }

@@ -6,8 +6,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeBytesElements, encodeBytesElements } from '@inferd/protocol';
 import { startServe, type CliRun } from '../support/spawn-cli.js';
+import { connect } from '../support/grpc-client.js';
 
-let server: CliRun & { url: string };
+let server: CliRun & { url: string; grpcPort: number };
 
 before(async () => {
   server = await startServe(['--model-repository', 'examples/models']);
@@ -202,6 +203,31 @@ test('errors come back in Triton\'s format and the server keeps serving', async 
   assert.equal(wrongType.status, 400);
   assert.deepEqual(await wrongType.json(), { error: "inference input 'INPUT0' data-type is 'FP32', but model 'simple' expects 'INT32'" });
   assert.equal((await fetch(`${server.url}/v2/health/ready`)).status, 200);
+});
+
+test('gRPC on the same server: health, metadata and simple over raw contents', async () => {
+  const client = connect(server.grpcPort);
+  try {
+    assert.equal((await client.checkHealth()).status, 'SERVING');
+    assert.deepEqual(await client.call('ServerLive', {}), { live: true });
+    const meta = await client.call('ModelMetadata', { name: 'simple', version: '' });
+    assert.equal(meta.platform, 'onnxruntime_onnx');
+    const a = new Int32Array(range(16, (i) => i));
+    const b = new Int32Array(range(16, (i) => 2 * i + 1));
+    const res = await client.call('ModelInfer', {
+      model_name: 'simple',
+      inputs: [
+        { name: 'INPUT0', datatype: 'INT32', shape: [1, 16] },
+        { name: 'INPUT1', datatype: 'INT32', shape: [1, 16] },
+      ],
+      raw_input_contents: [Buffer.from(a.buffer), Buffer.from(b.buffer)],
+    });
+    assert.deepEqual(res.outputs.map((o: { name: string }) => o.name), ['OUTPUT0', 'OUTPUT1']);
+    const sum = new Int32Array(Uint8Array.from(res.raw_output_contents[0]).buffer);
+    assert.deepEqual([...sum], [...a].map((x, i) => x + b[i]!));
+  } finally {
+    client.close();
+  }
 });
 
 test('SIGTERM drains and exits 0', async () => {

@@ -24,20 +24,24 @@ export function runCli(args: readonly string[]): CliRun {
   return { child, stderr: () => err, exited };
 }
 
-/** Starts `inferd serve` on an ephemeral port and resolves with its base URL once HTTP is up. */
-export async function startServe(args: readonly string[]): Promise<CliRun & { url: string }> {
-  const run = runCli(['serve', '--http-port', '0', '--http-address', '127.0.0.1', ...args]);
-  const url = await new Promise<string>((resolve, reject) => {
+/**
+ * Starts `inferd serve` on ephemeral HTTP and gRPC ports and resolves with the HTTP base URL and the
+ * gRPC port once both are up.
+ */
+export async function startServe(args: readonly string[]): Promise<CliRun & { url: string; grpcPort: number }> {
+  const run = runCli(['serve', '--http-port', '0', '--http-address', '127.0.0.1', '--grpc-port', '0', '--grpc-address', '127.0.0.1', ...args]);
+  const found = await new Promise<{ url: string; grpcPort: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${run.stderr()}`)), 60_000);
     const check = (): void => {
       const m = /Started HTTPService at ([\d.]+):(\d+)/.exec(run.stderr());
-      if (m) {
+      const g = /Started GRPCInferenceService at [\d.]+:(\d+)/.exec(run.stderr());
+      if (m && g) {
         clearTimeout(timer);
-        resolve(`http://${m[1]}:${m[2]}`);
+        resolve({ url: `http://${m[1]}:${m[2]}`, grpcPort: Number(g[1]) });
       }
     };
     run.child.stderr!.on('data', check);
     run.exited.then((code) => reject(new Error(`server exited with ${code}:\n${run.stderr()}`)), () => {});
   });
-  return { ...run, url };
+  return { ...run, ...found };
 }
