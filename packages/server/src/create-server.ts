@@ -2,7 +2,7 @@
  * Wiring for the in-process API: a model repository on disk -> a ready `InferenceServer`, no sockets.
  * The CLI uses the same function and puts frontends in front of the result.
  */
-import { InferenceServer, ServerError } from './core/index.js';
+import { InferenceServer, ServerError, SystemSharedMemory } from './core/index.js';
 import { parseBackendConfig } from './config/index.js';
 import { BackendRegistry } from './backends/registry.js';
 import { RepositoryManager } from './repository/manager.js';
@@ -27,6 +27,8 @@ export interface CreateServerOptions {
   readonly id?: string;
   /** Defaults to a logger that prints warnings and errors only. */
   readonly logger?: Logger;
+  /** `--allow-client-shm`: accept client system shared memory regions (default false). */
+  readonly allowClientShm?: boolean;
 }
 
 export interface CreatedServer {
@@ -54,6 +56,7 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
   }
   const server = new InferenceServer({
     resolver: manager,
+    sharedMemory: new SystemSharedMemory({ enabled: options.allowClientShm ?? false }),
     ...(options.id === undefined ? {} : { id: options.id }),
     ...(options.strictReadiness === undefined ? {} : { strictReadiness: options.strictReadiness }),
   });

@@ -86,7 +86,7 @@ export const SERVE_FLAGS: readonly FlagDef[] = [
   f('rate-limit', 'string', 'off | execution_count', { default: 'off', accepted: true }),
   f('rate-limit-resource', 'list', '<name>:<count>[:<device>]', { accepted: true }),
   f('cache-config', 'list', '<cache>,<key>=<value>', { accepted: true }),
-  f('allow-client-shm', 'bool', 'Allow client shared memory', { default: false, accepted: true }),
+  f('allow-client-shm', 'bool', 'Allow client shared memory', { default: false }),
   f('pinned-memory-pool-byte-size', 'int', 'bytes', { default: 268435456, accepted: true }),
   f('cuda-memory-pool-byte-size', 'list', '<device>:<bytes>', { accepted: true }),
   f('cuda-virtual-address-size', 'list', '<device>:<bytes>', { accepted: true }),

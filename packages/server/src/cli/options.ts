@@ -41,6 +41,7 @@ export interface ServeSettings {
   modelLoadThreadCount: number;
   autoComplete: boolean;
   strictReadiness: boolean;
+  allowClientShm: boolean;
   exitOnError: boolean;
   exitTimeoutSecs: number;
   id: string;
@@ -108,6 +109,7 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     modelLoadThreadCount: get<number>('model-load-thread-count'),
     autoComplete: !disableAuto && !strictConfig,
     strictReadiness: get<boolean>('strict-readiness'),
+    allowClientShm: get<boolean>('allow-client-shm'),
     exitOnError: get<boolean>('exit-on-error'),
     exitTimeoutSecs: get<number>('exit-timeout-secs'),
     id: get<string>('id'),

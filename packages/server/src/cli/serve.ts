@@ -26,6 +26,7 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
     autoComplete: settings.autoComplete,
     ...(settings.modelConfigName === undefined ? {} : { modelConfigName: settings.modelConfigName }),
     strictReadiness: settings.strictReadiness,
+    allowClientShm: settings.allowClientShm,
     exitOnError: settings.exitOnError,
     modelLoadThreadCount: settings.modelLoadThreadCount,
     id: settings.id,

@@ -8,6 +8,7 @@ import { ServerError } from './errors.js';
 import { InferenceRequest, type InferenceRequestInit } from './request.js';
 import { validateRequest } from './validate.js';
 import { parseModelVersion } from './version.js';
+import { SystemSharedMemory } from './shared-memory.js';
 import type { ModelIndexEntry, ModelLease, ModelResolver, ServedModel } from './contracts.js';
 import type { InferenceResponse, ResponseSink } from './response.js';
 
@@ -26,6 +27,8 @@ export interface InferenceServerOptions {
   readonly id?: string;
   /** `--strict-readiness` (default true): ready only when every model version is READY. */
   readonly strictReadiness?: boolean;
+  /** Client system shared memory regions (spec §1.8); default: a disabled registry. */
+  readonly sharedMemory?: SystemSharedMemory;
 }
 
 export interface ServerMetadata {
@@ -54,6 +57,8 @@ export class InferenceServer {
   readonly #resolver: ModelResolver;
   readonly #id: string;
   readonly #strictReadiness: boolean;
+  /** Registry the frontends use for shm register/status/unregister and shm tensors. */
+  readonly sharedMemory: SystemSharedMemory;
   #state: Lifecycle = 'serving';
   #inflight = 0;
   #drained: (() => void) | undefined;
@@ -62,6 +67,7 @@ export class InferenceServer {
     this.#resolver = options.resolver;
     this.#id = options.id ?? 'triton';
     this.#strictReadiness = options.strictReadiness ?? true;
+    this.sharedMemory = options.sharedMemory ?? new SystemSharedMemory({ enabled: false });
   }
 
   /** Requests currently accepted and not yet finally answered. */

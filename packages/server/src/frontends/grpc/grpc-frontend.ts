@@ -32,7 +32,7 @@ export class GrpcFrontend {
     const inference: UntypedServiceImplementation = {
       ...serverHandlers(this.#server),
       ...repositoryHandlers(this.#server),
-      ...sharedMemoryHandlers(),
+      ...sharedMemoryHandlers(this.#server.sharedMemory),
       ModelInfer: modelInferHandler(this.#server),
       ModelStreamInfer: modelStreamInferHandler(this.#server),
     };

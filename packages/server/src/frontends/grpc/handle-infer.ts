@@ -13,7 +13,7 @@ import { toGrpcError } from './status-map.js';
 /** Triton resolves the model before it reads the tensors: an unknown model wins over a bad request. */
 export function decodeAfterModelCheck(server: InferenceServer, req: pb.ModelInferRequest): DecodedInfer {
   try {
-    return decodeInferRequest(req);
+    return decodeInferRequest(req, server.sharedMemory);
   } catch (err) {
     server.modelMetadata(req.model_name, req.model_version);
     throw err;
@@ -31,9 +31,26 @@ export function modelInferHandler(server: InferenceServer): handleUnaryCall<pb.M
     }
     const controller = new AbortController();
     call.once('cancelled', () => controller.abort());
+    const shm = decoded.shm;
     server.infer({ ...decoded.init, signal: controller.signal }).then(
-      (response) => callback(null, encodeInferResponse(response)),
-      (err: unknown) => callback(toGrpcError(err)),
+      (response) => {
+        if (shm === undefined) {
+          callback(null, encodeInferResponse(response));
+          return;
+        }
+        try {
+          shm.writeOutputs(response);
+          callback(null, encodeInferResponse(response, undefined, shm));
+        } catch (err) {
+          callback(toGrpcError(err));
+        } finally {
+          shm.release();
+        }
+      },
+      (err: unknown) => {
+        shm?.release();
+        callback(toGrpcError(err));
+      },
     );
   };
 }

@@ -14,6 +14,7 @@ import { ServerError, type InferenceResponse, type InferenceServer } from '../..
 import { decodeAfterModelCheck } from './handle-infer.js';
 import { encodeInferResponse } from './infer-encode.js';
 import type { DecodedInfer } from './infer-decode.js';
+import type { ShmTensors } from '../shm-tensors.js';
 import { toGrpcError } from './status-map.js';
 
 type Out = pb.ModelStreamInferResponseInit;
@@ -78,9 +79,21 @@ class StreamSession {
     }
     const slot = decoupled ? undefined : this.#slot();
     const emptyFinal = decoded.enableEmptyFinalResponse;
+    const shm = decoded.shm;
     try {
-      this.#server.inferStream({ ...decoded.init, signal: this.#controller.signal }, (r) => this.#onResponse(r, slot, decoupled, emptyFinal));
+      this.#server.inferStream({ ...decoded.init, signal: this.#controller.signal }, (r) => {
+        if (shm === undefined) {
+          this.#onResponse(r, slot, decoupled, emptyFinal, undefined);
+          return;
+        }
+        try {
+          this.#onResponse(r, slot, decoupled, emptyFinal, shm);
+        } finally {
+          if (r.final) shm.release();
+        }
+      });
     } catch (err) {
+      shm?.release();
       this.#fail(slot, ServerError.from(err), req.id, req.model_name, req.model_version);
     }
   }
@@ -91,10 +104,18 @@ class StreamSession {
     return slot;
   }
 
-  #onResponse(r: InferenceResponse, slot: Slot | undefined, decoupled: boolean, emptyFinal: boolean): void {
+  #onResponse(r: InferenceResponse, slot: Slot | undefined, decoupled: boolean, emptyFinal: boolean, shm: ShmTensors | undefined): void {
     if (r.error !== undefined) {
       this.#fail(slot, r.error, r.id, r.modelName, r.modelVersion);
       return;
+    }
+    if (shm !== undefined) {
+      try {
+        shm.writeOutputs(r);
+      } catch (err) {
+        this.#fail(slot, ServerError.from(err), r.id, r.modelName, r.modelVersion);
+        return;
+      }
     }
     const flagOnly = decoupled && r.final && r.outputs.length === 0 && r.parameters === undefined;
     if (flagOnly) {
@@ -104,7 +125,7 @@ class StreamSession {
         });
       }
     } else {
-      this.#deliver(slot, { infer_response: encodeInferResponse(r, r.final ? FINAL : NOT_FINAL) });
+      this.#deliver(slot, { infer_response: encodeInferResponse(r, r.final ? FINAL : NOT_FINAL, shm) });
     }
     if (r.final) this.#done();
   }

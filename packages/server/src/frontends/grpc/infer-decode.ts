@@ -4,7 +4,10 @@
  * mixing both is refused. Requested outputs carry `classification` as an int64_param.
  */
 import { isDataType, type pb } from '@inferd/protocol';
-import { ServerError, type InferenceRequestInit, type RequestedOutput, type Tensor } from '../../core/index.js';
+import {
+  ServerError, type InferenceRequestInit, type RequestedOutput, type SystemSharedMemory, type Tensor,
+} from '../../core/index.js';
+import { ShmTensors, type ShmTensorRef } from '../shm-tensors.js';
 import { readRequestParameters } from './infer-params.js';
 import { contentsToBytes } from './typed-contents.js';
 
@@ -12,36 +15,66 @@ export interface DecodedInfer {
   readonly init: Omit<InferenceRequestInit, 'signal'>;
   /** `triton_enable_empty_final_response` (ModelStreamInfer only). */
   readonly enableEmptyFinalResponse: boolean;
+  /** Leases of shm inputs/outputs; the caller releases them once the request is answered. */
+  readonly shm: ShmTensors | undefined;
 }
 
-/** Client shared memory is disabled, so a named region never exists. */
-function refuseSharedMemory(params: Readonly<Record<string, pb.InferParameter>>): void {
+function int64Param(key: string, p: pb.InferParameter): number {
+  if (p.parameter_choice !== 'int64_param') {
+    throw ServerError.invalidArg(`invalid value type for '${key}' parameter, expected int64_param.`);
+  }
+  return Number(p.int64_param);
+}
+
+/** The shm parameters of a tensor (spec §5.3), or undefined when it names no region. */
+function readShmRef(params: Readonly<Record<string, pb.InferParameter>>): ShmTensorRef | undefined {
   const region = params.shared_memory_region;
+  const offset = params.shared_memory_offset;
+  const size = params.shared_memory_byte_size;
   if (region === undefined) {
-    if (params.shared_memory_offset !== undefined || params.shared_memory_byte_size !== undefined) {
+    if (offset !== undefined || size !== undefined) {
       throw ServerError.invalidArg(
         "'shared_memory_offset' and 'shared_memory_byte_size' require 'shared_memory_region' to be specified",
       );
     }
-    return;
+    return undefined;
   }
   if (region.parameter_choice !== 'string_param') {
     throw ServerError.invalidArg("invalid value type for 'shared_memory_region' parameter, expected string_param.");
   }
-  throw ServerError.notFound(`Unable to find shared memory region: '${region.string_param}'`);
+  return {
+    region: region.string_param!,
+    offset: offset === undefined ? 0 : int64Param('shared_memory_offset', offset),
+    byteSize: size === undefined ? 0 : int64Param('shared_memory_byte_size', size),
+  };
 }
 
-function decodeInputs(req: pb.ModelInferRequest): Tensor[] {
+/** Leases of this request's shm tensors; created on first use (most requests have none). */
+interface ShmContext {
+  readonly memory: SystemSharedMemory | undefined;
+  tensors: ShmTensors | undefined;
+}
+
+function shmTensors(ctx: ShmContext, region: string): ShmTensors {
+  if (ctx.memory === undefined) throw ServerError.notFound(`Unable to find shared memory region: '${region}'`);
+  ctx.tensors ??= new ShmTensors(ctx.memory);
+  return ctx.tensors;
+}
+
+function decodeInputs(req: pb.ModelInferRequest, shm: ShmContext): Tensor[] {
   const model = req.model_name;
   const raw = req.raw_input_contents;
   const inputs: Tensor[] = new Array(req.inputs.length);
   let next = 0;
   for (let i = 0; i < req.inputs.length; i++) {
     const io = req.inputs[i]!;
-    refuseSharedMemory(io.parameters);
+    const ref = readShmRef(io.parameters);
     if (!isDataType(io.datatype)) throw ServerError.invalidArg(`invalid datatype for input ${io.name}`);
     let data: Uint8Array;
-    if (io.contents !== null && raw.length > 0) {
+    // Shm inputs take no raw_input_contents entry: the index advances only over the others.
+    if (ref !== undefined) {
+      data = shmTensors(shm, ref.region).readInput(ref);
+    } else if (io.contents !== null && raw.length > 0) {
       throw ServerError.invalidArg(
         `contents field must not be specified when using raw_input_contents for '${io.name}' for model '${model}'`,
       );
@@ -59,11 +92,15 @@ function decodeInputs(req: pb.ModelInferRequest): Tensor[] {
   return inputs;
 }
 
-function decodeOutputs(req: pb.ModelInferRequest): RequestedOutput[] | undefined {
+function decodeOutputs(req: pb.ModelInferRequest, shm: ShmContext): RequestedOutput[] | undefined {
   if (req.outputs.length === 0) return undefined;
   return req.outputs.map((o) => {
-    refuseSharedMemory(o.parameters);
+    const ref = readShmRef(o.parameters);
     const c = o.parameters.classification;
+    if (ref !== undefined) {
+      if (c !== undefined) throw ServerError.invalidArg("Output can't set both 'shared_memory_region' and 'classification'");
+      shmTensors(shm, ref.region).bindOutput(o.name, ref);
+    }
     if (c === undefined) return { name: o.name };
     if (c.parameter_choice !== 'int64_param') {
       throw ServerError.invalidArg("invalid value type for 'classification' parameter, expected int64_param.");
@@ -74,14 +111,25 @@ function decodeOutputs(req: pb.ModelInferRequest): RequestedOutput[] | undefined
   });
 }
 
-export function decodeInferRequest(req: pb.ModelInferRequest): DecodedInfer {
+/** Shm tensors are leased from `memory`; when decoding fails, those leases are released. */
+export function decodeInferRequest(req: pb.ModelInferRequest, memory?: SystemSharedMemory): DecodedInfer {
+  const shm: ShmContext = { memory, tensors: undefined };
+  try {
+    return decode(req, shm);
+  } catch (err) {
+    shm.tensors?.release();
+    throw err;
+  }
+}
+
+function decode(req: pb.ModelInferRequest, shm: ShmContext): DecodedInfer {
   const f = readRequestParameters(req.parameters);
-  const outputs = decodeOutputs(req);
+  const outputs = decodeOutputs(req, shm);
   const init: Omit<InferenceRequestInit, 'signal'> = {
     modelName: req.model_name,
     modelVersion: req.model_version,
     id: req.id,
-    inputs: decodeInputs(req),
+    inputs: decodeInputs(req, shm),
     ...(outputs === undefined ? {} : { outputs }),
     ...(f.parameters === undefined ? {} : { parameters: f.parameters }),
     ...(f.priority === undefined ? {} : { priority: f.priority }),
@@ -89,5 +137,5 @@ export function decodeInferRequest(req: pb.ModelInferRequest): DecodedInfer {
     ...(f.correlationId === undefined ? {} : { correlationId: f.correlationId }),
     flags: f.flags,
   };
-  return { init, enableEmptyFinalResponse: f.enableEmptyFinalResponse };
+  return { init, enableEmptyFinalResponse: f.enableEmptyFinalResponse, shm: shm.tensors };
 }

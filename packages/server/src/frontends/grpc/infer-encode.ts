@@ -22,15 +22,24 @@ function view(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** `extra` parameters (e.g. `triton_final_response`) are added after the model's own. */
-export function encodeInferResponse(r: InferenceResponse, extra?: Record<string, pb.InferParameterInit>): pb.ModelInferResponseInit {
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * `extra` parameters (e.g. `triton_final_response`) are added after the model's own. Outputs that
+ * `shmOutputs` holds were written into their region: their raw entry is empty (spec §5.3).
+ */
+export function encodeInferResponse(
+  r: InferenceResponse,
+  extra?: Record<string, pb.InferParameterInit>,
+  shmOutputs?: { isOutput(name: string): boolean },
+): pb.ModelInferResponseInit {
   const n = r.outputs.length;
   const outputs = new Array<pb.ModelInferResponse_InferOutputTensorInit>(n);
   const raw = new Array<Buffer>(n);
   for (let i = 0; i < n; i++) {
     const t = r.outputs[i]!;
     outputs[i] = { name: t.name, datatype: t.datatype, shape: t.shape as number[] };
-    raw[i] = view(t.data);
+    raw[i] = shmOutputs?.isOutput(t.name) === true ? EMPTY : view(t.data);
   }
   const parameters = encodeParameters(r.parameters);
   if (extra !== undefined) Object.assign(parameters, extra);

@@ -14,6 +14,7 @@ import type { HandlerContext, HttpCall } from './context.js';
 import { decodeInferRequest } from './infer-decode.js';
 import { encodeInferResponse } from './infer-encode.js';
 import { rawInput } from './raw-request.js';
+import type { ShmTensors } from '../shm-tensors.js';
 import { JSON_TYPE, METHOD_NOT_ALLOWED, type Reply } from './reply.js';
 import { parseRequestJson } from './request-json.js';
 
@@ -29,6 +30,8 @@ interface Prepared {
   readonly init: Writable<InferenceRequestInit>;
   readonly binaryOutputs: ReadonlyMap<string, boolean> | undefined;
   readonly defaultBinary: boolean;
+  /** Shm tensor leases, released when the final response (or error) arrives. */
+  readonly shm: ShmTensors | undefined;
 }
 
 function prepare(ctx: HandlerContext, call: HttpCall, body: Buffer, model: string, version: string): Prepared {
@@ -42,10 +45,10 @@ function prepare(ctx: HandlerContext, call: HttpCall, body: Buffer, model: strin
   }
   if (headerLength === 0) {
     const input = rawInput(ctx.server, model, version, body);
-    return { init: { modelName: model, modelVersion: version, inputs: [input] }, binaryOutputs: undefined, defaultBinary: true };
+    return { init: { modelName: model, modelVersion: version, inputs: [input] }, binaryOutputs: undefined, defaultBinary: true, shm: undefined };
   }
   const { header, binary } = splitBinaryBody(body, headerLength);
-  const decoded = decodeInferRequest(parseRequestJson(header), binary, model);
+  const decoded = decodeInferRequest(parseRequestJson(header), binary, model, ctx.server.sharedMemory);
   const f = decoded.fields;
   // Fields are set only when present (no spreads: this runs per request).
   const init: Writable<InferenceRequestInit> = { modelName: model, modelVersion: version, id: decoded.id, inputs: decoded.inputs };
@@ -55,7 +58,7 @@ function prepare(ctx: HandlerContext, call: HttpCall, body: Buffer, model: strin
   if (f.timeoutUs !== undefined) init.timeoutUs = f.timeoutUs;
   if (f.correlationId !== undefined) init.correlationId = f.correlationId;
   if (f.flags !== undefined) init.flags = f.flags;
-  return { init, binaryOutputs: decoded.binaryOutputs, defaultBinary: f.binaryDataOutput };
+  return { init, binaryOutputs: decoded.binaryOutputs, defaultBinary: f.binaryDataOutput, shm: decoded.shm };
 }
 
 /** Triton resolves the model before it reads the body: an unknown model wins over a bad body. */
@@ -77,7 +80,8 @@ function httpWording(err: unknown): unknown {
 }
 
 function reply(call: HttpCall, prepared: Prepared, response: InferenceResponse, done: InferDone): void {
-  const encoded = encodeInferResponse(response, prepared.binaryOutputs, prepared.defaultBinary);
+  if (prepared.shm !== undefined) prepared.shm.writeOutputs(response);
+  const encoded = encodeInferResponse(response, prepared.binaryOutputs, prepared.defaultBinary, prepared.shm);
   let body: string | Buffer = encoded.json;
   let headers: Record<string, string | number> | undefined;
   let contentType = JSON_TYPE;
@@ -122,6 +126,7 @@ function run(ctx: HandlerContext, call: HttpCall, prepared: Prepared, done: Infe
       if (!response.final) return;
       settled(socket, signal);
       if (response.error !== undefined) {
+        prepared.shm?.release();
         done(httpWording(response.error));
         return;
       }
@@ -129,10 +134,13 @@ function run(ctx: HandlerContext, call: HttpCall, prepared: Prepared, done: Infe
         reply(call, prepared, response, done);
       } catch (err) {
         done(err);
+      } finally {
+        prepared.shm?.release();
       }
     });
   } catch (err) {
     settled(socket, signal);
+    prepared.shm?.release();
     done(httpWording(err));
   }
 }

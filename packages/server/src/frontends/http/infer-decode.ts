@@ -4,11 +4,12 @@
  * id, parameters, inputs (one at a time), leftover bytes, outputs.
  */
 import { elementCount, isDataType, jsonDataToBytes, JsonTensorError, type DataType } from '@inferd/protocol';
-import { ServerError, type RequestedOutput, type Tensor } from '../../core/index.js';
+import { ServerError, type RequestedOutput, type SystemSharedMemory, type Tensor } from '../../core/index.js';
 import {
   asBool, asString, asUint, has, isObject, memberArray, memberString, type JsonObject,
 } from './json-access.js';
 import { readRequestParameters, type RequestParameterFields } from './infer-params.js';
+import { ShmTensors, type ShmTensorRef } from '../shm-tensors.js';
 
 /** What the frontend needs to run and answer one infer request. */
 export interface DecodedInfer {
@@ -18,20 +19,32 @@ export interface DecodedInfer {
   readonly fields: RequestParameterFields;
   /** Per listed output: binary (true) or JSON (false). Unlisted outputs use `fields.binaryDataOutput`. */
   readonly binaryOutputs: Map<string, boolean> | undefined;
+  /** Leases of shm inputs/outputs; the caller releases them once the request is answered. */
+  readonly shm: ShmTensors | undefined;
 }
 
-function shmNotFound(region: string): ServerError {
-  return ServerError.notFound(`Unable to find shared memory region: '${region}'`);
+/** Where shm tensors of this request are leased; `tensors` is created on first use (most requests have none). */
+interface ShmContext {
+  readonly memory: SystemSharedMemory | undefined;
+  tensors: ShmTensors | undefined;
 }
 
-/** Shared-memory tensor parameters are parsed, then refused: client shm is disabled (no region exists). */
-function checkSharedMemory(params: unknown): void {
-  if (!has(params, 'shared_memory_region')) return;
+function shmTensors(ctx: ShmContext, region: string): ShmTensors {
+  if (ctx.memory === undefined) throw ServerError.notFound(`Unable to find shared memory region: '${region}'`);
+  ctx.tensors ??= new ShmTensors(ctx.memory);
+  return ctx.tensors;
+}
+
+/** The shm parameters of a tensor, or undefined when it names no region. */
+function readShmRef(params: unknown): ShmTensorRef | undefined {
+  if (!has(params, 'shared_memory_region')) return undefined;
   const p = params as JsonObject;
   const region = asString(p.shared_memory_region, "Unable to parse 'shared_memory_region'");
-  if (has(p, 'shared_memory_offset')) asUint(p.shared_memory_offset, "Unable to parse 'shared_memory_offset'");
-  if (has(p, 'shared_memory_byte_size')) asUint(p.shared_memory_byte_size, "Unable to parse 'shared_memory_byte_size'");
-  throw shmNotFound(region);
+  const offset = has(p, 'shared_memory_offset') ? asUint(p.shared_memory_offset, "Unable to parse 'shared_memory_offset'") : 0;
+  const byteSize = has(p, 'shared_memory_byte_size')
+    ? asUint(p.shared_memory_byte_size, "Unable to parse 'shared_memory_byte_size'")
+    : 0;
+  return { region, offset, byteSize };
 }
 
 function checkContentFields(input: unknown): void {
@@ -65,7 +78,7 @@ interface Blobs {
   offset: number;
 }
 
-function readInput(input: unknown, blobs: Blobs, model: string): Tensor {
+function readInput(input: unknown, blobs: Blobs, model: string, shm: ShmContext): Tensor {
   checkContentFields(input);
   const name = memberString(input, 'name', "Unable to parse 'name'");
   const datatypeText = memberString(input, 'datatype', "Unable to parse 'datatype'");
@@ -85,7 +98,8 @@ function readInput(input: unknown, blobs: Blobs, model: string): Tensor {
     blobs.offset += size;
     return { name, datatype, shape, data };
   }
-  checkSharedMemory(params);
+  const ref = readShmRef(params);
+  if (ref !== undefined) return { name, datatype, shape, data: shmTensors(shm, ref.region).readInput(ref) };
   try {
     const data = jsonDataToBytes(name, datatype, (input as JsonObject).data, elementCount(shape));
     return { name, datatype, shape, data };
@@ -94,7 +108,7 @@ function readInput(input: unknown, blobs: Blobs, model: string): Tensor {
   }
 }
 
-function readOutputs(json: JsonObject, binaryOutputs: Map<string, boolean>): RequestedOutput[] {
+function readOutputs(json: JsonObject, binaryOutputs: Map<string, boolean>, shm: ShmContext): RequestedOutput[] {
   const list = memberArray(json, 'outputs', "Unable to parse 'outputs'");
   const outputs: RequestedOutput[] = [];
   for (const output of list) {
@@ -113,7 +127,8 @@ function readOutputs(json: JsonObject, binaryOutputs: Map<string, boolean>): Req
     if (has(params, 'classification')) {
       classification = asUint((params as JsonObject).classification, "Unable to set 'classification'");
     }
-    checkSharedMemory(params);
+    const ref = readShmRef(params);
+    if (ref !== undefined) shmTensors(shm, ref.region).bindOutput(name, ref);
     let binary = false;
     if (has(params, 'binary_data')) binary = asBool((params as JsonObject).binary_data, "Unable to parse 'binary_data'");
     binaryOutputs.set(name, binary);
@@ -124,9 +139,22 @@ function readOutputs(json: JsonObject, binaryOutputs: Map<string, boolean>): Req
 
 /**
  * Decodes an infer request whose JSON header is `json` (already parsed) and whose binary blobs are
- * `binary` (a view into the body; empty when there is none).
+ * `binary` (a view into the body; empty when there is none). Shm tensors are leased from `memory`;
+ * when decoding fails, those leases are released before the error propagates.
  */
-export function decodeInferRequest(json: unknown, binary: Uint8Array, model: string): DecodedInfer {
+export function decodeInferRequest(
+  json: unknown, binary: Uint8Array, model: string, memory?: SystemSharedMemory,
+): DecodedInfer {
+  const shm: ShmContext = { memory, tensors: undefined };
+  try {
+    return decode(json, binary, model, shm);
+  } catch (err) {
+    shm.tensors?.release();
+    throw err;
+  }
+}
+
+function decode(json: unknown, binary: Uint8Array, model: string, shm: ShmContext): DecodedInfer {
   let id = '';
   if (has(json, 'id')) id = asString((json as JsonObject).id, "Unable to parse 'id'");
   const fields = has(json, 'parameters')
@@ -135,7 +163,7 @@ export function decodeInferRequest(json: unknown, binary: Uint8Array, model: str
   const list = memberArray(json, 'inputs', "Unable to parse 'inputs'");
   const blobs: Blobs = { bytes: binary, offset: 0 };
   const inputs = new Array<Tensor>(list.length);
-  for (let i = 0; i < list.length; i++) inputs[i] = readInput(list[i], blobs, model);
+  for (let i = 0; i < list.length; i++) inputs[i] = readInput(list[i], blobs, model, shm);
   if (blobs.offset !== binary.byteLength) {
     throw ServerError.invalidArg(`unexpected additional input data for model '${model}'`);
   }
@@ -143,7 +171,7 @@ export function decodeInferRequest(json: unknown, binary: Uint8Array, model: str
   let binaryOutputs: Map<string, boolean> | undefined;
   if (has(json, 'outputs')) {
     binaryOutputs = new Map();
-    outputs = readOutputs(json as JsonObject, binaryOutputs);
+    outputs = readOutputs(json as JsonObject, binaryOutputs, shm);
   }
-  return { id, inputs, outputs, fields, binaryOutputs };
+  return { id, inputs, outputs, fields, binaryOutputs, shm: shm.tensors };
 }

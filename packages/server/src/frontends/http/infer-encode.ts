@@ -20,12 +20,14 @@ function renderParameters(params: Parameters): string {
 
 /**
  * `binaryOutputs` holds the kind of each output the request listed; others use `defaultBinary`.
- * Throws ServerError for outputs that cannot be written as JSON (FP16/BF16).
+ * Throws ServerError for outputs that cannot be written as JSON (FP16/BF16). Outputs `shmOutputs`
+ * holds are written without data.
  */
 export function encodeInferResponse(
   response: InferenceResponse,
   binaryOutputs: ReadonlyMap<string, boolean> | undefined,
   defaultBinary: boolean,
+  shmOutputs?: { isOutput(name: string): boolean },
 ): EncodedInfer {
   let json = response.id === '' ? '{' : `{"id":${JSON.stringify(response.id)},`;
   json += `"model_name":${JSON.stringify(response.modelName)},"model_version":${JSON.stringify(response.modelVersion)}`;
@@ -39,6 +41,11 @@ export function encodeInferResponse(
     const t = outputs[i]!;
     if (i > 0) json += ',';
     json += `{"name":${JSON.stringify(t.name)},"datatype":"${t.datatype}","shape":[${t.shape.join(',')}]`;
+    // Shm outputs were written into their region: the response names them and carries no data.
+    if (shmOutputs?.isOutput(t.name) === true) {
+      json += '}';
+      continue;
+    }
     if (binaryOutputs?.get(t.name) ?? defaultBinary) {
       json += `,"parameters":{"binary_data_size":${t.data.byteLength}}}`;
       if (t.data.byteLength > 0) blobs.push(t.data);

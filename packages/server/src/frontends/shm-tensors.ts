@@ -1,0 +1,83 @@
+/**
+ * Shared-memory tensors of one infer request (spec §1.8), for both frontends: inputs read their bytes
+ * out of a registered region, outputs are written into one. Every region is leased from the moment the
+ * request is decoded until it is answered, so an unregister in between waits for this request.
+ */
+import {
+  ServerError, type InferenceResponse, type SharedMemoryLease, type SystemSharedMemory,
+} from '../core/index.js';
+
+/** The shm parameters of one tensor, as the client sent them. */
+export interface ShmTensorRef {
+  readonly region: string;
+  /** `shared_memory_offset`, default 0. */
+  readonly offset: number;
+  /** `shared_memory_byte_size`, default 0 as in Triton (a missing size then fails the byte-size check). */
+  readonly byteSize: number;
+}
+
+export class ShmTensors {
+  readonly #memory: SystemSharedMemory;
+  readonly #leases: SharedMemoryLease[] = [];
+  readonly #outputs = new Map<string, SharedMemoryLease>();
+
+  constructor(memory: SystemSharedMemory) {
+    this.#memory = memory;
+  }
+
+  #acquire(ref: ShmTensorRef): SharedMemoryLease {
+    let lease: SharedMemoryLease;
+    try {
+      lease = this.#memory.acquire(ref.region, ref.offset, ref.byteSize);
+    } catch (err) {
+      // The infer path words an unknown region without "system", as Triton's shm manager does.
+      if (err instanceof ServerError && err.code === 'NOT_FOUND') {
+        throw ServerError.notFound(`Unable to find shared memory region: '${ref.region}'`);
+      }
+      throw err;
+    }
+    this.#leases.push(lease);
+    return lease;
+  }
+
+  /** The bytes of an input tensor (a copy: the region may change once the request is answered). */
+  readInput(ref: ShmTensorRef): Buffer {
+    const lease = this.#acquire(ref);
+    return lease.read(0, lease.byteSize);
+  }
+
+  /** Reserves the region of an output now, so bounds errors come before inference. */
+  bindOutput(name: string, ref: ShmTensorRef): void {
+    this.#outputs.set(name, this.#acquire(ref));
+  }
+
+  isOutput(name: string): boolean {
+    return this.#outputs.has(name);
+  }
+
+  get hasOutputs(): boolean {
+    return this.#outputs.size > 0;
+  }
+
+  /** Writes every shm output of `response` into its region; a region too small is Triton's INTERNAL error. */
+  writeOutputs(response: InferenceResponse): void {
+    for (const t of response.outputs) {
+      const lease = this.#outputs.get(t.name);
+      if (lease === undefined) continue;
+      if (t.data.byteLength > lease.byteSize) {
+        throw ServerError.internal(
+          `shared memory size specified with the request for output '${t.name}' (${lease.byteSize} bytes) ` +
+            `should be at least ${t.data.byteLength} bytes to hold the results`,
+        );
+      }
+      lease.write(0, t.data);
+    }
+  }
+
+  /** Ends every lease; safe to call more than once. */
+  release(): void {
+    for (const lease of this.#leases) lease.release();
+    this.#leases.length = 0;
+    this.#outputs.clear();
+  }
+}
