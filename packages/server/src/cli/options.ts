@@ -1,6 +1,8 @@
 /** Turns the parsed flag values into the typed settings `serve` needs, applying tritonserver's defaults. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SERVE_FLAGS, parseBool, type FlagDef } from './flags.js';
+import { parseForwardPattern, parseRestrictedApis } from './restricted-flags.js';
+import type { RestrictedApis } from '../frontends/restricted-apis.js';
 
 export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
 
@@ -51,9 +53,15 @@ export interface ServeSettings {
   httpPort: number;
   httpAddress: string;
   httpMaxInputSize: number;
+  /** `--http-restricted-api` (empty map = nothing restricted). */
+  httpRestrictedApis: RestrictedApis;
+  httpHeaderForwardPattern: RegExp | undefined;
   allowGrpc: boolean;
   grpcPort: number;
   grpcAddress: string;
+  /** `--grpc-restricted-protocol` (keys include the `triton-grpc-protocol-` prefix). */
+  grpcRestrictedApis: RestrictedApis;
+  grpcHeaderForwardPattern: RegExp | undefined;
   grpc: {
     useSsl: boolean;
     useSslMutual: boolean;
@@ -72,6 +80,10 @@ export interface ServeSettings {
   log: { info: boolean; warning: boolean; error: boolean; verboseLevel: number; format: 'default' | 'ISO8601'; file: string };
   /** Flags that were set but have no effect yet (warned about at start). */
   acceptedButIgnored: string[];
+}
+
+function forwardPattern(value: string | undefined, flag: 'http-header-forward-pattern' | 'grpc-header-forward-pattern'): RegExp | undefined {
+  return value === undefined ? undefined : parseForwardPattern(value, flag);
 }
 
 const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -119,9 +131,13 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     httpPort: get<number>('http-port'),
     httpAddress: get<string>('http-address'),
     httpMaxInputSize: get<number>('http-max-input-size'),
+    httpRestrictedApis: parseRestrictedApis(get<string[] | undefined>('http-restricted-api') ?? [], 'http-restricted-api'),
+    httpHeaderForwardPattern: forwardPattern(get<string | undefined>('http-header-forward-pattern'), 'http-header-forward-pattern'),
     allowGrpc: get<boolean>('allow-grpc'),
     grpcPort: get<number>('grpc-port'),
     grpcAddress: get<string>('grpc-address'),
+    grpcRestrictedApis: parseRestrictedApis(get<string[] | undefined>('grpc-restricted-protocol') ?? [], 'grpc-restricted-protocol'),
+    grpcHeaderForwardPattern: forwardPattern(get<string | undefined>('grpc-header-forward-pattern'), 'grpc-header-forward-pattern'),
     grpc: {
       useSsl,
       useSslMutual,

@@ -44,6 +44,8 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
       port: settings.httpPort,
       address: settings.httpAddress,
       maxInputSize: settings.httpMaxInputSize,
+      restrictedApis: settings.httpRestrictedApis,
+      ...(settings.httpHeaderForwardPattern === undefined ? {} : { headerForwardPattern: settings.httpHeaderForwardPattern }),
       log: logger.forComponent('http_server'),
     });
     try {
@@ -110,6 +112,8 @@ function grpcOptions(settings: ServeSettings, logger: Logger): GrpcFrontendOptio
       ...(k.maxConnectionAgeGraceMs === undefined ? {} : { maxConnectionAgeGraceMs: k.maxConnectionAgeGraceMs }),
     },
     responseCompression: g.responseCompression,
+    restrictedApis: settings.grpcRestrictedApis,
+    ...(settings.grpcHeaderForwardPattern === undefined ? {} : { headerForwardPattern: settings.grpcHeaderForwardPattern }),
     log: logger.forComponent('grpc_server'),
   };
 }

@@ -11,6 +11,7 @@ import { sharedMemoryHandlers } from './handle-shm.js';
 import { modelStreamInferHandler } from './handle-stream.js';
 import { bindTarget, credentials, serverOptions, type GrpcFrontendOptions } from './options.js';
 import { protoServices } from './service-definition.js';
+import { restrictHandlers } from './restricted.js';
 
 export class GrpcFrontend {
   readonly #server: InferenceServer;
@@ -36,8 +37,9 @@ export class GrpcFrontend {
       ModelInfer: modelInferHandler(this.#server),
       ModelStreamInfer: modelStreamInferHandler(this.#server),
     };
-    grpc.addService(services.inference.service, inference);
-    grpc.addService(services.health.service, healthHandlers(this.#server) as UntypedServiceImplementation);
+    const health = healthHandlers(this.#server) as UntypedServiceImplementation;
+    grpc.addService(services.inference.service, restrictHandlers(inference, this.#options));
+    grpc.addService(services.health.service, restrictHandlers(health, this.#options));
     const port = await new Promise<number>((resolve, reject) => {
       grpc.bindAsync(bindTarget(address, this.#options.port), creds, (err, bound) => (err ? reject(err) : resolve(bound)));
     });

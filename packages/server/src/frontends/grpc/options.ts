@@ -6,6 +6,7 @@
  */
 import { ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { ServerError } from '../../core/index.js';
+import type { RestrictedApis } from '../restricted-apis.js';
 
 export interface GrpcFrontendOptions {
   /** `--grpc-port` (8001); 0 = ephemeral. */
@@ -27,6 +28,10 @@ export interface GrpcFrontendOptions {
   };
   /** `--grpc-infer-response-compression-level`. */
   responseCompression?: 'none' | 'low' | 'medium' | 'high';
+  /** `--grpc-restricted-protocol`: keys carry the `triton-grpc-protocol-` prefix (spec §4.6). */
+  restrictedApis?: RestrictedApis;
+  /** `--grpc-header-forward-pattern`: ModelInfer/ModelStreamInfer metadata whose key matches becomes string parameters. */
+  headerForwardPattern?: RegExp;
   log?: (level: 'info' | 'warning' | 'error' | 'verbose', message: string) => void;
 }
 

@@ -5,6 +5,8 @@ import type { InferenceServer } from '../../core/index.js';
 export interface HandlerContext {
   readonly server: InferenceServer;
   readonly maxInputSize: number;
+  /** `--http-header-forward-pattern` (infer only). */
+  headerForwardPattern?: RegExp;
 }
 
 /** One request as the handlers see it: the body is already read (and bounded). */

@@ -14,6 +14,7 @@ import type { HandlerContext, HttpCall } from './context.js';
 import { decodeInferRequest } from './infer-decode.js';
 import { encodeInferResponse } from './infer-encode.js';
 import { rawInput } from './raw-request.js';
+import { forwardedHeaders } from '../restricted-apis.js';
 import type { ShmTensors } from '../shm-tensors.js';
 import { JSON_TYPE, METHOD_NOT_ALLOWED, type Reply } from './reply.js';
 import { parseRequestJson } from './request-json.js';
@@ -58,7 +59,14 @@ function prepare(ctx: HandlerContext, call: HttpCall, body: Buffer, model: strin
   if (f.timeoutUs !== undefined) init.timeoutUs = f.timeoutUs;
   if (f.correlationId !== undefined) init.correlationId = f.correlationId;
   if (f.flags !== undefined) init.flags = f.flags;
+  if (ctx.headerForwardPattern !== undefined) forwardHeaders(ctx.headerForwardPattern, call, init);
   return { init, binaryOutputs: decoded.binaryOutputs, defaultBinary: f.binaryDataOutput, shm: decoded.shm };
+}
+
+/** `--http-header-forward-pattern`: matching headers join the request parameters as strings. */
+function forwardHeaders(pattern: RegExp, call: HttpCall, init: Writable<InferenceRequestInit>): void {
+  const forwarded = forwardedHeaders(pattern, Object.entries(call.req.headers));
+  if (forwarded !== undefined) init.parameters = { ...init.parameters, ...forwarded };
 }
 
 /** Triton resolves the model before it reads the body: an unknown model wins over a bad body. */

@@ -17,6 +17,8 @@ import { handleHealth, handleLogging, handleServerMetadata, handleTrace } from '
 import { handleShm } from './handle-shm.js';
 import { errorReply, NOT_FOUND, type Reply } from './reply.js';
 import { matchRoute, type Route } from './routes.js';
+import { restrictionFailure } from './restricted.js';
+import type { RestrictedApis } from '../restricted-apis.js';
 
 export interface HttpFrontendOptions {
   /** 0 = ephemeral (tests). */
@@ -25,6 +27,10 @@ export interface HttpFrontendOptions {
   address: string;
   /** `--http-max-input-size` in bytes (default 67108864); bounds the raw and the decompressed body. */
   maxInputSize: number;
+  /** `--http-restricted-api`: groups answering only requests with the group's header (spec §4.6). */
+  restrictedApis?: RestrictedApis;
+  /** `--http-header-forward-pattern`: infer request headers whose name matches become string parameters. */
+  headerForwardPattern?: RegExp;
   log?: (level: 'info' | 'warning' | 'error' | 'verbose', message: string) => void;
 }
 
@@ -92,6 +98,7 @@ export class HttpFrontend {
 
   constructor(server: InferenceServer, options: HttpFrontendOptions) {
     this.#ctx = { server, maxInputSize: options.maxInputSize };
+    if (options.headerForwardPattern !== undefined) this.#ctx.headerForwardPattern = options.headerForwardPattern;
     this.#options = options;
     this.#http = http.createServer({ noDelay: true }, (req, res) => this.#handle(req, res));
   }
@@ -141,6 +148,14 @@ export class HttpFrontend {
         return;
       }
       const call: HttpCall = { req, res, body };
+      const restricted = this.#options.restrictedApis;
+      if (restricted !== undefined && restricted.size > 0) {
+        const refusal = restrictionFailure(restricted, route, req);
+        if (refusal !== undefined) {
+          write(res, refusal, closing);
+          return;
+        }
+      }
       if (route.kind === 'model' && route.action === 'infer') {
         handleInfer(this.#ctx, call, route.model, route.version, (err, reply) => {
           write(res, err === undefined && reply !== undefined ? reply : this.#failure(err, req), closing);
