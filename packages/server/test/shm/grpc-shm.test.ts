@@ -116,7 +116,7 @@ describe('gRPC system shared memory', () => {
     assert.deepEqual(await failure(infer({ inputs: [{ ...rawInput('INPUT0'), parameters: { ...shmParams('gi', 0), shared_memory_offset: { string_param: '0' } } }, inputs[1]] })),
       [Status.INVALID_ARGUMENT, "invalid value type for 'shared_memory_offset' parameter, expected int64_param."]);
     assert.deepEqual(await failure(infer({ inputs, outputs: [{ name: 'OUTPUT0', parameters: { ...shmParams('gi', 0), classification: { int64_param: 2 } } }] })),
-      [Status.INVALID_ARGUMENT, "Output can't set both 'shared_memory_region' and 'classification'"]);
+      [Status.INVALID_ARGUMENT, "output can't set both 'shared_memory_region' and 'classification'"]);
     await client.call('SystemSharedMemoryUnregister', { name: 'gi' });
   });
 

@@ -98,7 +98,7 @@ function decodeOutputs(req: pb.ModelInferRequest, shm: ShmContext): RequestedOut
     const ref = readShmRef(o.parameters);
     const c = o.parameters.classification;
     if (ref !== undefined) {
-      if (c !== undefined) throw ServerError.invalidArg("Output can't set both 'shared_memory_region' and 'classification'");
+      if (c !== undefined) throw ServerError.invalidArg("output can't set both 'shared_memory_region' and 'classification'");
       shmTensors(shm, ref.region).bindOutput(o.name, ref);
     }
     if (c === undefined) return { name: o.name };
