@@ -66,6 +66,17 @@ for (const [group, method, path, body, okStatus] of ENDPOINTS) {
   });
 }
 
+test('inference: /generate and /generate_stream are refused without the header', async () => {
+  const { key, value } = restrictions.get('inference')!;
+  for (const path of ['/v2/models/params/generate', '/v2/models/params/versions/1/generate_stream']) {
+    const r = await request(served.httpPort, 'POST', path, { body: '{"IN":[1]}' });
+    assert.equal(r.status, 403, path);
+    assert.equal(r.text, JSON.stringify({ error: `This API is restricted, expecting header '${key}'` }));
+    const allowed = await request(served.httpPort, 'POST', path, { body: '{"IN":[1]}', headers: { [key]: value } });
+    assert.notEqual(allowed.status, 403, path);
+  }
+});
+
 test('an unknown path is still 404, not 403', async () => {
   const r = await request(served.httpPort, 'GET', '/v2/nothing');
   assert.equal(r.status, 404);
@@ -81,6 +92,20 @@ test('header forwarding: matching headers reach the model as string parameters, 
   const out = JSON.parse(r.text).outputs[0];
   assert.equal(out.datatype, 'BYTES');
   assert.deepEqual(JSON.parse(out.data[0]), { own: 'p', 'x-fwd-tenant': 'acme', 'x-fwd-n': '7' });
+});
+
+test('header forwarding applies to raw binary requests (Inference-Header-Content-Length: 0) too', async () => {
+  const inference = restrictions.get('inference')!;
+  const r = await request(served.httpPort, 'POST', '/v2/models/params/infer', {
+    body: new Uint8Array(new Int32Array([5]).buffer),
+    headers: { [inference.key]: inference.value, 'Inference-Header-Content-Length': 0, 'X-Fwd-Raw': 'yes' },
+  });
+  assert.equal(r.status, 200, r.text);
+  const headerLength = Number(r.headers['inference-header-content-length']);
+  const header = JSON.parse(r.body.subarray(0, headerLength).toString('utf8'));
+  assert.equal(header.outputs[0].name, 'OUT');
+  const blob = r.body.subarray(headerLength);
+  assert.deepEqual(JSON.parse(blob.subarray(4).toString('utf8')), { 'x-fwd-raw': 'yes' });
 });
 
 test('without a forward pattern no header is forwarded', async () => {

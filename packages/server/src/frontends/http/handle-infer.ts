@@ -46,7 +46,9 @@ function prepare(ctx: HandlerContext, call: HttpCall, body: Buffer, model: strin
   }
   if (headerLength === 0) {
     const input = rawInput(ctx.server, model, version, body);
-    return { init: { modelName: model, modelVersion: version, inputs: [input] }, binaryOutputs: undefined, defaultBinary: true, shm: undefined };
+    const raw: Writable<InferenceRequestInit> = { modelName: model, modelVersion: version, inputs: [input] };
+    if (ctx.headerForwardPattern !== undefined) forwardHeaders(ctx.headerForwardPattern, call, raw);
+    return { init: raw, binaryOutputs: undefined, defaultBinary: true, shm: undefined };
   }
   const { header, binary } = splitBinaryBody(body, headerLength);
   const decoded = decodeInferRequest(parseRequestJson(header), binary, model, ctx.server.sharedMemory);
