@@ -81,7 +81,7 @@ test('WAIT holds the instance: responses flow while execute waits, the next requ
 
 test('concurrent requests on one instance interleave by their delays', async () => {
   const order: string[] = [];
-  const slow = collect(server, { ...repeatInit([10, 11], [60, 60]), id: 'slow' }, (r) => order.push(`${r.id}${r.final ? '!' : ''}`));
+  const slow = collect(server, { ...repeatInit([10, 11], [300, 300]), id: 'slow' }, (r) => order.push(`${r.id}${r.final ? '!' : ''}`));
   const fast = collect(server, { ...repeatInit([20, 21], [20, 20]), id: 'fast' }, (r) => order.push(`${r.id}${r.final ? '!' : ''}`));
   await Promise.all([slow.done, fast.done]);
   assert.deepEqual(order, ['fast', 'fast', 'fast!', 'slow', 'slow', 'slow!']);
