@@ -1,19 +1,22 @@
 /**
- * ModelInfer (unary): decode, run through InferenceServer.infer, encode. Cancelling the call aborts
- * the request's queued work through its AbortSignal. Decoupled models are refused by core with
+ * ModelInfer (unary): decode, run through InferenceServer.inferOnce, encode. Cancelling the call
+ * aborts the request's queued work through a CallSignal. Decoupled models are refused by core with
  * Triton's UNIMPLEMENTED text.
  */
 import type { pb } from '@inferd/protocol';
 import type { handleUnaryCall } from '@grpc/grpc-js';
-import type { InferenceServer } from '../../core/index.js';
+import type { CancelSignal, InferenceServer } from '../../core/index.js';
+import { CallSignal } from './call-signal.js';
 import { decodeInferRequest, type DecodedInfer } from './infer-decode.js';
 import { encodeInferResponse } from './infer-encode.js';
 import { toGrpcError } from './status-map.js';
 
 /** Triton resolves the model before it reads the tensors: an unknown model wins over a bad request. */
-export function decodeAfterModelCheck(server: InferenceServer, req: pb.ModelInferRequest): DecodedInfer {
+export function decodeAfterModelCheck(
+  server: InferenceServer, req: pb.ModelInferRequest, signal?: CancelSignal,
+): DecodedInfer {
   try {
-    return decodeInferRequest(req, server.sharedMemory);
+    return decodeInferRequest(req, server.sharedMemory, signal);
   } catch (err) {
     server.modelMetadata(req.model_name, req.model_version);
     throw err;
@@ -24,16 +27,21 @@ export function modelInferHandler(server: InferenceServer): handleUnaryCall<pb.M
   return (call, callback) => {
     let decoded: DecodedInfer;
     try {
-      decoded = decodeAfterModelCheck(server, call.request);
+      decoded = decodeAfterModelCheck(server, call.request, new CallSignal(call));
     } catch (err) {
       callback(toGrpcError(err));
       return;
     }
-    const controller = new AbortController();
-    call.once('cancelled', () => controller.abort());
     const shm = decoded.shm;
-    server.infer({ ...decoded.init, signal: controller.signal }).then(
-      (response) => {
+    try {
+      // inferOnce instead of the infer() promise: no promise pair and microtask hops per request.
+      server.inferOnce(decoded.init, (response) => {
+        if (!response.final) return;
+        if (response.error !== undefined) {
+          shm?.release();
+          callback(toGrpcError(response.error));
+          return;
+        }
         if (shm === undefined) {
           callback(null, encodeInferResponse(response));
           return;
@@ -46,11 +54,10 @@ export function modelInferHandler(server: InferenceServer): handleUnaryCall<pb.M
         } finally {
           shm.release();
         }
-      },
-      (err: unknown) => {
-        shm?.release();
-        callback(toGrpcError(err));
-      },
-    );
+      });
+    } catch (err) {
+      shm?.release();
+      callback(toGrpcError(err));
+    }
   };
 }

@@ -5,14 +5,15 @@
  */
 import { isDataType, type pb } from '@inferd/protocol';
 import {
-  ServerError, type InferenceRequestInit, type RequestedOutput, type SystemSharedMemory, type Tensor,
+  ServerError, type CancelSignal, type InferenceRequestInit, type RequestedOutput, type SystemSharedMemory, type Tensor,
 } from '../../core/index.js';
 import { ShmTensors, type ShmTensorRef } from '../shm-tensors.js';
 import { readRequestParameters } from './infer-params.js';
 import { contentsToBytes } from './typed-contents.js';
 
 export interface DecodedInfer {
-  readonly init: Omit<InferenceRequestInit, 'signal'>;
+  /** Carries the signal given to decodeInferRequest (streams add their own). */
+  readonly init: InferenceRequestInit;
   /** `triton_enable_empty_final_response` (ModelStreamInfer only). */
   readonly enableEmptyFinalResponse: boolean;
   /** Leases of shm inputs/outputs; the caller releases them once the request is answered. */
@@ -92,50 +93,60 @@ function decodeInputs(req: pb.ModelInferRequest, shm: ShmContext): Tensor[] {
   return inputs;
 }
 
+function decodeOutput(o: pb.ModelInferRequest_InferRequestedOutputTensor, shm: ShmContext): RequestedOutput {
+  const ref = readShmRef(o.parameters);
+  const c = o.parameters.classification;
+  if (ref !== undefined) {
+    if (c !== undefined) throw ServerError.invalidArg("output can't set both 'shared_memory_region' and 'classification'");
+    shmTensors(shm, ref.region).bindOutput(o.name, ref);
+  }
+  if (c === undefined) return { name: o.name };
+  if (c.parameter_choice !== 'int64_param') {
+    throw ServerError.invalidArg("invalid value type for 'classification' parameter, expected int64_param.");
+  }
+  const count = Number(c.int64_param);
+  if (count < 0) throw ServerError.invalidArg("invalid value for 'classification' parameter, expected >= 0");
+  return count === 0 ? { name: o.name } : { name: o.name, classification: count };
+}
+
 function decodeOutputs(req: pb.ModelInferRequest, shm: ShmContext): RequestedOutput[] | undefined {
-  if (req.outputs.length === 0) return undefined;
-  return req.outputs.map((o) => {
-    const ref = readShmRef(o.parameters);
-    const c = o.parameters.classification;
-    if (ref !== undefined) {
-      if (c !== undefined) throw ServerError.invalidArg("output can't set both 'shared_memory_region' and 'classification'");
-      shmTensors(shm, ref.region).bindOutput(o.name, ref);
-    }
-    if (c === undefined) return { name: o.name };
-    if (c.parameter_choice !== 'int64_param') {
-      throw ServerError.invalidArg("invalid value type for 'classification' parameter, expected int64_param.");
-    }
-    const count = Number(c.int64_param);
-    if (count < 0) throw ServerError.invalidArg("invalid value for 'classification' parameter, expected >= 0");
-    return count === 0 ? { name: o.name } : { name: o.name, classification: count };
-  });
+  const n = req.outputs.length;
+  if (n === 0) return undefined;
+  const outputs = new Array<RequestedOutput>(n);
+  for (let i = 0; i < n; i++) outputs[i] = decodeOutput(req.outputs[i]!, shm);
+  return outputs;
 }
 
 /** Shm tensors are leased from `memory`; when decoding fails, those leases are released. */
-export function decodeInferRequest(req: pb.ModelInferRequest, memory?: SystemSharedMemory): DecodedInfer {
+export function decodeInferRequest(
+  req: pb.ModelInferRequest, memory?: SystemSharedMemory, signal?: CancelSignal,
+): DecodedInfer {
   const shm: ShmContext = { memory, tensors: undefined };
   try {
-    return decode(req, shm);
+    return decode(req, shm, signal);
   } catch (err) {
     shm.tensors?.release();
     throw err;
   }
 }
 
-function decode(req: pb.ModelInferRequest, shm: ShmContext): DecodedInfer {
+function decode(req: pb.ModelInferRequest, shm: ShmContext, signal: CancelSignal | undefined): DecodedInfer {
   const f = readRequestParameters(req.parameters);
   const outputs = decodeOutputs(req, shm);
-  const init: Omit<InferenceRequestInit, 'signal'> = {
+  // One object literal of fixed shape (no spreads): absent fields are undefined, which core treats as
+  // omitted.
+  const init: InferenceRequestInit = {
     modelName: req.model_name,
     modelVersion: req.model_version,
     id: req.id,
     inputs: decodeInputs(req, shm),
-    ...(outputs === undefined ? {} : { outputs }),
-    ...(f.parameters === undefined ? {} : { parameters: f.parameters }),
-    ...(f.priority === undefined ? {} : { priority: f.priority }),
-    ...(f.timeoutUs === undefined ? {} : { timeoutUs: f.timeoutUs }),
-    ...(f.correlationId === undefined ? {} : { correlationId: f.correlationId }),
+    outputs,
+    parameters: f.parameters,
+    priority: f.priority,
+    timeoutUs: f.timeoutUs,
+    correlationId: f.correlationId,
     flags: f.flags,
+    signal,
   };
   return { init, enableEmptyFinalResponse: f.enableEmptyFinalResponse, shm: shm.tensors };
 }

@@ -23,6 +23,8 @@ function view(data: Uint8Array): Buffer {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The reply's `parameters` when the model sets none; serialization only reads it. */
+const NO_PARAMETERS: Record<string, pb.InferParameterInit> = Object.freeze({}) as Record<string, pb.InferParameterInit>;
 
 /**
  * `extra` parameters (e.g. `triton_final_response`) are added after the model's own. Outputs that
@@ -41,8 +43,13 @@ export function encodeInferResponse(
     outputs[i] = { name: t.name, datatype: t.datatype, shape: t.shape as number[] };
     raw[i] = shmOutputs?.isOutput(t.name) === true ? EMPTY : view(t.data);
   }
-  const parameters = encodeParameters(r.parameters);
-  if (extra !== undefined) Object.assign(parameters, extra);
+  let parameters: Record<string, pb.InferParameterInit>;
+  if (extra === undefined && r.parameters === undefined) {
+    parameters = NO_PARAMETERS;
+  } else {
+    parameters = encodeParameters(r.parameters);
+    if (extra !== undefined) Object.assign(parameters, extra);
+  }
   return {
     model_name: r.modelName, model_version: r.modelVersion, id: r.id, parameters, outputs, raw_output_contents: raw,
   };

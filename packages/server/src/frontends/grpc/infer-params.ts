@@ -41,7 +41,16 @@ function customValue(key: string, p: pb.InferParameter): ParameterValue {
   }
 }
 
-export function readRequestParameters(params: Readonly<Record<string, pb.InferParameter>>): GrpcRequestFields {
+/** Shared by every request without parameters (most of them); never mutated. */
+const NO_FIELDS: GrpcRequestFields = Object.freeze({ flags: 0, enableEmptyFinalResponse: false });
+
+function isEmpty(params: object): boolean {
+  for (const _ in params) return false;
+  return true;
+}
+
+export function readRequestParameters(params: Readonly<Record<string, pb.InferParameter>>): Readonly<GrpcRequestFields> {
+  if (isEmpty(params)) return NO_FIELDS;
   const out: GrpcRequestFields = { flags: 0, enableEmptyFinalResponse: false };
   for (const key of Object.keys(params)) {
     const p = params[key]!;
