@@ -10,7 +10,7 @@ import { healthHandlers, serverHandlers } from './handle-server.js';
 import { sharedMemoryHandlers } from './handle-shm.js';
 import { modelStreamInferHandler } from './handle-stream.js';
 import { bindTarget, credentials, serverOptions, type GrpcFrontendOptions } from './options.js';
-import { protoServices } from './service-definition.js';
+import { protoServices, serverInferenceService } from './service-definition.js';
 import { restrictHandlers } from './restricted.js';
 
 export class GrpcFrontend {
@@ -38,7 +38,7 @@ export class GrpcFrontend {
       ModelStreamInfer: modelStreamInferHandler(this.#server),
     };
     const health = healthHandlers(this.#server) as UntypedServiceImplementation;
-    grpc.addService(services.inference.service, restrictHandlers(inference, this.#options));
+    grpc.addService(serverInferenceService(services.inference.service), restrictHandlers(inference, this.#options));
     grpc.addService(services.health.service, restrictHandlers(health, this.#options));
     const port = await new Promise<number>((resolve, reject) => {
       grpc.bindAsync(bindTarget(address, this.#options.port), creds, (err, bound) => (err ? reject(err) : resolve(bound)));

@@ -2,9 +2,12 @@
  * Loads our protos (from @inferd/protocol) once into grpc-js service definitions. Objects are
  * shaped as in @inferd/protocol's generated `pb` types (PROTO_LOADER_OPTIONS).
  */
-import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
+import {
+  loadPackageDefinition, type GrpcObject, type ServiceClientConstructor, type ServiceDefinition,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { PROTO_DIR, PROTO_FILES, PROTO_LOADER_OPTIONS } from '@inferd/protocol';
+import { modelInferRequestDecoder, type RequestDecoder } from './model-infer-codec.js';
 
 export interface ProtoServices {
   readonly inference: ServiceClientConstructor;
@@ -27,4 +30,14 @@ export function protoServices(): ProtoServices {
     cached = { inference: child(pkg, 'inference.GRPCInferenceService'), health: child(pkg, 'grpc.health.v1.Health') };
   }
   return cached;
+}
+
+/**
+ * The inference service as the server registers it: ModelInfer's requests are decoded by
+ * model-infer-codec.ts (the same objects as proto-loader's, less work per call).
+ */
+export function serverInferenceService(service: ServiceDefinition): ServiceDefinition {
+  const modelInfer = service.ModelInfer!;
+  const requestDeserialize = modelInferRequestDecoder(modelInfer.requestDeserialize as RequestDecoder);
+  return { ...service, ModelInfer: { ...modelInfer, requestDeserialize } };
 }

@@ -1,0 +1,99 @@
+/**
+ * ModelInfer's own request decoder must give exactly what proto-loader's generic one gives (longs as
+ * strings, defaults, oneof names, typed contents), taking the fast path only for the common shape.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { pb } from '@inferd/protocol';
+import { protoServices } from '../../src/frontends/grpc/service-definition.js';
+import { modelInferRequestDecoder } from '../../src/frontends/grpc/model-infer-codec.js';
+
+const method = protoServices().inference.service.ModelInfer!;
+const generic = (buf: Buffer): pb.ModelInferRequest => method.requestDeserialize(buf) as pb.ModelInferRequest;
+let genericCalls = 0;
+const decodeModelInferRequest = modelInferRequestDecoder((buf) => {
+  genericCalls++;
+  return generic(buf);
+});
+
+const REQUESTS: Record<string, pb.ModelInferRequestInit> = {
+  empty: {},
+  raw: {
+    model_name: 'm', model_version: '2', id: 'r1',
+    inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [1, 16] }],
+    outputs: [{ name: 'OUTPUT0' }],
+    raw_input_contents: [Buffer.from([1, 2, 3, 4])],
+  },
+  smallShapes: {
+    model_name: 'm', model_version: '', id: 'é-ü',
+    inputs: [{ name: 'X', datatype: 'INT8', shape: ['0', '1', '127', '128', '16384', '2147483647', '4294967296', '562949953421311'] }],
+    outputs: [{ name: 'A' }, { name: 'B' }],
+    raw_input_contents: [Buffer.alloc(0), Buffer.from([9])],
+  },
+  wideShapes: {
+    model_name: 'm',
+    inputs: [{ name: 'X', datatype: 'INT8', shape: ['-1', '0', '562949953421312', '-9223372036854775808', '9223372036854775807'] }],
+  },
+  paramsAndContents: {
+    model_name: 'm',
+    parameters: {
+      sequence_id: { int64_param: '18446744073709551615' }, sequence_start: { bool_param: true },
+      s: { string_param: 'x' }, d: { double_param: 1.5 }, u: { uint64_param: '7' },
+    },
+    inputs: [
+      {
+        name: 'A', datatype: 'INT64', shape: [2], parameters: { shared_memory_region: { string_param: 'r' } },
+        contents: { int64_contents: ['-5', '9007199254740993'], fp32_contents: [0.5] },
+      },
+      { name: 'B', datatype: 'BYTES', shape: [1], contents: { bytes_contents: [Buffer.from('hi')] } },
+    ],
+    outputs: [{ name: 'O', parameters: { classification: { int64_param: 3 } } }],
+  },
+};
+
+/** Which requests the wire fast path reads itself. */
+const FAST: Record<string, boolean> = { empty: true, raw: true, smallShapes: true, wideShapes: false, paramsAndContents: false };
+
+for (const [name, init] of Object.entries(REQUESTS)) {
+  test(`request decoding equals proto-loader's: ${name}`, () => {
+    const bytes = method.requestSerialize(init);
+    const before = genericCalls;
+    assert.deepStrictEqual(decodeModelInferRequest(bytes), generic(bytes));
+    assert.equal(genericCalls - before, FAST[name] ? 0 : 1);
+  });
+}
+
+test('unpacked shape elements and several inputs/outputs/raw entries are read by the fast path', () => {
+  // Hand-built: input { name "A" shape 3 (unpacked, field 3 varint) shape 300 } twice, two outputs, two raw.
+  const inputMsg = Buffer.from([10, 1, 65, 18, 4, 70, 80, 51, 50, 24, 3, 24, 0xac, 0x02]);
+  const outputMsg = Buffer.from([10, 1, 79]);
+  const bytes = Buffer.concat([
+    Buffer.from([10, 1, 109]),
+    Buffer.from([42, inputMsg.length]), inputMsg, Buffer.from([42, inputMsg.length]), inputMsg,
+    Buffer.from([50, outputMsg.length]), outputMsg, Buffer.from([50, outputMsg.length]), outputMsg,
+    Buffer.from([58, 2, 1, 2, 58, 0]),
+  ]);
+  const before = genericCalls;
+  const decoded = decodeModelInferRequest(bytes);
+  assert.equal(genericCalls, before);
+  assert.deepStrictEqual(decoded, generic(bytes));
+  assert.deepStrictEqual(decoded.inputs[1]!.shape, ['3', '300']);
+  assert.deepStrictEqual(decoded.raw_input_contents, [Buffer.from([1, 2]), Buffer.alloc(0)]);
+});
+
+test("malformed bytes get proto-loader's own error", () => {
+  const bytes = method.requestSerialize(REQUESTS.raw!).subarray(0, 20);
+  assert.throws(() => generic(bytes));
+  assert.throws(() => decodeModelInferRequest(bytes), (err: Error) => {
+    assert.throws(() => generic(bytes), { message: err.message });
+    return true;
+  });
+});
+
+test('the parameter maps of a decoded request are fresh objects (header forwarding adds keys)', () => {
+  const bytes = method.requestSerialize({ model_name: 'm', inputs: [{ name: 'A', datatype: 'FP32', shape: [1] }] });
+  const a = decodeModelInferRequest(bytes);
+  const b = decodeModelInferRequest(bytes);
+  a.parameters.k = { parameter_choice: 'string_param', string_param: 'v' } as pb.InferParameter;
+  assert.deepStrictEqual(b.parameters, {});
+});
