@@ -1,12 +1,13 @@
 /**
- * ModelInfer's own request decoder must give exactly what proto-loader's generic one gives (longs as
- * strings, defaults, oneof names, typed contents), taking the fast path only for the common shape.
+ * ModelInfer's own request decoder and reply encoder must give exactly what proto-loader's generic
+ * ones give (objects: longs as strings, defaults, oneof names, typed contents; reply bytes), taking
+ * the fast path only for the common shapes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { pb } from '@inferd/protocol';
 import { protoServices } from '../../src/frontends/grpc/service-definition.js';
-import { modelInferRequestDecoder } from '../../src/frontends/grpc/model-infer-codec.js';
+import { modelInferRequestDecoder, modelInferResponseEncoder } from '../../src/frontends/grpc/model-infer-codec.js';
 
 const method = protoServices().inference.service.ModelInfer!;
 const generic = (buf: Buffer): pb.ModelInferRequest => method.requestDeserialize(buf) as pb.ModelInferRequest;
@@ -96,4 +97,39 @@ test('the parameter maps of a decoded request are fresh objects (header forwardi
   const b = decodeModelInferRequest(bytes);
   a.parameters.k = { parameter_choice: 'string_param', string_param: 'v' } as pb.InferParameter;
   assert.deepStrictEqual(b.parameters, {});
+});
+
+let genericEncodes = 0;
+const encodeModelInferResponse = modelInferResponseEncoder((r) => {
+  genericEncodes++;
+  return method.responseSerialize(r);
+});
+
+test("reply encoding gives proto-loader's bytes", () => {
+  const cases: [pb.ModelInferResponseInit, boolean][] = [
+    [{ model_name: 'm', model_version: '1', id: '', parameters: {}, outputs: [], raw_output_contents: [] }, true],
+    [{}, true],
+    [{
+      model_name: 'idé', model_version: '3', id: 'x'.repeat(200), parameters: {},
+      outputs: [
+        { name: 'OUTPUT0', datatype: 'FP32', shape: [1, 4] },
+        { name: 'B', datatype: 'BYTES', shape: [] },
+        { name: 'C', datatype: 'INT8', shape: [0, 127, 128, 300, 2 ** 40, Number.MAX_SAFE_INTEGER] },
+      ],
+      raw_output_contents: [Buffer.from([0, 0, 128, 63]), Buffer.alloc(0), new Uint8Array(300).fill(7)],
+    }, true],
+    [{
+      model_name: 'm', model_version: '1', id: 'p',
+      parameters: { triton_final_response: { bool_param: false }, n: { int64_param: 5 }, s: { string_param: 'z' } },
+      outputs: [{ name: 'O', datatype: 'FP32', shape: [1] }], raw_output_contents: [Buffer.from([1, 2, 3, 4])],
+    }, false],
+    [{ model_name: 'm', outputs: [{ name: 'O', datatype: 'INT8', shape: [-1] }] }, false],
+    [{ model_name: 'm', outputs: [{ name: 'O', datatype: 'INT8', shape: ['5'] }] }, false],
+    [{ model_name: 'm', outputs: [{ name: 'O', parameters: { k: { bool_param: true } } }] }, false],
+  ];
+  for (const [reply, fast] of cases) {
+    const before = genericEncodes;
+    assert.deepStrictEqual(encodeModelInferResponse(reply), method.responseSerialize(reply));
+    assert.equal(genericEncodes - before, fast ? 0 : 1, JSON.stringify(reply).slice(0, 80));
+  }
 });

@@ -7,7 +7,9 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { PROTO_DIR, PROTO_FILES, PROTO_LOADER_OPTIONS } from '@inferd/protocol';
-import { modelInferRequestDecoder, type RequestDecoder } from './model-infer-codec.js';
+import {
+  modelInferRequestDecoder, modelInferResponseEncoder, type RequestDecoder, type ResponseEncoder,
+} from './model-infer-codec.js';
 
 export interface ProtoServices {
   readonly inference: ServiceClientConstructor;
@@ -33,11 +35,12 @@ export function protoServices(): ProtoServices {
 }
 
 /**
- * The inference service as the server registers it: ModelInfer's requests are decoded by
- * model-infer-codec.ts (the same objects as proto-loader's, less work per call).
+ * The inference service as the server registers it: ModelInfer's requests and replies go through
+ * model-infer-codec.ts (the same objects and bytes as proto-loader's, less work per call).
  */
 export function serverInferenceService(service: ServiceDefinition): ServiceDefinition {
   const modelInfer = service.ModelInfer!;
   const requestDeserialize = modelInferRequestDecoder(modelInfer.requestDeserialize as RequestDecoder);
-  return { ...service, ModelInfer: { ...modelInfer, requestDeserialize } };
+  const responseSerialize = modelInferResponseEncoder(modelInfer.responseSerialize as ResponseEncoder);
+  return { ...service, ModelInfer: { ...modelInfer, requestDeserialize, responseSerialize } };
 }
