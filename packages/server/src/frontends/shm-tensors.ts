@@ -81,3 +81,16 @@ export class ShmTensors {
     this.#outputs.clear();
   }
 }
+
+/** Where one request's shm tensors are leased; `tensors` is created on first use (most requests have none). */
+export interface ShmContext {
+  readonly memory: SystemSharedMemory | undefined;
+  tensors: ShmTensors | undefined;
+}
+
+/** The request's lease holder, created on first use; an unknown region when shm is absent is NOT_FOUND. */
+export function shmTensors(ctx: ShmContext, region: string): ShmTensors {
+  if (ctx.memory === undefined) throw ServerError.notFound(`Unable to find shared memory region: '${region}'`);
+  ctx.tensors ??= new ShmTensors(ctx.memory);
+  return ctx.tensors;
+}

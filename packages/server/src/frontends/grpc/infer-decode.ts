@@ -7,7 +7,7 @@ import { isDataType, type pb } from '@inferd/protocol';
 import {
   ServerError, type CancelSignal, type InferenceRequestInit, type RequestedOutput, type SystemSharedMemory, type Tensor,
 } from '../../core/index.js';
-import { ShmTensors, type ShmTensorRef } from '../shm-tensors.js';
+import { shmTensors, type ShmContext, type ShmTensorRef, type ShmTensors } from '../shm-tensors.js';
 import { readRequestParameters } from './infer-params.js';
 import { contentsToBytes } from './typed-contents.js';
 
@@ -48,18 +48,6 @@ function readShmRef(params: Readonly<Record<string, pb.InferParameter>>): ShmTen
     offset: offset === undefined ? 0 : int64Param('shared_memory_offset', offset),
     byteSize: size === undefined ? 0 : int64Param('shared_memory_byte_size', size),
   };
-}
-
-/** Leases of this request's shm tensors; created on first use (most requests have none). */
-interface ShmContext {
-  readonly memory: SystemSharedMemory | undefined;
-  tensors: ShmTensors | undefined;
-}
-
-function shmTensors(ctx: ShmContext, region: string): ShmTensors {
-  if (ctx.memory === undefined) throw ServerError.notFound(`Unable to find shared memory region: '${region}'`);
-  ctx.tensors ??= new ShmTensors(ctx.memory);
-  return ctx.tensors;
 }
 
 function decodeInputs(req: pb.ModelInferRequest, shm: ShmContext): Tensor[] {

@@ -9,7 +9,7 @@ import {
   asBool, asString, asUint, has, isObject, memberArray, memberString, type JsonObject,
 } from './json-access.js';
 import { readRequestParameters, type RequestParameterFields } from './infer-params.js';
-import { ShmTensors, type ShmTensorRef } from '../shm-tensors.js';
+import { shmTensors, type ShmContext, type ShmTensorRef, type ShmTensors } from '../shm-tensors.js';
 
 /** What the frontend needs to run and answer one infer request. */
 export interface DecodedInfer {
@@ -21,18 +21,6 @@ export interface DecodedInfer {
   readonly binaryOutputs: Map<string, boolean> | undefined;
   /** Leases of shm inputs/outputs; the caller releases them once the request is answered. */
   readonly shm: ShmTensors | undefined;
-}
-
-/** Where shm tensors of this request are leased; `tensors` is created on first use (most requests have none). */
-interface ShmContext {
-  readonly memory: SystemSharedMemory | undefined;
-  tensors: ShmTensors | undefined;
-}
-
-function shmTensors(ctx: ShmContext, region: string): ShmTensors {
-  if (ctx.memory === undefined) throw ServerError.notFound(`Unable to find shared memory region: '${region}'`);
-  ctx.tensors ??= new ShmTensors(ctx.memory);
-  return ctx.tensors;
 }
 
 /** The shm parameters of a tensor, or undefined when it names no region. */
