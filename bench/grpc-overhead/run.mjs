@@ -2,49 +2,18 @@
 // bench/grpc-overhead: req/s of inferd's gRPC ModelInfer vs a bare grpc-js server that decodes the same
 // ModelInferRequest and returns a fixed ModelInferResponse of the same size (inferd's own reply), for the
 // identity model at concurrency 1 and 16. Server processes and a separate load-generator process.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { list, median, medianCpu, startServer, stopServer } from '../lib/harness.mjs';
 import { Client, credentials } from '@grpc/grpc-js';
 import { CHANNEL_OPTIONS, MODEL_INFER_PATH, inferenceService } from './service.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const root = here('../../');
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 2000);
 const ELEMENTS = 16;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-// Narrowing for quick iterations (comma lists); the default is the full table.
-const list = (name, all) => (process.env[name] ? process.env[name].split(',') : all);
 const MODELS = list('BENCH_MODELS', ['identity_js', 'identity_fp32']);
 const CONCURRENCIES = list('BENCH_CONCURRENCY', ['1', '16']).map(Number);
-
-function median(results) {
-  const sorted = [...results].sort((a, b) => a.rps - b.rps);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** Median over rounds of the server's CPU µs per answered request (NaN without /proc). */
-function medianCpu(results) {
-  const per = results.map((r) => (r.serverCpuUs === undefined || r.requests === 0 ? NaN : r.serverCpuUs / r.requests));
-  per.sort((a, b) => a - b);
-  return per[Math.floor(per.length / 2)];
-}
-
-function startServer(args) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) resolve({ child, port: Number(out.split('\n')[0]) });
-    });
-    child.on('exit', (code, signal) => {
-      if (child.killedOnPurpose) return;
-      const err = new Error(`server ${args.join(' ')} exited (code ${code}, signal ${signal})`);
-      console.error(err.message);
-      reject(err);
-    });
-  });
-}
 
 const method = inferenceService().ModelInfer;
 
@@ -115,12 +84,10 @@ try {
       }
     }
   } finally {
-    bare.child.killedOnPurpose = true;
-    bare.child.kill();
+    stopServer(bare);
   }
 } finally {
-  inferd.child.killedOnPurpose = true;
-  inferd.child.kill();
+  stopServer(inferd);
 }
 
 const fmt = (n, d = 0) => n.toFixed(d);

@@ -2,51 +2,18 @@
 // bench/http-overhead: req/s of inferd's HTTP frontend vs a bare node:http server that parses the same
 // body and returns a fixed reply of the same size, for JSON and binary tensors at concurrency 1 and 16.
 // Everything runs in this process tree: server processes and a separate load-generator process.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { once } from 'node:events';
+import { list, median, medianCpu, startServer, stopServer } from '../lib/harness.mjs';
 import http from 'node:http';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const root = here('../../');
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 2000);
 const ELEMENTS = 16;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-// Narrowing for quick iterations (comma lists); the default is the full table.
-const list = (name, all) => (process.env[name] ? process.env[name].split(',') : all);
 const MODELS = list('BENCH_MODELS', ['identity_js', 'identity_fp32']);
 const ENCODINGS = list('BENCH_ENCODINGS', ['json', 'binary']);
 const CONCURRENCIES = list('BENCH_CONCURRENCY', ['1', '16']).map(Number);
-
-function median(results) {
-  const sorted = [...results].sort((a, b) => a.rps - b.rps);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** Median over rounds of the server's CPU µs per answered request (NaN without /proc). */
-function medianCpu(results) {
-  const per = results.map((r) => (r.serverCpuUs === undefined || r.requests === 0 ? NaN : r.serverCpuUs / r.requests));
-  per.sort((a, b) => a - b);
-  return per[Math.floor(per.length / 2)];
-}
-
-function startServer(args) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = out.split('\n')[0];
-      if (out.includes('\n')) resolve({ child, port: Number(line) });
-    });
-    child.on('exit', (code, signal) => {
-      const err = new Error(`server ${args.join(' ')} exited (code ${code}, signal ${signal})`);
-      if (child.killedOnPurpose) return;
-      console.error(err.message);
-      reject(err);
-    });
-  });
-}
 
 function bodies() {
   const data = Array.from({ length: ELEMENTS }, (_, i) => i * 0.5);
@@ -121,13 +88,11 @@ try {
         }
       }
     } finally {
-      bare.child.killedOnPurpose = true;
-      bare.child.kill();
+      stopServer(bare);
     }
   }
 } finally {
-  inferd.child.killedOnPurpose = true;
-  inferd.child.kill();
+  stopServer(inferd);
 }
 
 const fmt = (n, d = 0) => n.toFixed(d);
