@@ -14,6 +14,7 @@ import {
 import type { Backend, BackendModel, BackendModelContext } from '../backends/contract.js';
 import type { BackendRegistry } from '../backends/registry.js';
 import { DefaultScheduler } from '../scheduler/default-scheduler.js';
+import { DynamicBatcher } from '../scheduler/dynamic-batcher.js';
 import { InstancePool } from '../scheduler/instance-pool.js';
 import type { Logger } from '../observability/log.js';
 import { configFilePath, firstVersionEntries, listVersionDirs, readLabels } from './layout.js';
@@ -165,7 +166,9 @@ async function loadVersion(
     }
     const pool = new InstancePool(instances, stats, { decoupled: spec.decoupled });
     const served = new ServedVersion({
-      spec, scheduler: new DefaultScheduler(pool), stats, pool, backendModel,
+      spec, stats,
+      scheduler: p.config.dynamic_batching !== undefined && spec.maxBatchSize > 0
+        ? new DynamicBatcher(pool, spec.maxBatchSize, p.config.dynamic_batching) : new DefaultScheduler(pool), pool, backendModel,
     });
     options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);
     return { version, served };
