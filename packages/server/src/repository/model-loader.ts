@@ -168,7 +168,7 @@ async function loadVersion(
     const served = new ServedVersion({
       spec, stats,
       scheduler: p.config.dynamic_batching !== undefined && spec.maxBatchSize > 0
-        ? new DynamicBatcher(pool, spec.maxBatchSize, p.config.dynamic_batching) : new DefaultScheduler(pool), pool, backendModel,
+        ? new DynamicBatcher(pool, spec, p.config.dynamic_batching) : new DefaultScheduler(pool), pool, backendModel,
     });
     options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);
     return { version, served };

@@ -7,7 +7,7 @@
  * oldest request. Priorities, queue timeouts and preserve_ordering are not implemented yet.
  */
 import type { ModelDynamicBatching } from '../config/types.js';
-import { ServerError, withRequestId, type InferenceRequest, type Scheduler } from '../core/index.js';
+import { ServerError, withRequestId, type InferenceRequest, type ModelSpec, type Scheduler } from '../core/index.js';
 import type { InstancePool } from './instance-pool.js';
 
 interface Queued {
@@ -26,18 +26,22 @@ export class DynamicBatcher implements Scheduler {
   readonly #preferred: readonly number[];
   readonly #delayMs: number;
   readonly #maxQueueSize: number;
+  /** Inputs with allow_ragged_batch: their shapes may differ between the requests of one batch. */
+  readonly #ragged: ReadonlySet<string>;
   readonly #queue: Queued[] = [];
   #timer: NodeJS.Timeout | undefined;
   #running = 0;
   #stopping = false;
   #idle: (() => void) | undefined;
 
-  constructor(pool: InstancePool, maxBatchSize: number, config: ModelDynamicBatching) {
+  constructor(pool: InstancePool, spec: ModelSpec, config: ModelDynamicBatching) {
+    const maxBatchSize = spec.maxBatchSize;
     this.#pool = pool;
     this.#maxBatchSize = maxBatchSize;
     this.#preferred = [...(config.preferred_batch_size ?? [])].filter((n) => n > 0 && n <= maxBatchSize).sort((a, b) => a - b);
     this.#delayMs = (config.max_queue_delay_microseconds ?? 0) / 1000;
     this.#maxQueueSize = config.default_queue_policy?.max_queue_size ?? 0;
+    this.#ragged = new Set(spec.inputs.filter((t) => t.allowRaggedBatch).map((t) => t.name));
   }
 
   enqueue(request: InferenceRequest): void {
@@ -108,7 +112,7 @@ export class DynamicBatcher implements Scheduler {
     let bestPreferredCount = 0;
     let cannotGrow = false;
     for (const { request } of this.#queue) {
-      if (count > 0 && (size + request.batchSize > this.#maxBatchSize || !sameShapes(first, request))) {
+      if (count > 0 && (size + request.batchSize > this.#maxBatchSize || !sameShapes(first, request, this.#ragged))) {
         cannotGrow = true;
         break;
       }
@@ -150,12 +154,14 @@ export class DynamicBatcher implements Scheduler {
   };
 }
 
-/** Same input names and, per input, the same shape apart from the batch dim. */
-function sameShapes(a: InferenceRequest, b: InferenceRequest): boolean {
+/** Same input names and, per input not in `ragged`, the same shape apart from the batch dim. */
+function sameShapes(a: InferenceRequest, b: InferenceRequest, ragged: ReadonlySet<string>): boolean {
   if (a.inputs.length !== b.inputs.length) return false;
   for (const t of a.inputs) {
     const u = b.input(t.name);
-    if (u === undefined || u.shape.length !== t.shape.length) return false;
+    if (u === undefined) return false;
+    if (ragged.has(t.name)) continue;
+    if (u.shape.length !== t.shape.length) return false;
     for (let i = 1; i < t.shape.length; i++) if (u.shape[i] !== t.shape[i]) return false;
   }
   return true;

@@ -44,11 +44,11 @@ function gated(): GatedState {
   return g.__inferdGated as GatedState;
 }
 
-function gatedConfig(dynamicBatching: string, maxBatch = 4): string {
+function gatedConfig(dynamicBatching: string, maxBatch = 4, inputExtra = ''): string {
   return [
     'backend: "test_gated"',
     `max_batch_size: ${maxBatch}`,
-    'input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ -1 ] } ]',
+    `input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ -1 ]${inputExtra} } ]`,
     'output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ -1 ] } ]',
     'instance_group [ { count: 1 kind: KIND_CPU } ]',
     `dynamic_batching { ${dynamicBatching} }`,
@@ -209,6 +209,21 @@ test('requests whose shapes differ (apart from the batch dim) are not merged', a
     assert.deepEqual(ids(state), [['s0'], ['s1', 's2'], ['s3'], ['s4']]);
     assert.deepEqual(state.log[2]![0]!.shape, [1, 3]);
     assert.deepEqual(readFp32(results[3]!.outputs[0]!.data), [3, 4, 5]);
+  });
+});
+
+test('inputs with allow_ragged_batch are merged whatever their shapes', async () => {
+  await withServer(gatedConfig('', 4, ' allow_ragged_batch: true'), async (server, state) => {
+    const first = infer(server, 'g0', 0);
+    await executions(state, 1);
+    const rest = [infer(server, 'g1', 1, { width: 2 }), infer(server, 'g2', 2, { width: 3 }), infer(server, 'g3', 3, { width: 1 })];
+    release(state);
+    await executions(state, 2);
+    release(state);
+    const results = await Promise.all([first, ...rest]);
+    assert.deepEqual(ids(state), [['g0'], ['g1', 'g2', 'g3']]);
+    assert.deepEqual(state.log[1]!.map((x) => x.shape), [[1, 2], [1, 3], [1, 1]]);
+    assert.deepEqual(readFp32(results[2]!.outputs[0]!.data), [2, 3, 4]);
   });
 });
 
