@@ -5,3 +5,4 @@ export type * from './backends/contract.js';
 export type { ModelConfig } from './config/types.js';
 export { Logger, type LogSettings, type LogFormat } from './observability/log.js';
 export { HttpFrontend, type HttpFrontendOptions } from './frontends/http/index.js';
+export { GrpcFrontend, type GrpcFrontendOptions } from './frontends/grpc/index.js';
