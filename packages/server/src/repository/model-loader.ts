@@ -13,8 +13,7 @@ import {
 } from '../config/index.js';
 import type { Backend, BackendModel, BackendModelContext } from '../backends/contract.js';
 import type { BackendRegistry } from '../backends/registry.js';
-import { DefaultScheduler } from '../scheduler/default-scheduler.js';
-import { DynamicBatcher } from '../scheduler/dynamic-batcher.js';
+import { createScheduler } from '../scheduler/create-scheduler.js';
 import { InstancePool } from '../scheduler/instance-pool.js';
 import type { Logger } from '../observability/log.js';
 import { configFilePath, firstVersionEntries, listVersionDirs, readLabels } from './layout.js';
@@ -167,8 +166,7 @@ async function loadVersion(
     const pool = new InstancePool(instances, stats, { decoupled: spec.decoupled });
     const served = new ServedVersion({
       spec, stats,
-      scheduler: p.config.dynamic_batching !== undefined && spec.maxBatchSize > 0
-        ? new DynamicBatcher(pool, spec, p.config.dynamic_batching) : new DefaultScheduler(pool), pool, backendModel,
+      scheduler: createScheduler({ pool, spec, config: p.config, modelDir }), pool, backendModel,
     });
     options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);
     return { version, served };

@@ -1,0 +1,28 @@
+/**
+ * Picks the scheduler a model's config asks for (Triton's scheduling_choice): dynamic batching when
+ * `dynamic_batching` is set and the model batches, else the default scheduler.
+ */
+import type { ModelConfig } from '../config/index.js';
+import type { ModelSpec, Scheduler } from '../core/index.js';
+import { systemClock, type SchedulerClock } from './clock.js';
+import { DefaultScheduler } from './default-scheduler.js';
+import { DynamicBatcher } from './dynamic-batcher.js';
+import type { InstancePool } from './instance-pool.js';
+
+export interface SchedulerContext {
+  readonly pool: InstancePool;
+  readonly spec: ModelSpec;
+  readonly config: ModelConfig;
+  /** Model directory (for files a scheduler reads, e.g. sequence initial_state data). */
+  readonly modelDir: string;
+  readonly clock?: SchedulerClock;
+}
+
+export function createScheduler(ctx: SchedulerContext): Scheduler {
+  const clock = ctx.clock ?? systemClock;
+  void clock;
+  if (ctx.config.dynamic_batching !== undefined && ctx.spec.maxBatchSize > 0) {
+    return new DynamicBatcher(ctx.pool, ctx.spec, ctx.config.dynamic_batching);
+  }
+  return new DefaultScheduler(ctx.pool);
+}
