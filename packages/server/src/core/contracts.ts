@@ -31,6 +31,16 @@ export interface ModelSpec {
   readonly inputs: readonly TensorSpec[];
   readonly outputs: readonly TensorSpec[];
   readonly decoupled: boolean;
+  /**
+   * Inputs the scheduler injects and clients may not send: sequence-batcher control inputs (START, END,
+   * READY, CORRID) and implicit-state inputs. Backends must accept them like config inputs.
+   */
+  readonly internalInputs: readonly TensorSpec[];
+  /**
+   * Outputs the scheduler consumes and clients never see: implicit-state outputs. A backend produces one
+   * when it is in a request's `requestedOutputs`.
+   */
+  readonly internalOutputs: readonly TensorSpec[];
   /** The normalized config rendered as Triton's /config JSON (spec §6.3). */
   readonly configJson: Readonly<Record<string, unknown>>;
 }

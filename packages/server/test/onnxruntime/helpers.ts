@@ -50,6 +50,8 @@ export function specOf(config: ModelConfig, labels: Record<string, string[]> = {
     version: 1,
     platform: 'onnxruntime_onnx',
     maxBatchSize: config.max_batch_size ?? 0,
+    internalInputs: [],
+    internalOutputs: [],
     inputs: (config.input ?? []).map((io) => ({
       name: io.name ?? '', datatype: dtype(io), dims: io.dims ?? [],
       ...(io.reshape ? { reshape: io.reshape.shape ?? [] } : {}),

@@ -56,6 +56,8 @@ export function specOf(d: FixtureModelDef): ModelSpec {
     inputs: d.inputs.map(tensorSpec),
     outputs: d.outputs.map(tensorSpec),
     decoupled: d.decoupled ?? false,
+    internalInputs: [],
+    internalOutputs: [],
     configJson: configJson(d),
   };
 }
