@@ -36,6 +36,8 @@ test('toModelSpec builds what core validates against', () => {
       { name: 'raw', datatype: 'BF16', dims: [2, 2], optional: false, allowRaggedBatch: false, isShapeTensor: false },
     ],
     decoupled: true,
+    internalInputs: [],
+    internalOutputs: [],
     configJson: renderConfigJson(config),
   });
   assert.equal(toModelSpec({ name: 'p', backend: 'python' }, 1, new Map()).platform, 'python');
@@ -59,4 +61,24 @@ test('parseBackendConfig: global settings overlaid by per-backend ones', () => {
   assert.throws(() => parseBackendConfig([',k=v']), {
     message: 'No backend specified. --backend-config option format is <backend name>,<setting>=<value> or <setting>=<value>. Got ,k=v',
   });
+});
+
+test('toModelSpec lists sequence control and implicit-state tensors as internal', () => {
+  const config = normalizeConfig(parseModelConfigText(`
+    name: "acc" backend: "onnxruntime" max_batch_size: 4
+    input [{ name: "x" data_type: TYPE_FP32 dims: [1] }]
+    output [{ name: "y" data_type: TYPE_FP32 dims: [1] }]
+    sequence_batching {
+      control_input [
+        { name: "START" control [{ kind: CONTROL_SEQUENCE_START fp32_false_true: [0, 1] }] },
+        { name: "READY" control [{ kind: CONTROL_SEQUENCE_READY bool_false_true: [false, true] }] },
+        { name: "CORRID" control [{ kind: CONTROL_SEQUENCE_CORRID data_type: TYPE_UINT64 }] }
+      ]
+      state [{ input_name: "s_in" output_name: "s_out" data_type: TYPE_INT32 dims: [2] }]
+    }`, 'acc.pbtxt'), { modelName: 'acc' });
+  const spec = toModelSpec(config, 1, new Map());
+  assert.deepEqual(spec.internalInputs.map((t) => [t.name, t.datatype, t.dims]), [
+    ['START', 'FP32', [1]], ['READY', 'BOOL', [1]], ['CORRID', 'UINT64', [1]], ['s_in', 'INT32', [2]],
+  ]);
+  assert.deepEqual(spec.internalOutputs.map((t) => [t.name, t.datatype, t.dims]), [['s_out', 'INT32', [2]]]);
 });
