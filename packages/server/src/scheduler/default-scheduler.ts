@@ -14,6 +14,7 @@ export class DefaultScheduler implements Scheduler {
 
   constructor(pool: InstancePool) {
     this.#pool = pool;
+    pool.onCapacity(() => this.#pump());
   }
 
   enqueue(request: InferenceRequest): void {

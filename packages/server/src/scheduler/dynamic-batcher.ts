@@ -42,6 +42,7 @@ export class DynamicBatcher implements Scheduler {
     this.#delayMs = (config.max_queue_delay_microseconds ?? 0) / 1000;
     this.#maxQueueSize = config.default_queue_policy?.max_queue_size ?? 0;
     this.#ragged = new Set(spec.inputs.filter((t) => t.allowRaggedBatch).map((t) => t.name));
+    pool.onCapacity(() => this.#pump());
   }
 
   enqueue(request: InferenceRequest): void {

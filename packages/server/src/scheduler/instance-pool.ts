@@ -9,6 +9,7 @@ export class InstancePool {
   readonly #all: readonly ExecutionInstance[];
   readonly #stats: ModelStats;
   readonly #waiters: (() => void)[] = [];
+  readonly #capacityListeners: (() => void)[] = [];
   /** Decoupled models may answer after `execute` returns (response sender used later). */
   readonly #decoupled: boolean;
 
@@ -26,6 +27,14 @@ export class InstancePool {
 
   get idleCount(): number {
     return this.#idle.length;
+  }
+
+  /**
+   * Registers the scheduler's pump for capacity that appears from outside this pool's own runs (the
+   * rate limiter freeing resources another model held). A scheduler calls this once, at construction.
+   */
+  onCapacity(listener: () => void): void {
+    this.#capacityListeners.push(listener);
   }
 
   /** Resolves when an instance is idle (immediately if one is). */
