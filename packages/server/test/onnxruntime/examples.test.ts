@@ -16,5 +16,5 @@ test('the committed example repository is what scripts/generate-example-models.t
     if (e.model !== undefined) assert.ok(readFileSync(join(dir, '1', 'model.onnx')).equals(e.model), `${e.name}/1/model.onnx`);
   }
   assert.deepEqual(EXAMPLES.map((e) => e.name).sort(),
-    ['autocomplete', 'classifier', 'identity_fp32', 'nobatch', 'simple', 'strings', 'text_direction']);
+    ['accumulator', 'autocomplete', 'classifier', 'identity_fp32', 'nobatch', 'silero_vad', 'simple', 'strings', 'text_direction']);
 });

@@ -11,6 +11,11 @@ export interface InputPlan {
   readonly ortType: OrtType;
   /** Config `reshape.shape` (without batch dim), when set. */
   readonly reshape: readonly number[] | undefined;
+  /**
+   * The model takes a scalar (rank 0) and the model does not batch: config dims are all 1 (Triton's
+   * rule), and the one element is fed with shape [] as Triton's ORT backend does.
+   */
+  readonly scalar?: boolean;
 }
 
 export interface GatheredFeeds {
@@ -59,6 +64,8 @@ export function gatherFeeds(group: readonly InferenceRequest[], plans: readonly 
       for (const r of group) batch += r.input(plan.name)!.shape[0]!;
       const row = first.shape.slice(1);
       dims = plan.reshape === undefined ? [batch, ...row] : [batch, ...resolveDims(plan.reshape, product(row), row)];
+    } else if (plan.scalar === true) {
+      dims = [];
     } else {
       dims = plan.reshape === undefined ? [...first.shape] : resolveDims(plan.reshape, product(first.shape), first.shape);
     }

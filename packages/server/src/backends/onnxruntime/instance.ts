@@ -50,19 +50,28 @@ export class OnnxInstance implements ExecutionInstance {
     this.#maxBatchSize = spec.maxBatchSize;
     this.#host = host;
     this.#restart = options.restart;
-    const sessionInputs = new Set(host.metadata.inputs.map((io) => io.name));
+    const sessionInputs = new Map(host.metadata.inputs.map((io) => [io.name, io]));
     const inputs: InputPlan[] = [];
     const initializers = new Set<string>();
-    for (const s of spec.inputs) {
+    // Sequence control and implicit-state inputs (injected by the sequence batcher) are fed like config
+    // inputs; load-time validation has already checked that the session has each of them.
+    const allInputs = [...spec.inputs, ...spec.internalInputs];
+    for (const s of allInputs) {
       const ortType = ortTypeOf(s.datatype);
       if (ortType === undefined) throw ServerError.unsupported(`unsupported datatype ${s.datatype} for input '${s.name}' for model '${spec.name}'`);
       if (!sessionInputs.has(s.name)) initializers.add(s.name);
-      else inputs.push({ name: s.name, ortType, reshape: s.reshape });
+      else {
+        const scalar = spec.maxBatchSize === 0 && s.reshape === undefined && sessionInputs.get(s.name)!.dims.length === 0;
+        inputs.push({ name: s.name, ortType, reshape: s.reshape, ...(scalar ? { scalar } : {}) });
+      }
     }
     this.#inputs = inputs;
     this.#initializerInputs = initializers;
-    this.#bytesInputs = new Set(spec.inputs.filter((s) => s.datatype === 'BYTES').map((s) => s.name));
-    this.#outputs = new Map(spec.outputs.map((s) => [s.name, { name: s.name, datatype: s.datatype, dims: s.dims, reshape: s.reshape }]));
+    this.#bytesInputs = new Set(allInputs.filter((s) => s.datatype === 'BYTES').map((s) => s.name));
+    // Implicit-state outputs are fetched and split like config outputs whenever a request names them.
+    this.#outputs = new Map([...spec.outputs, ...spec.internalOutputs].map((s) => [
+      s.name, { name: s.name, datatype: s.datatype, dims: s.dims, reshape: s.reshape },
+    ]));
   }
 
   async execute(requests: readonly InferenceRequest[]): Promise<void> {

@@ -6,6 +6,7 @@
 import { ServerError } from '../../core/index.js';
 import type { ModelConfig, ModelInput, ModelOutput } from '../../config/types.js';
 import { configTypeOfOrt, type IoInfo, type SessionMetadata } from './types.js';
+import { sequenceInputCount, validateSequenceControls, validateSequenceStates } from './validate-sequence-io.js';
 
 const shapeString = (dims: readonly number[]): string => `[${dims.join(',')}]`;
 
@@ -16,9 +17,12 @@ export function validateConfigAgainstModel(config: ModelConfig, metadata: Sessio
   const modelInputs = new Map(metadata.inputs.map((io) => [io.name, io]));
   const modelOutputs = new Map(metadata.outputs.map((io) => [io.name, io]));
 
+  // Sequence control and state inputs are model inputs the config names outside `input` (Triton checks
+  // the controls before counting).
+  validateSequenceControls(config, metadata, modelName);
   // Optional config inputs may name overridable initializers, which the session does not list as inputs.
   const expected = inputs.filter((i) => i.optional !== true || modelInputs.has(i.name ?? '')).length +
-    (config.batch_input?.length ?? 0);
+    (config.batch_input?.length ?? 0) + sequenceInputCount(config);
   if (metadata.inputs.length !== expected) {
     throw ServerError.invalidArg(
       `unable to load model '${modelName}', configuration expects ${expected} inputs, model provides ${metadata.inputs.length}`,
@@ -46,6 +50,7 @@ export function validateConfigAgainstModel(config: ModelConfig, metadata: Sessio
     }
     checkIo(io, info, 'output', modelName, maxBatchSize, true);
   }
+  validateSequenceStates(config, metadata, modelName);
 }
 
 /** Triton lists allowed names from a std::set: sorted, comma-separated. */
