@@ -13,6 +13,7 @@ const BUILT_INS: Readonly<Record<string, () => Promise<unknown>>> = {
   onnxruntime: () => import('./onnxruntime/index.js'),
   identity: () => import('./identity/index.js'),
   repeat: () => import('./repeat/index.js'),
+  python: () => import('./python/index.js'),
 };
 
 /** File names tried, in order, inside `<backend-directory>/<name>/`. */

@@ -1,0 +1,351 @@
+/**
+ * A Python model instance: one stub process running the model's `TritonPythonModel`. `execute` sends
+ * the batch as one frame and settles when the stub reports the batch done; responses arrive as frames
+ * (one `done` frame with every response in default mode, `resp` frames from response senders). A stub
+ * that dies fails its in-flight requests and is started again, so the model keeps serving.
+ */
+import { ERROR_CODES, ServerError, type ErrorCode, type ExecutionInstance, type InferenceRequest } from '../../core/index.js';
+import type { BackendLogger } from '../contract.js';
+import type { FrameHead } from './framing.js';
+import { StubProcess } from './stub-process.js';
+import { describeTensor, readTensors, type WireTensor } from './wire-tensors.js';
+
+export interface PythonInstanceOptions {
+  readonly name: string;
+  readonly modelName: string;
+  readonly interpreter: string;
+  readonly stubDir: string;
+  readonly modelPath: string;
+  readonly decoupled: boolean;
+  /** `initialize(args)`: every value a string (spec §10). */
+  readonly args: Readonly<Record<string, string>>;
+  /** How long finalize may take before the stub is killed (`stub-timeout-seconds`), ms. */
+  readonly stubTimeoutMs: number;
+  readonly log: BackendLogger;
+}
+
+/** A response as the stub describes it in a frame header. */
+interface WireResponse {
+  readonly outputs: readonly WireTensor[];
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly parameters?: Record<string, string | number | boolean>;
+}
+
+interface InFlight {
+  readonly request: InferenceRequest;
+  readonly onAbort: (() => void) | undefined;
+}
+
+interface Batch {
+  readonly keys: readonly number[];
+  readonly settle: () => void;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: ServerError): void;
+}
+
+const LOG_LEVELS = new Set(['info', 'warning', 'error', 'verbose']);
+
+export class PythonInstance implements ExecutionInstance {
+  readonly name: string;
+  readonly #o: PythonInstanceOptions;
+  #stub: StubProcess | undefined;
+  /** The current (re)start: spawn + initialize. */
+  #starting: Promise<void> | undefined;
+  #initWaiter: Waiter | undefined;
+  #finalizeWaiter: (() => void) | undefined;
+  readonly #inflight = new Map<number, InFlight>();
+  readonly #batches = new Map<number, Batch>();
+  readonly #idleWaiters: (() => void)[] = [];
+  #nextKey = 1;
+  #nextBatch = 1;
+  #disposed: Promise<void> | undefined;
+
+  private constructor(options: PythonInstanceOptions) {
+    this.name = options.name;
+    this.#o = options;
+  }
+
+  /** Starts the stub and runs `initialize`; rejects (and leaves no process) when either fails. */
+  static async start(options: PythonInstanceOptions): Promise<PythonInstance> {
+    const instance = new PythonInstance(options);
+    await instance.#restart();
+    return instance;
+  }
+
+  /** The stub's process id (undefined between a crash and the restart). */
+  get pid(): number | undefined {
+    return this.#stub?.pid;
+  }
+
+  async execute(requests: readonly InferenceRequest[]): Promise<void> {
+    let stub = this.#stub;
+    if (stub === undefined || stub.exited) {
+      try {
+        await (this.#starting ?? this.#restart());
+        if (this.#stub === undefined || this.#stub.exited) await this.#restart();
+      } catch (err) {
+        for (const r of requests) r.respondError(err);
+        return;
+      }
+      stub = this.#stub!;
+    }
+    const batchId = this.#nextBatch++;
+    const keys: number[] = [];
+    const heads: Record<string, unknown>[] = [];
+    const buffers: Uint8Array[] = [];
+    for (const request of requests) {
+      const key = this.#nextKey++;
+      keys.push(key);
+      heads.push(requestHead(key, request));
+      for (const t of request.inputs) buffers.push(t.data);
+      this.#track(key, request);
+    }
+    const done = new Promise<void>((settle) => this.#batches.set(batchId, { keys, settle }));
+    try {
+      stub.send({ t: 'execute', batch: batchId, requests: heads }, buffers);
+    } catch (err) {
+      this.#failBatch(batchId, ServerError.from(err));
+    }
+    for (const r of requests) r.stamp('computeInputEnd');
+    await done;
+  }
+
+  /** Waits for streaming (decoupled) requests, runs `finalize()`, and ends the process. Idempotent. */
+  dispose(): Promise<void> {
+    this.#disposed ??= this.#dispose();
+    return this.#disposed;
+  }
+
+  async #dispose(): Promise<void> {
+    await this.#starting?.catch(() => {});
+    if (this.#inflight.size > 0) await this.#whenIdle(this.#o.stubTimeoutMs);
+    const stub = this.#stub;
+    if (stub !== undefined && !stub.exited) {
+      const finalized = new Promise<void>((resolve) => (this.#finalizeWaiter = resolve));
+      try {
+        stub.send({ t: 'finalize' });
+        await Promise.race([finalized, stub.whenExited(), delay(this.#o.stubTimeoutMs)]);
+      } catch {
+        // Already gone: nothing to finalize.
+      }
+      await stub.stop(this.#o.stubTimeoutMs);
+    }
+    this.#failAll(ServerError.unavailable(`model instance '${this.name}' was unloaded`));
+  }
+
+  #restart(): Promise<void> {
+    const starting = this.#spawnAndInit();
+    this.#starting = starting;
+    starting.then(
+      () => { if (this.#starting === starting) this.#starting = undefined; },
+      () => { if (this.#starting === starting) this.#starting = undefined; },
+    );
+    return starting;
+  }
+
+  async #spawnAndInit(): Promise<void> {
+    if (this.#disposed !== undefined) throw ServerError.unavailable(`model instance '${this.name}' was unloaded`);
+    const initialized = new Promise<void>((resolve, reject) => (this.#initWaiter = { resolve, reject }));
+    const stub = new StubProcess({
+      interpreter: this.#o.interpreter,
+      stubDir: this.#o.stubDir,
+      modelPath: this.#o.modelPath,
+      instanceName: this.name,
+      log: this.#o.log,
+      onFrame: (head, body) => this.#onFrame(head, body),
+      onExit: (description) => this.#onExit(stub, description),
+    });
+    this.#stub = stub;
+    try {
+      stub.send({ t: 'init', args: this.#o.args, decoupled: this.#o.decoupled });
+    } catch {
+      // The exit handler rejects the init waiter.
+    }
+    try {
+      await initialized;
+    } catch (err) {
+      stub.kill();
+      await stub.whenExited();
+      throw err;
+    }
+  }
+
+  #onFrame(head: FrameHead, body: Buffer): void {
+    switch (head.t) {
+      case 'resp':
+        this.#onResponse(head as unknown as WireResponse & { key: number; final: boolean }, body);
+        return;
+      case 'done':
+        this.#onDone(head as unknown as { batch: number; error?: WireResponse['error']; responses?: (WireResponse | null)[] }, body);
+        return;
+      case 'log':
+        this.#onLog(String(head['level']), String(head['message']));
+        return;
+      case 'ready':
+        this.#initWaiter?.resolve();
+        this.#initWaiter = undefined;
+        return;
+      case 'init_error':
+        this.#initWaiter?.reject(ServerError.invalidArg(
+          `failed to initialize Python model instance '${this.name}': ${String(head['message'])}`,
+        ));
+        this.#initWaiter = undefined;
+        return;
+      case 'finalized':
+        this.#finalizeWaiter?.();
+        return;
+      default:
+        this.#o.log.warn(`${this.name}: unexpected frame '${head.t}' from the Python stub`);
+    }
+  }
+
+  #onResponse(head: WireResponse & { key: number; final: boolean }, body: Buffer): void {
+    const entry = this.#inflight.get(head.key);
+    if (entry === undefined) return;
+    this.#deliver(entry.request, head, body, 0, head.final);
+    if (head.final) this.#release(head.key);
+  }
+
+  #onDone(head: { batch: number; error?: WireResponse['error']; responses?: (WireResponse | null)[] }, body: Buffer): void {
+    const batch = this.#batches.get(head.batch);
+    if (batch === undefined) return;
+    if (head.error !== undefined) {
+      this.#failBatch(head.batch, toServerError(head.error));
+      return;
+    }
+    this.#batches.delete(head.batch);
+    let offset = 0;
+    head.responses?.forEach((response, i) => {
+      const entry = this.#inflight.get(batch.keys[i]!);
+      if (response === null || entry === undefined) return;
+      offset = this.#deliver(entry.request, response, body, offset, true);
+    });
+    // Default mode: every request is answered by now (the pool reports any that were not).
+    if (!this.#o.decoupled) for (const key of batch.keys) this.#release(key);
+    batch.settle();
+  }
+
+  /** Sends one response to `request`; returns the body offset after its tensors. */
+  #deliver(request: InferenceRequest, response: WireResponse, body: Buffer, offset: number, final: boolean): number {
+    if (response.error !== undefined) {
+      request.respondError(toServerError(response.error));
+      return offset;
+    }
+    let read;
+    try {
+      read = readTensors(response.outputs, body, offset, this.#o.modelName);
+    } catch (err) {
+      request.respondError(err);
+      return offset + response.outputs.reduce((n, d) => n + d.size, 0);
+    }
+    request.stamp('computeOutputStart');
+    // As Triton's Python backend: outputs the client did not ask for are dropped.
+    const wanted = request.requestedOutputs;
+    const outputs = read.tensors.filter((t) => wanted.some((w) => w.name === t.name));
+    request.respond(response.parameters === undefined ? { outputs } : { outputs, parameters: response.parameters }, final);
+    return read.offset;
+  }
+
+  #onLog(level: string, message: string): void {
+    const text = `${this.name}: ${message}`;
+    if (!LOG_LEVELS.has(level) || level === 'info') this.#o.log.info(text);
+    else if (level === 'warning') this.#o.log.warn(text);
+    else if (level === 'error') this.#o.log.error(text);
+    else this.#o.log.verbose(1, text);
+  }
+
+  #onExit(stub: StubProcess, description: string): void {
+    if (this.#stub === stub) this.#stub = undefined;
+    const waiter = this.#initWaiter;
+    this.#initWaiter = undefined;
+    waiter?.reject(ServerError.invalidArg(`Python stub for model instance '${this.name}' ${description} during initialize`));
+    this.#finalizeWaiter?.();
+    if (this.#disposed !== undefined || waiter !== undefined) {
+      this.#failAll(ServerError.unavailable(`model instance '${this.name}' was unloaded`));
+      return;
+    }
+    const message = `Failed to process the request(s) for model instance '${this.name}', message: ` +
+      `Stub process '${this.name}' is not healthy (${description}).`;
+    this.#o.log.error(`${message} Restarting it.`);
+    this.#failAll(ServerError.internal(message));
+    this.#restart().catch((err: unknown) => {
+      this.#o.log.error(`restart of Python stub '${this.name}' failed: ${ServerError.from(err).message}`);
+    });
+  }
+
+  #track(key: number, request: InferenceRequest): void {
+    let onAbort: (() => void) | undefined;
+    if (request.signal !== undefined && !request.signal.aborted) {
+      onAbort = () => {
+        try {
+          this.#stub?.send({ t: 'cancel', key });
+        } catch {
+          // The stub is gone; its exit fails the request.
+        }
+      };
+      request.signal.addEventListener('abort', onAbort, { once: true });
+    }
+    this.#inflight.set(key, { request, onAbort });
+  }
+
+  #release(key: number): void {
+    const entry = this.#inflight.get(key);
+    if (entry === undefined) return;
+    this.#inflight.delete(key);
+    if (entry.onAbort !== undefined) entry.request.signal?.removeEventListener('abort', entry.onAbort);
+    if (this.#inflight.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  #failBatch(batchId: number, error: ServerError): void {
+    const batch = this.#batches.get(batchId);
+    if (batch === undefined) return;
+    this.#batches.delete(batchId);
+    for (const key of batch.keys) {
+      const entry = this.#inflight.get(key);
+      if (entry !== undefined && !entry.request.isDone) entry.request.respondError(error);
+      this.#release(key);
+    }
+    batch.settle();
+  }
+
+  #failAll(error: ServerError): void {
+    for (const id of [...this.#batches.keys()]) this.#failBatch(id, error);
+    for (const [key, entry] of [...this.#inflight]) {
+      if (!entry.request.isDone) entry.request.respondError(error);
+      this.#release(key);
+    }
+  }
+
+  #whenIdle(timeoutMs: number): Promise<void> {
+    return Promise.race([new Promise<void>((resolve) => this.#idleWaiters.push(resolve)), delay(timeoutMs)]);
+  }
+}
+
+function requestHead(key: number, request: InferenceRequest): Record<string, unknown> {
+  const corr = request.correlationId;
+  return {
+    key,
+    id: request.id,
+    // Triton reports 0 when the request has no correlation id; a numeric id stays an int in Python.
+    correlation_id: typeof corr === 'bigint' ? corr.toString() : corr === '' ? 0 : corr,
+    corr_int: typeof corr === 'bigint',
+    flags: request.flags,
+    timeout: request.timeoutUs,
+    parameters: JSON.stringify(request.parameters),
+    outputs: request.requestedOutputs.map((o) => o.name),
+    inputs: request.inputs.map(describeTensor),
+    ...(request.isCancelled ? { cancelled: true } : {}),
+  };
+}
+
+function toServerError(e: { readonly code: string; readonly message: string }): ServerError {
+  const code = (ERROR_CODES as readonly string[]).includes(e.code) ? (e.code as ErrorCode) : 'INTERNAL';
+  return new ServerError(code, e.message);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,165 @@
+"""inferd's Python stub: one process per model instance, running a Triton model.py unchanged.
+
+Usage: inferd_stub.py <model.py path> <instance name>. The server talks to it over fd 3 (see
+_inferd_wire). A reader thread takes frames off the socket: cancellations are applied at once, all
+else is queued for the main thread, which runs initialize / execute / finalize one at a time.
+"""
+import asyncio
+import importlib.util
+import inspect
+import os
+import queue
+import sys
+import threading
+import traceback
+
+import _inferd_runtime as rt
+from _inferd_wire import Channel
+
+import triton_python_backend_utils as pb_utils
+
+CHANNEL_FD = 3
+
+
+def _reader(channel, inbox):
+    try:
+        while True:
+            head, body = channel.recv()
+            if head.get("t") == "cancel":
+                with rt.cancelled_lock:
+                    rt.cancelled.add(head["key"])
+            else:
+                inbox.put((head, body))
+    except (EOFError, OSError):
+        inbox.put((None, None))
+
+
+def _load_model_class(model_path):
+    # Triton puts the model's version directory on sys.path so model.py can import its neighbours.
+    sys.path.insert(0, os.path.dirname(model_path))
+    spec = importlib.util.spec_from_file_location("model", model_path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["model"] = module
+    spec.loader.exec_module(module)
+    if not hasattr(module, "TritonPythonModel"):
+        raise AttributeError(f"'{model_path}' defines no class TritonPythonModel")
+    return module.TritonPythonModel
+
+
+class Stub:
+    def __init__(self, channel, model_path):
+        self.channel = channel
+        self.model_path = model_path
+        self.model = None
+        self.loop = asyncio.new_event_loop()
+
+    def _run(self, result):
+        """Awaits coroutines (async def execute / is_ready) on the stub's event loop."""
+        return self.loop.run_until_complete(result) if inspect.isawaitable(result) else result
+
+    def _error_text(self, err):
+        return f"{type(err).__name__}: {err}"
+
+    def initialize(self, head):
+        try:
+            rt.decoupled = bool(head.get("decoupled", False))
+            cls = _load_model_class(self.model_path)
+            self.model = cls()
+            if hasattr(self.model, "initialize"):
+                self._run(self.model.initialize(head["args"]))
+            self.channel.send({"t": "ready"})
+        except BaseException as err:  # noqa: BLE001 - any failure is reported, the process then ends
+            rt.log("error", traceback.format_exc())
+            self.channel.send({"t": "init_error", "message": self._error_text(err)})
+            raise SystemExit(1)
+
+    def execute(self, head, body):
+        batch = head["batch"]
+        try:
+            requests, offset = [], 0
+            for r in head["requests"]:
+                inputs, offset = pb_utils._decode_tensors(r["inputs"], body, offset)
+                if r.get("cancelled"):
+                    with rt.cancelled_lock:
+                        rt.cancelled.add(r["key"])
+                requests.append(pb_utils.InferenceRequest._from_wire(r, inputs))
+            result = self._run(self.model.execute(requests))
+            if rt.decoupled or result is None:
+                # Decoupled models answer through their senders; so may a default-mode model (24.06+).
+                self.channel.send({"t": "done", "batch": batch})
+                return
+            self._send_responses(batch, requests, result)
+        except BaseException as err:  # noqa: BLE001 - SystemExit from the model is an error too
+            rt.log("error", f"Failed to process the request(s) for model '{rt.instance_name}':\n{traceback.format_exc()}")
+            code = "INTERNAL"
+            if isinstance(err, pb_utils.TritonError):
+                code = pb_utils._CODE_NAMES.get(err.code(), "INTERNAL")
+            self._done_error(batch, code, f"Failed to process the request(s) for model '{rt.instance_name}', "
+                                          f"message: {self._error_text(err)}")
+        finally:
+            with rt.cancelled_lock:
+                for r in head["requests"]:
+                    if not rt.decoupled:
+                        rt.cancelled.discard(r["key"])
+
+    def _send_responses(self, batch, requests, result):
+        if not isinstance(result, (list, tuple)):
+            self._done_error(batch, "INTERNAL", "Expected a list in the execute return, got "
+                                                f"{type(result).__name__}")
+            return
+        if len(result) != len(requests):
+            self._done_error(batch, "INTERNAL",
+                             "Number of InferenceResponse objects do not match number of InferenceRequest objects. "
+                             f"InferenceRequest(s) size is:{len(requests)}, and InferenceResponse(s) size "
+                             f"is:{len(result)}")
+            return
+        heads, buffers = [], []
+        for response in result:
+            if response is None:
+                heads.append(None)
+                continue
+            h, b = pb_utils._encode_response(response)
+            heads.append(h)
+            buffers.extend(b)
+        self.channel.send({"t": "done", "batch": batch, "responses": heads}, buffers)
+
+    def _done_error(self, batch, code, message):
+        self.channel.send({"t": "done", "batch": batch, "error": {"code": code, "message": message}})
+
+    def finalize(self):
+        try:
+            if self.model is not None and hasattr(self.model, "finalize"):
+                self._run(self.model.finalize())
+        except BaseException:  # noqa: BLE001
+            rt.log("error", f"finalize of '{rt.instance_name}' failed:\n{traceback.format_exc()}")
+        self.channel.send({"t": "finalized"})
+
+
+def main():
+    model_path, instance_name = sys.argv[1], sys.argv[2]
+    channel = Channel(CHANNEL_FD)
+    rt.channel = channel
+    rt.instance_name = instance_name
+    inbox = queue.Queue()
+    threading.Thread(target=_reader, args=(channel, inbox), name="inferd-reader", daemon=True).start()
+    stub = Stub(channel, model_path)
+    while True:
+        head, body = inbox.get()
+        if head is None:
+            # The server is gone (or closed the channel without finalize): nothing left to answer.
+            os._exit(0)
+        kind = head.get("t")
+        if kind == "init":
+            stub.initialize(head)
+        elif kind == "execute":
+            stub.execute(head, body)
+        elif kind == "finalize":
+            stub.finalize()
+            break
+    sys.stdout.flush()
+    # Decoupled sender threads the model left running must not keep the process alive.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

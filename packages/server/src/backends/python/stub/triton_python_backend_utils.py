@@ -1,0 +1,417 @@
+"""inferd's own triton_python_backend_utils: the surface of Triton's Python backend module (spec §10),
+written for inferd's stub. Model files import it as ``import triton_python_backend_utils as pb_utils``.
+
+Tensors are numpy arrays. BYTES tensors are numpy object arrays of ``bytes``. Not in this slice: BLS
+(``InferenceRequest.exec``), metrics (``MetricFamily``) and model control (``load_model``...).
+"""
+import json
+import struct
+
+import numpy as np
+
+import _inferd_runtime as _rt
+
+TRITONSERVER_REQUEST_FLAG_SEQUENCE_START = 1
+TRITONSERVER_REQUEST_FLAG_SEQUENCE_END = 2
+TRITONSERVER_RESPONSE_COMPLETE_FINAL = 1
+TRITONSERVER_REQUEST_RELEASE_ALL = 1
+TRITONSERVER_REQUEST_RELEASE_RESCHEDULE = 2
+# TRITONSERVER_MemoryType values.
+TRITONSERVER_MEMORY_CPU = 0
+TRITONSERVER_MEMORY_CPU_PINNED = 1
+TRITONSERVER_MEMORY_GPU = 2
+
+# (protocol datatype, TRITONSERVER_DataType / config enum value, numpy type); BF16 has no numpy type.
+_TYPES = (
+    ("BOOL", 1, np.bool_), ("UINT8", 2, np.uint8), ("UINT16", 3, np.uint16), ("UINT32", 4, np.uint32),
+    ("UINT64", 5, np.uint64), ("INT8", 6, np.int8), ("INT16", 7, np.int16), ("INT32", 8, np.int32),
+    ("INT64", 9, np.int64), ("FP16", 10, np.float16), ("FP32", 11, np.float32), ("FP64", 12, np.float64),
+    ("BYTES", 13, np.object_),
+)
+_NUMPY_BY_NAME = {name: t for name, _, t in _TYPES}
+_NUMPY_BY_ENUM = {e: t for _, e, t in _TYPES}
+_NAME_BY_ENUM = {e: name for name, e, _ in _TYPES}
+_ENUM_BY_NAME = {name: e for name, e, _ in _TYPES}
+
+
+class TritonError(Exception):
+    """An error for ``InferenceResponse(error=...)``; raising it from execute also fails the requests."""
+    UNKNOWN = 0
+    INTERNAL = 1
+    NOT_FOUND = 2
+    INVALID_ARG = 3
+    UNAVAILABLE = 4
+    UNSUPPORTED = 5
+    ALREADY_EXISTS = 6
+    CANCELLED = 7
+
+    def __init__(self, message, code=INTERNAL):
+        super().__init__(message)
+        self._message = str(message)
+        self._code = code
+
+    def message(self):
+        return self._message
+
+    def code(self):
+        return self._code
+
+
+_CODE_NAMES = {
+    TritonError.UNKNOWN: "UNKNOWN", TritonError.INTERNAL: "INTERNAL", TritonError.NOT_FOUND: "NOT_FOUND",
+    TritonError.INVALID_ARG: "INVALID_ARG", TritonError.UNAVAILABLE: "UNAVAILABLE",
+    TritonError.UNSUPPORTED: "UNSUPPORTED", TritonError.ALREADY_EXISTS: "ALREADY_EXISTS",
+    TritonError.CANCELLED: "CANCELLED",
+}
+
+
+class TritonModelException(Exception):
+    pass
+
+
+# ---- type helpers -------------------------------------------------------------------------------
+
+def triton_to_numpy_type(data_type):
+    return _NUMPY_BY_ENUM.get(data_type)
+
+
+def numpy_to_triton_type(data_type):
+    dt = np.dtype(data_type) if data_type is not np.object_ else np.dtype(object)
+    if dt.kind in "OSU":
+        return 13
+    for _, e, t in _TYPES:
+        if t is not np.object_ and np.dtype(t) == dt:
+            return e
+    return None
+
+
+def triton_string_to_numpy(triton_type_string):
+    name = triton_type_string[5:] if triton_type_string.startswith("TYPE_") else triton_type_string
+    return _NUMPY_BY_NAME["BYTES" if name == "STRING" else name]
+
+
+def serialize_byte_tensor(input_tensor):
+    """uint32-LE length-prefixed elements (C order) as a 0-d object array holding one bytes value."""
+    if input_tensor.size == 0:
+        return np.empty([0], dtype=np.object_)
+    if input_tensor.dtype.kind not in "OSU":
+        raise TritonModelException("cannot serialize bytes tensor: invalid datatype")
+    return np.asarray(_join_bytes(input_tensor), dtype=np.object_)
+
+
+def deserialize_bytes_tensor(encoded_tensor):
+    return np.array(_split_bytes(bytes(encoded_tensor)), dtype=np.object_)
+
+
+def _element_bytes(item):
+    if isinstance(item, (bytes, bytearray, memoryview)):
+        return bytes(item)
+    return str(item).encode("utf-8")
+
+
+def _join_bytes(array):
+    parts = []
+    for item in array.reshape(-1):
+        b = _element_bytes(item.item() if isinstance(item, np.generic) else item)
+        parts.append(struct.pack("<I", len(b)))
+        parts.append(b)
+    return b"".join(parts)
+
+
+def _split_bytes(buf, offset=0, end=None):
+    end = len(buf) if end is None else end
+    items = []
+    while offset < end:
+        (n,) = struct.unpack_from("<I", buf, offset)
+        offset += 4
+        items.append(bytes(buf[offset:offset + n]))
+        offset += n
+    return items
+
+
+# ---- tensors ------------------------------------------------------------------------------------
+
+class Tensor:
+    def __init__(self, name, data, dtype=None):
+        if not isinstance(data, np.ndarray):
+            raise TritonModelException(f"Tensor '{name}': data must be a numpy array, got {type(data).__name__}")
+        if data.dtype.kind not in "OSU" and numpy_to_triton_type(data.dtype) is None:
+            raise TritonModelException(f"Tensor '{name}': unsupported numpy dtype {data.dtype}")
+        self._name = name
+        self._array = data
+
+    def name(self):
+        return self._name
+
+    def as_numpy(self):
+        return self._array
+
+    def triton_dtype(self):
+        return numpy_to_triton_type(self._array.dtype)
+
+    def shape(self):
+        return list(self._array.shape)
+
+    def is_cpu(self):
+        return True
+
+    def to_dlpack(self):
+        return self._array.__dlpack__()
+
+    @staticmethod
+    def from_dlpack(name, capsule):
+        return Tensor(name, np.from_dlpack(capsule))
+
+    def __repr__(self):
+        return f"Tensor(name={self._name!r}, shape={self.shape()}, dtype={self._array.dtype})"
+
+
+def _wire_datatype(array):
+    return _NAME_BY_ENUM[numpy_to_triton_type(array.dtype)]
+
+
+def _encode_tensors(tensors):
+    """(descriptors for the header, byte buffers for the body) of a list of Tensor."""
+    descs, buffers = [], []
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TritonModelException(f"expected pb_utils.Tensor in output_tensors, got {type(t).__name__}")
+        a = t.as_numpy()
+        if a.dtype.kind in "OSU":
+            raw = memoryview(_join_bytes(a))
+            datatype = "BYTES"
+        else:
+            if a.dtype.byteorder == ">":
+                a = a.astype(a.dtype.newbyteorder("<"))
+            raw = memoryview(np.ascontiguousarray(a).reshape(-1).view(np.uint8))
+            datatype = _wire_datatype(a)
+        descs.append({"name": t.name(), "datatype": datatype, "shape": [int(d) for d in a.shape], "size": raw.nbytes})
+        buffers.append(raw)
+    return descs, buffers
+
+
+def _decode_tensors(descs, body, offset):
+    """Tensors of one request from the frame body (numpy views, no copy); returns (tensors, offset)."""
+    tensors = []
+    for d in descs:
+        size, shape = d["size"], d["shape"]
+        if d["datatype"] == "BYTES":
+            array = np.array(_split_bytes(body, offset, offset + size), dtype=np.object_).reshape(shape)
+        else:
+            t = _NUMPY_BY_NAME.get(d["datatype"])
+            if t is None:
+                raise TritonModelException(f"datatype {d['datatype']} is not supported by the Python backend")
+            dt = np.dtype(t)
+            array = np.frombuffer(body, dtype=dt, count=size // dt.itemsize, offset=offset).reshape(shape)
+        tensors.append(Tensor(d["name"], array))
+        offset += size
+    return tensors, offset
+
+
+# ---- requests and responses ----------------------------------------------------------------------
+
+class InferenceResponse:
+    def __init__(self, output_tensors=None, error=None, parameters=None):
+        self._outputs = list(output_tensors or [])
+        if error is not None and not isinstance(error, TritonError):
+            error = TritonError(str(error))
+        self._error = error
+        if isinstance(parameters, str):
+            parameters = json.loads(parameters) if parameters else None
+        self._parameters = parameters or {}
+
+    def output_tensors(self):
+        return self._outputs
+
+    def has_error(self):
+        return self._error is not None
+
+    def error(self):
+        return self._error
+
+    def parameters(self):
+        return json.dumps(self._parameters)
+
+
+def _encode_response(response):
+    """Header fields and body buffers of one response (None = flag-only)."""
+    if response is None:
+        return {"outputs": []}, []
+    if not isinstance(response, InferenceResponse):
+        raise TritonModelException(f"expected pb_utils.InferenceResponse, got {type(response).__name__}")
+    if response.has_error():
+        err = response.error()
+        return {"outputs": [], "error": {"code": _CODE_NAMES.get(err.code(), "INTERNAL"), "message": err.message()}}, []
+    descs, buffers = _encode_tensors(response.output_tensors())
+    head = {"outputs": descs}
+    if response._parameters:
+        head["parameters"] = response._parameters
+    return head, buffers
+
+
+class InferenceResponseSender:
+    def __init__(self, key):
+        self._key = key
+        self._closed = False
+
+    def send(self, response=None, flags=0):
+        if self._closed:
+            raise TritonModelException("Unable to send response. Response sender has been closed.")
+        final = bool(flags & TRITONSERVER_RESPONSE_COMPLETE_FINAL)
+        if not _rt.decoupled and not (final and response is not None):
+            raise TritonModelException(
+                "Non-decoupled model cannot send more than one response, and the response must have the "
+                "TRITONSERVER_RESPONSE_COMPLETE_FINAL flag")
+        if response is None and not final:
+            raise TritonModelException("Response must be non-empty unless it carries the FINAL flag")
+        head, buffers = _encode_response(response)
+        head.update({"t": "resp", "key": self._key, "final": final})
+        if final:
+            self._closed = True
+        _rt.channel.send(head, buffers)
+
+    def is_cancelled(self):
+        return _rt.is_cancelled(self._key)
+
+
+class InferenceRequest:
+    """A request handed to execute(). The public constructor is Triton's BLS form (BLS: later slice)."""
+
+    def __init__(self, request_id="", correlation_id=0, inputs=None, requested_output_names=None, model_name="",
+                 model_version=-1, flags=0, timeout=0, preferred_memory=None, trace=None, parameters=None):
+        self._key = None
+        self._request_id = request_id
+        self._correlation_id = correlation_id
+        self._inputs = list(inputs or [])
+        self._requested = list(requested_output_names or [])
+        self._model_name = model_name
+        self._model_version = model_version
+        self._flags = flags
+        self._timeout = timeout
+        self._parameters = parameters if isinstance(parameters, str) else json.dumps(parameters or {})
+        self._release_flags = TRITONSERVER_REQUEST_RELEASE_ALL
+        self._sender = None
+
+    @classmethod
+    def _from_wire(cls, head, inputs):
+        corr = head.get("correlation_id", 0)
+        req = cls(request_id=head.get("id", ""), correlation_id=int(corr) if head.get("corr_int") else corr,
+                  inputs=inputs, requested_output_names=head.get("outputs", []), flags=head.get("flags", 0),
+                  timeout=head.get("timeout", 0), parameters=head.get("parameters", "{}"))
+        req._key = head["key"]
+        return req
+
+    def inputs(self):
+        return self._inputs
+
+    def request_id(self):
+        return self._request_id
+
+    def correlation_id(self):
+        return self._correlation_id
+
+    def flags(self):
+        return self._flags
+
+    def set_flags(self, flags):
+        self._flags = flags
+
+    def timeout(self):
+        return self._timeout
+
+    def parameters(self):
+        return self._parameters
+
+    def trace(self):
+        return None
+
+    def model_name(self):
+        return self._model_name
+
+    def requested_output_names(self):
+        return list(self._requested)
+
+    def get_response_sender(self):
+        if self._key is None:
+            raise TritonModelException("only requests passed to execute() have a response sender")
+        if self._sender is None:
+            self._sender = InferenceResponseSender(self._key)
+        return self._sender
+
+    def is_cancelled(self):
+        return self._key is not None and _rt.is_cancelled(self._key)
+
+    def set_release_flags(self, flags):
+        if flags & TRITONSERVER_REQUEST_RELEASE_RESCHEDULE:
+            raise TritonModelException("request rescheduling is not supported by inferd yet")
+        self._release_flags = flags
+
+    def exec(self, decoupled=False):
+        raise TritonModelException("BLS (InferenceRequest.exec) is not supported by inferd yet")
+
+    async def async_exec(self, decoupled=False):
+        raise TritonModelException("BLS (InferenceRequest.async_exec) is not supported by inferd yet")
+
+
+# ---- logging ------------------------------------------------------------------------------------
+
+class Logger:
+    INFO = 0
+    WARNING = 1
+    ERROR = 2
+    VERBOSE = 3
+    _LEVELS = {0: "info", 1: "warning", 2: "error", 3: "verbose"}
+
+    @staticmethod
+    def log(message, level=0):
+        _rt.log(Logger._LEVELS.get(level, "info"), message)
+
+    @staticmethod
+    def log_info(message):
+        _rt.log("info", message)
+
+    @staticmethod
+    def log_warn(message):
+        _rt.log("warning", message)
+
+    @staticmethod
+    def log_error(message):
+        _rt.log("error", message)
+
+    @staticmethod
+    def log_verbose(message):
+        _rt.log("verbose", message)
+
+
+# ---- config helpers -----------------------------------------------------------------------------
+
+def get_input_tensor_by_name(inference_request, name):
+    for t in inference_request.inputs():
+        if t.name() == name:
+            return t
+    return None
+
+
+def get_output_tensor_by_name(inference_response, name):
+    for t in inference_response.output_tensors():
+        if t.name() == name:
+            return t
+    return None
+
+
+def get_input_config_by_name(model_config, name):
+    for entry in model_config.get("input", []):
+        if entry.get("name") == name:
+            return entry
+    return None
+
+
+def get_output_config_by_name(model_config, name):
+    for entry in model_config.get("output", []):
+        if entry.get("name") == name:
+            return entry
+    return None
+
+
+def using_decoupled_model_transaction_policy(model_config):
+    return bool(model_config.get("model_transaction_policy", {}).get("decoupled", False))
