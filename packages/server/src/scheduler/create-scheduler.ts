@@ -22,7 +22,7 @@ export function createScheduler(ctx: SchedulerContext): Scheduler {
   const clock = ctx.clock ?? systemClock;
   void clock;
   if (ctx.config.dynamic_batching !== undefined && ctx.spec.maxBatchSize > 0) {
-    return new DynamicBatcher(ctx.pool, ctx.spec, ctx.config.dynamic_batching);
+    return new DynamicBatcher(ctx.pool, ctx.spec, ctx.config.dynamic_batching, clock);
   }
   return new DefaultScheduler(ctx.pool);
 }

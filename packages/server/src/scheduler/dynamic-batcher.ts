@@ -1,47 +1,62 @@
 /**
  * Triton's dynamic batcher (config `dynamic_batching`, max_batch_size > 0): when an instance is idle,
- * queued requests are merged in arrival order into one execution while the summed batch size fits
- * max_batch_size and every request has the first one's inputs with the same non-batch shapes.
- * A batch goes at once when it is full, cannot grow (the next request does not fit or differs in
- * shape) or reached a preferred size; otherwise it waits up to max_queue_delay_microseconds for the
- * oldest request. Priorities, queue timeouts and preserve_ordering are not implemented yet.
+ * queued requests are merged in queue order (priority level 1 first, arrival order within a level)
+ * into one execution while the summed batch size fits max_batch_size and every request has the first
+ * one's inputs with the same non-batch shapes. A batch goes at once when it is full, cannot grow (the
+ * next request does not fit or differs in shape) or reached a preferred size; otherwise it waits up to
+ * max_queue_delay_microseconds for its oldest request. Queue policies (size limit, timeouts with
+ * REJECT / DELAY) live in PriorityQueue; preserve_ordering in ResponseOrder. All time comes from the
+ * SchedulerClock so tests drive delay windows and timeouts by hand.
  */
 import type { ModelDynamicBatching } from '../config/types.js';
-import { ServerError, withRequestId, type InferenceRequest, type ModelSpec, type Scheduler } from '../core/index.js';
+import { ServerError, type InferenceRequest, type ModelSpec, type Scheduler } from '../core/index.js';
+import { systemClock, type SchedulerClock, type TimerHandle } from './clock.js';
 import type { InstancePool } from './instance-pool.js';
-
-interface Queued {
-  readonly request: InferenceRequest;
-  /** performance.now() at enqueue, in ms: the delay window counts from the oldest request's arrival. */
-  readonly at: number;
-}
+import { ResponseOrder } from './ordered-responses.js';
+import { PriorityQueue, type Skipped } from './priority-queue.js';
 
 /** What one scan of the queue found: how many requests to send now, or how long to wait. */
 type Decision = { readonly send: number } | { readonly waitMs: number };
 
+/** Triton's rejection of a request whose queue timeout passed under a REJECT policy (no request id). */
+const TIMEOUT_EXPIRED = 'Request timeout expired';
+
+/**
+ * A request expires once the clock is strictly past its deadline (Triton compares `now > timeout`); a
+ * wake-up for a deadline is set this much later (1 µs, as Triton's batcher thread waits).
+ */
+const EXPIRY_WAKE_MS = 0.001;
+
 export class DynamicBatcher implements Scheduler {
   readonly #pool: InstancePool;
+  readonly #clock: SchedulerClock;
   readonly #maxBatchSize: number;
   /** Sorted ascending; empty = only a full batch counts as "preferred" (Triton's default). */
   readonly #preferred: readonly number[];
   readonly #delayMs: number;
-  readonly #maxQueueSize: number;
   /** Inputs with allow_ragged_batch: their shapes may differ between the requests of one batch. */
   readonly #ragged: ReadonlySet<string>;
-  readonly #queue: Queued[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  readonly #queue: PriorityQueue;
+  /** Set only with preserve_ordering: requests then execute through ordering stand-ins. */
+  readonly #order: ResponseOrder | undefined;
+  #timer: TimerHandle | undefined;
   #running = 0;
   #stopping = false;
   #idle: (() => void) | undefined;
+  /** Re-entrancy guard: a pump triggered while one runs (a synchronous response) repeats the running one. */
+  #pumping = false;
+  #pumpAgain = false;
 
-  constructor(pool: InstancePool, spec: ModelSpec, config: ModelDynamicBatching) {
+  constructor(pool: InstancePool, spec: ModelSpec, config: ModelDynamicBatching, clock: SchedulerClock = systemClock) {
     const maxBatchSize = spec.maxBatchSize;
     this.#pool = pool;
+    this.#clock = clock;
     this.#maxBatchSize = maxBatchSize;
     this.#preferred = [...(config.preferred_batch_size ?? [])].filter((n) => n > 0 && n <= maxBatchSize).sort((a, b) => a - b);
     this.#delayMs = (config.max_queue_delay_microseconds ?? 0) / 1000;
-    this.#maxQueueSize = config.default_queue_policy?.max_queue_size ?? 0;
     this.#ragged = new Set(spec.inputs.filter((t) => t.allowRaggedBatch).map((t) => t.name));
+    this.#queue = new PriorityQueue(config);
+    this.#order = config.preserve_ordering === true ? new ResponseOrder() : undefined;
     pool.onCapacity(() => this.#pump());
   }
 
@@ -50,11 +65,11 @@ export class DynamicBatcher implements Scheduler {
       request.respondError(ServerError.unavailable('model is being unloaded'));
       return;
     }
-    if (this.#maxQueueSize > 0 && this.#queue.length >= this.#maxQueueSize) {
-      request.respondError(ServerError.unavailable(withRequestId(request.id, 'Exceeds maximum queue size')));
+    const refused = this.#queue.enqueue(request, this.#clock.now());
+    if (refused !== undefined) {
+      request.respondError(refused);
       return;
     }
-    this.#queue.push({ request, at: performance.now() });
     // A client that goes away while its request waits removes it at once (CANCELLED), so a
     // disconnect never costs an execution.
     request.signal?.addEventListener('abort', () => this.#cancel(request), { once: true });
@@ -65,16 +80,14 @@ export class DynamicBatcher implements Scheduler {
     this.#stopping = true;
     // Nothing new can join a waiting batch any more: send what is queued without waiting out the delay.
     this.#pump();
-    if (this.#queue.length === 0 && this.#running === 0) return;
+    if (this.#queue.size === 0 && this.#running === 0) return;
     await new Promise<void>((resolve) => {
       this.#idle = resolve;
     });
   }
 
   #cancel(request: InferenceRequest): void {
-    const at = this.#queue.findIndex((q) => q.request === request);
-    if (at < 0) return;
-    this.#queue.splice(at, 1);
+    if (!this.#queue.remove(request)) return;
     request.respondError(ServerError.cancelled());
     // The cancelled request may have been the oldest one a timer was counting for, or the one that
     // blocked a merge: decide again.
@@ -83,67 +96,100 @@ export class DynamicBatcher implements Scheduler {
   }
 
   #settleIfStopped(): void {
-    if (this.#stopping && this.#running === 0 && this.#queue.length === 0) this.#idle?.();
+    if (this.#stopping && this.#running === 0 && this.#queue.size === 0) this.#idle?.();
   }
 
   #pump(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
     }
-    while (this.#pool.idleCount > 0 && this.#queue.length > 0) {
-      const decision = this.#decide();
-      if ('waitMs' in decision) {
-        this.#timer = setTimeout(() => {
-          this.#timer = undefined;
-          this.#pump();
-        }, Math.max(1, Math.ceil(decision.waitMs)));
-        return;
-      }
-      const batch = this.#queue.splice(0, decision.send).map((q) => q.request);
-      this.#dispatch(batch);
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        this.#pumpOnce();
+      } while (this.#pumpAgain);
+    } finally {
+      this.#pumping = false;
     }
   }
 
-  /** Scans the queue from the oldest request (Triton's GetDynamicBatch, in our own terms). */
-  #decide(): Decision {
-    const first = this.#queue[0]!.request;
+  #pumpOnce(): void {
+    if (this.#timer !== undefined) {
+      this.#clock.clearTimer(this.#timer);
+      this.#timer = undefined;
+    }
+    while (this.#pool.idleCount > 0 && this.#queue.size > 0) {
+      const skipped: Skipped = { rejected: [], cancelled: [] };
+      const decision = this.#decide(skipped);
+      // Requests the scan took out (expired under REJECT, cancelled) are answered once the queue is
+      // consistent again.
+      for (const r of skipped.rejected) r.respondError(ServerError.unavailable(TIMEOUT_EXPIRED));
+      for (const r of skipped.cancelled) r.respondError(ServerError.cancelled());
+      if ('waitMs' in decision) {
+        this.#timer = this.#clock.setTimer(() => {
+          this.#timer = undefined;
+          this.#pump();
+        }, decision.waitMs);
+        break;
+      }
+      if (decision.send > 0) this.#dispatch(this.#queue.take(decision.send));
+    }
+    this.#settleIfStopped();
+  }
+
+  /** Scans the queue in batch order (Triton's GetDynamicBatch, in our own terms). */
+  #decide(skipped: Skipped): Decision {
+    const now = this.#clock.now();
+    let first: InferenceRequest | undefined;
     let count = 0;
     let size = 0;
     let bestPreferredCount = 0;
     let cannotGrow = false;
-    for (const { request } of this.#queue) {
-      if (count > 0 && (size + request.batchSize > this.#maxBatchSize || !sameShapes(first, request, this.#ragged))) {
+    let oldest = Infinity;
+    let closestExpiry = Infinity;
+    this.#queue.scan(now, skipped, (q) => {
+      const request = q.request;
+      if (first === undefined) {
+        first = request;
+      } else if (size + request.batchSize > this.#maxBatchSize || !sameShapes(first, request, this.#ragged)) {
         cannotGrow = true;
-        break;
+        return false;
       }
       count += 1;
       size += request.batchSize;
+      if (q.at < oldest) oldest = q.at;
+      if (q.expiresAt !== 0 && q.expiresAt < closestExpiry) closestExpiry = q.expiresAt;
       if (this.#preferred.includes(size)) bestPreferredCount = count;
       if (size >= this.#maxBatchSize) {
         cannotGrow = true;
-        break;
+        return false;
       }
-    }
+      return true;
+    });
+    // Everything scanned had expired or was cancelled: nothing to send.
+    if (count === 0) return { send: 0 };
     if (cannotGrow) return { send: count };
     if (bestPreferredCount > 0) return { send: bestPreferredCount };
     if (this.#stopping || this.#delayMs <= 0) return { send: count };
-    const waited = performance.now() - this.#queue[0]!.at;
+    const waited = now - oldest;
     if (waited >= this.#delayMs) return { send: count };
-    return { waitMs: this.#delayMs - waited };
+    // Wake at the end of the window or just after the first deadline in the batch, whichever is first,
+    // so an expired request leaves the pending batch as soon as it expires (Triton does the same).
+    const waitMs = Math.min(this.#delayMs - waited, closestExpiry - now + EXPIRY_WAKE_MS);
+    return { waitMs };
   }
 
   #dispatch(batch: InferenceRequest[]): void {
     // Requests cancelled between enqueue and now (no listener fired yet) never execute.
     const live: InferenceRequest[] = [];
+    const order = this.#order;
     for (const r of batch) {
       if (r.isCancelled) r.respondError(ServerError.cancelled());
-      else live.push(r);
+      else live.push(order === undefined ? r : order.wrap(r));
     }
-    if (live.length === 0) {
-      this.#settleIfStopped();
-      return;
-    }
+    if (live.length === 0) return;
     this.#running += 1;
     void this.#pool.run(live).then(this.#afterRun, this.#afterRun);
   }
@@ -151,7 +197,6 @@ export class DynamicBatcher implements Scheduler {
   readonly #afterRun = (): void => {
     this.#running -= 1;
     this.#pump();
-    this.#settleIfStopped();
   };
 }
 
