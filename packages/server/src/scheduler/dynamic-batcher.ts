@@ -170,11 +170,12 @@ export class DynamicBatcher implements Scheduler {
     });
     // Everything scanned had expired or was cancelled: nothing to send.
     if (count === 0) return { send: 0 };
-    if (cannotGrow) return { send: count };
-    if (bestPreferredCount > 0) return { send: bestPreferredCount };
-    if (this.#stopping || this.#delayMs <= 0) return { send: count };
     const waited = now - oldest;
-    if (waited >= this.#delayMs) return { send: count };
+    const delayExceeded = this.#delayMs > 0 && waited >= this.#delayMs;
+    // As in Triton, a preferred size wins even over a bigger batch that cannot grow, unless the oldest
+    // request has waited out the delay window (then everything that fits goes).
+    if (bestPreferredCount > 0 && !delayExceeded) return { send: bestPreferredCount };
+    if (cannotGrow || delayExceeded || this.#stopping || this.#delayMs <= 0) return { send: count };
     // Wake at the end of the window or just after the first deadline in the batch, whichever is first,
     // so an expired request leaves the pending batch as soon as it expires (Triton does the same).
     const waitMs = Math.min(this.#delayMs - waited, closestExpiry - now + EXPIRY_WAKE_MS);

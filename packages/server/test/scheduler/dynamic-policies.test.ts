@@ -268,3 +268,23 @@ test('max_queue_delay_microseconds: a preferred size reached inside the window i
     await Promise.all([a, b]);
   });
 });
+
+test('a preferred size is cut from a longer queue; once the delay is exceeded everything that fits goes', async () => {
+  await withBed('max_queue_delay_microseconds: 10000 preferred_batch_size: [ 2 ]', async (bed) => {
+    const blocker = bed.infer('blocker');
+    bed.clock.advance(10);
+    await bed.executionsReach(1);
+    const queued = ['a', 'b', 'c', 'd', 'e'].map((id) => bed.infer(id));
+    bed.executions[0]!.release();
+    await bed.executionsReach(2);
+    // Five waiting, max_batch_size 4: the batch is cut at the preferred size 2, not filled to 4.
+    assert.deepEqual(bed.ids()[1], ['a', 'b']);
+    bed.clock.advance(10);
+    bed.executions[1]!.release();
+    await bed.executionsReach(3);
+    // c..e have waited the whole window: all three go, although 3 is not a preferred size.
+    assert.deepEqual(bed.ids()[2], ['c', 'd', 'e']);
+    bed.executions[2]!.release();
+    await Promise.all([blocker, ...queued]);
+  });
+});
