@@ -2,11 +2,14 @@
  * Wiring for the in-process API: a model repository on disk -> a ready `InferenceServer`, no sockets.
  * The CLI uses the same function and puts frontends in front of the result.
  */
-import { InferenceServer, ServerError, SystemSharedMemory } from './core/index.js';
+import {
+  InferenceServer, ResponseCache, ServerError, SystemSharedMemory, parseCacheConfig, type ResponseCacheConfig,
+} from './core/index.js';
 import { parseBackendConfig } from './config/index.js';
 import { BackendRegistry } from './backends/registry.js';
 import { RepositoryManager } from './repository/manager.js';
 import { Logger } from './observability/log.js';
+import { RateLimiter, parseRateLimitResource, type RateLimitResourceOverride } from './scheduler/rate-limiter.js';
 
 export interface CreateServerOptions {
   /** One or more Triton model repository directories. */
@@ -29,6 +32,21 @@ export interface CreateServerOptions {
   readonly logger?: Logger;
   /** `--allow-client-shm`: accept client system shared memory regions (default false). */
   readonly allowClientShm?: boolean;
+  /**
+   * The response cache (spec §12): either `{ local: { size: <bytes> } }` or the `--cache-config` strings
+   * (`['local,size=1048576']`). Absent = no cache; models with `response_cache { enable: true }` then
+   * execute every request, as in Triton.
+   */
+  readonly cacheConfig?: ResponseCacheConfig | readonly string[];
+  /**
+   * `--rate-limit` and `--rate-limit-resource` (spec §12). Absent or mode `off` = instance groups'
+   * `rate_limiter` settings are ignored. `resources` override available copies: objects or the flag's
+   * `<name>:<count>[:<device>]` strings.
+   */
+  readonly rateLimit?: {
+    readonly mode: 'off' | 'execution_count';
+    readonly resources?: readonly (string | RateLimitResourceOverride)[];
+  };
 }
 
 export interface CreatedServer {
@@ -40,6 +58,12 @@ export interface CreatedServer {
 /** Loads every model of the repositories and returns the server (see `InferenceServer`). */
 export async function createInferenceServer(options: CreateServerOptions): Promise<CreatedServer> {
   const log = options.logger ?? new Logger({ info: false });
+  const cacheConfig = isCacheStrings(options.cacheConfig) ? parseCacheConfig(options.cacheConfig) : options.cacheConfig;
+  const rateLimiter = options.rateLimit?.mode === 'execution_count'
+    ? new RateLimiter({
+        overrides: (options.rateLimit.resources ?? []).map((r) => (typeof r === 'string' ? parseRateLimitResource(r) : r)),
+      })
+    : undefined;
   const manager = new RepositoryManager({
     repositories: typeof options.modelRepository === 'string' ? [options.modelRepository] : [...options.modelRepository],
     registry: new BackendRegistry(options.backendDirectory === undefined ? {} : { backendDirectory: options.backendDirectory }),
@@ -48,6 +72,7 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
     ...(options.modelConfigName === undefined ? {} : { configName: options.modelConfigName }),
     loadThreadCount: options.modelLoadThreadCount ?? 4,
     log,
+    ...(rateLimiter === undefined ? {} : { rateLimiter }),
   });
   const failedModels = await manager.loadAll();
   if (failedModels.length > 0 && (options.exitOnError ?? true)) {
@@ -57,8 +82,13 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
   const server = new InferenceServer({
     resolver: manager,
     sharedMemory: new SystemSharedMemory({ enabled: options.allowClientShm ?? false }),
+    ...(cacheConfig === undefined ? {} : { responseCache: new ResponseCache(cacheConfig) }),
     ...(options.id === undefined ? {} : { id: options.id }),
     ...(options.strictReadiness === undefined ? {} : { strictReadiness: options.strictReadiness }),
   });
   return { server, failedModels };
+}
+
+function isCacheStrings(c: CreateServerOptions['cacheConfig']): c is readonly string[] {
+  return Array.isArray(c);
 }

@@ -3,6 +3,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { SERVE_FLAGS, parseBool, type FlagDef } from './flags.js';
 import { parseForwardPattern, parseRestrictedApis } from './restricted-flags.js';
 import type { RestrictedApis } from '../frontends/restricted-apis.js';
+import { parseCacheConfig, type ResponseCacheConfig } from '../core/index.js';
+import { parseRateLimitResource, type RateLimitResourceOverride } from '../scheduler/rate-limiter.js';
 
 export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
 
@@ -78,12 +80,32 @@ export interface ServeSettings {
   allowMetrics: boolean;
   metricsPort: number;
   log: { info: boolean; warning: boolean; error: boolean; verboseLevel: number; format: 'default' | 'ISO8601'; file: string };
+  /** `--cache-config` (or the deprecated `--response-cache-byte-size`); undefined = no response cache. */
+  cacheConfig: ResponseCacheConfig | undefined;
+  /** `--rate-limit` and `--rate-limit-resource`. */
+  rateLimit: { mode: 'off' | 'execution_count'; resources: RateLimitResourceOverride[] };
   /** Flags that were set but have no effect yet (warned about at start). */
   acceptedButIgnored: string[];
 }
 
 function forwardPattern(value: string | undefined, flag: 'http-header-forward-pattern' | 'grpc-header-forward-pattern'): RegExp | undefined {
   return value === undefined ? undefined : parseForwardPattern(value, flag);
+}
+
+function cacheSettings(entries: string[] | undefined, byteSize: number | undefined): ResponseCacheConfig | undefined {
+  if (byteSize !== undefined && entries !== undefined) {
+    throw new Error('Incompatible flags --response-cache-byte-size and --cache-config both provided. Please provide one or the other.');
+  }
+  if (byteSize !== undefined) {
+    if (byteSize < 0) throw new Error(`invalid argument for --response-cache-byte-size, got: ${byteSize}`);
+    return { local: { size: byteSize } };
+  }
+  return parseCacheConfig(entries ?? []);
+}
+
+function rateLimitSettings(mode: string, resources: string[] | undefined): ServeSettings['rateLimit'] {
+  if (mode !== 'off' && mode !== 'execution_count') throw new Error(`invalid argument for --rate-limit, got: ${mode}`);
+  return { mode, resources: (resources ?? []).map(parseRateLimitResource) };
 }
 
 const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -166,6 +188,8 @@ export function toServeSettings(values: FlagValues): ServeSettings {
       format,
       file: get<string | undefined>('log-file') ?? '',
     },
+    cacheConfig: cacheSettings(get<string[] | undefined>('cache-config'), get<number | undefined>('response-cache-byte-size')),
+    rateLimit: rateLimitSettings(get<string>('rate-limit'), get<string[] | undefined>('rate-limit-resource')),
     acceptedButIgnored,
   };
 }

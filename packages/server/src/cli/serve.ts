@@ -31,6 +31,8 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
     modelLoadThreadCount: settings.modelLoadThreadCount,
     id: settings.id,
     logger,
+    ...(settings.cacheConfig === undefined ? {} : { cacheConfig: settings.cacheConfig }),
+    rateLimit: settings.rateLimit,
   });
   if (failedModels.length > 0) logger.warning('server', `models that failed to load: ${failedModels.join(', ')}`);
   for (const row of server.repositoryIndex()) {

@@ -69,6 +69,11 @@ export interface ServedModel {
   readonly spec: ModelSpec;
   readonly scheduler: Scheduler;
   readonly stats: ModelStats;
+  /**
+   * Config `response_cache { enable: true }` on a scheduler that may cache (spec §12). The server uses
+   * its response cache for this model only when it has one (`--cache-config`); absent = false.
+   */
+  readonly responseCache?: boolean;
   /** Backend readiness probe (Python `is_ready()`); absent = always ready. */
   isReady?(): Promise<boolean>;
 }

@@ -9,3 +9,4 @@ export * from './version.js';
 export * from './shape.js';
 export { nowNs } from './clock.js';
 export * from './shared-memory.js';
+export * from './response-cache.js';

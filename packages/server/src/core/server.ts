@@ -9,6 +9,7 @@ import { InferenceRequest, type InferenceRequestInit } from './request.js';
 import { validateRequest } from './validate.js';
 import { parseModelVersion } from './version.js';
 import { SystemSharedMemory } from './shared-memory.js';
+import type { CachedResponse, ResponseCache } from './response-cache.js';
 import type { ModelIndexEntry, ModelLease, ModelResolver, ServedModel } from './contracts.js';
 import type { InferenceResponse, ResponseSink } from './response.js';
 
@@ -29,6 +30,18 @@ export interface InferenceServerOptions {
   readonly strictReadiness?: boolean;
   /** Client system shared memory regions (spec §1.8); default: a disabled registry. */
   readonly sharedMemory?: SystemSharedMemory;
+  /**
+   * `--cache-config local,size=N`: the response cache shared by every model with
+   * `response_cache { enable: true }` (spec §12). Absent = no cache; such models simply execute.
+   */
+  readonly responseCache?: ResponseCache;
+}
+
+/** Per-request cache state of a model that uses the cache: its key, lookup time and whether it hit. */
+interface CacheUse {
+  readonly key: string;
+  readonly lookupNs: number;
+  readonly hit: boolean;
 }
 
 export interface ServerMetadata {
@@ -57,6 +70,7 @@ export class InferenceServer {
   readonly #resolver: ModelResolver;
   readonly #id: string;
   readonly #strictReadiness: boolean;
+  readonly #cache: ResponseCache | undefined;
   /** Registry the frontends use for shm register/status/unregister and shm tensors. */
   readonly sharedMemory: SystemSharedMemory;
   #state: Lifecycle = 'serving';
@@ -68,6 +82,7 @@ export class InferenceServer {
     this.#id = options.id ?? 'triton';
     this.#strictReadiness = options.strictReadiness ?? true;
     this.sharedMemory = options.sharedMemory ?? new SystemSharedMemory({ enabled: false });
+    this.#cache = options.responseCache;
   }
 
   /** Requests currently accepted and not yet finally answered. */
@@ -219,6 +234,7 @@ export class InferenceServer {
     if (this.#state !== 'serving') throw ServerError.unavailable('Server is stopping; no new requests are accepted');
     const lease = this.#acquire(init.modelName, init.modelVersion);
     let request: InferenceRequest;
+    let cached: CachedResponse | undefined;
     try {
       const model = lease.model;
       if (single && model.spec.decoupled) {
@@ -226,25 +242,42 @@ export class InferenceServer {
       }
       const checked = validateRequest(init, model.spec);
       if (init.signal?.aborted) throw ServerError.cancelled();
+      let use: CacheUse | undefined;
+      if (model.responseCache === true && this.#cache !== undefined) {
+        const lookupStart = nowNs();
+        const key = this.#cache.key(model.spec.name, model.spec.version, init.inputs, checked.requestedOutputs);
+        cached = this.#cache.lookup(key);
+        use = { key, lookupNs: nowNs() - lookupStart, hit: cached !== undefined };
+      }
       request = new InferenceRequest({
         init,
         modelVersion: model.spec.version,
         requestedOutputs: checked.requestedOutputs,
         batchSize: checked.batchSize,
         received,
-        sink: (r) => this.#deliver(lease, request, r, sink),
+        sink: use === undefined
+          ? (r) => this.#deliver(lease, request, r, sink, undefined)
+          : (r) => this.#deliver(lease, request, r, sink, use),
       });
     } catch (err) {
       lease.release();
       throw err;
     }
     this.#inflight += 1;
+    if (cached !== undefined) {
+      // A hit never queues or executes: the stored response goes out through the normal delivery path
+      // (classification, stats as a cache hit, lease release).
+      request.respond(cached);
+      return;
+    }
     request.stamp('queueStart');
     lease.model.scheduler.enqueue(request);
   }
 
   /** Post-processes one backend response (classification), records stats and releases at the final one. */
-  #deliver(lease: ModelLease, request: InferenceRequest, response: InferenceResponse, sink: ResponseSink): void {
+  #deliver(
+    lease: ModelLease, request: InferenceRequest, response: InferenceResponse, sink: ResponseSink, cache: CacheUse | undefined,
+  ): void {
     let out = response;
     if (response.error === undefined && response.outputs.length > 0) {
       try {
@@ -254,12 +287,27 @@ export class InferenceServer {
       }
     }
     if (out.final) {
-      lease.model.stats.recordRequest(request, out.error === undefined, nowNs());
+      const ok = out.error === undefined;
+      const end = nowNs();
+      if (cache === undefined || !ok) lease.model.stats.recordRequest(request, ok, end);
+      else if (cache.hit) lease.model.stats.recordCacheHit(request, cache.lookupNs, end);
+      else this.#insert(lease.model, request, response, cache, end);
       lease.release();
       this.#inflight -= 1;
       if (this.#inflight === 0 && this.#drained !== undefined) this.#drained();
     }
     sink(out);
+  }
+
+  /** Stores a successful response (the backend's outputs, before classification) after a cache miss. */
+  #insert(model: ServedModel, request: InferenceRequest, response: InferenceResponse, cache: CacheUse, start: number): void {
+    this.#cache!.insert(cache.key, response.parameters === undefined
+      ? { outputs: response.outputs }
+      : { outputs: response.outputs, parameters: response.parameters });
+    const end = nowNs();
+    // Triton adds the insert time to the request's duration and counts lookup + insert as the miss.
+    model.stats.recordRequest(request, true, end);
+    model.stats.recordCacheMiss(cache.lookupNs + (end - start));
   }
 
   #classify(model: ServedModel, request: InferenceRequest, response: InferenceResponse): InferenceResponse {

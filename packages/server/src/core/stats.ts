@@ -74,6 +74,26 @@ export class ModelStats {
     }
   }
 
+  /**
+   * A request answered from the response cache (spec §4.4): a success (ns = end to end) and a queue
+   * entry with no wait, plus `cache_hit` (ns = lookup). Not an inference or an execution, so
+   * `inference_count`, `execution_count` and compute_* stay as they are.
+   */
+  recordCacheHit(request: InferenceRequest, lookupNs: number, endNs: number): void {
+    this.lastInferenceMs = Date.now();
+    add(this.success, endNs - request.timestamps.received);
+    add(this.queue, 0);
+    add(this.cacheHit, lookupNs);
+  }
+
+  /**
+   * A request that missed the cache and succeeded: `cache_miss` (ns = lookup + insert). Its success,
+   * queue and compute stats come from `recordRequest`, called with an end time after the insert.
+   */
+  recordCacheMiss(lookupAndInsertNs: number): void {
+    add(this.cacheMiss, lookupAndInsertNs);
+  }
+
   /** Triton's `model_stats[]` entry (HTTP JSON shape; gRPC maps the same fields). */
   toJSON(): Record<string, unknown> {
     const batch_stats = [...this.batches.entries()]

@@ -15,6 +15,7 @@ import type { Backend, BackendModel, BackendModelContext } from '../backends/con
 import type { BackendRegistry } from '../backends/registry.js';
 import { createScheduler } from '../scheduler/create-scheduler.js';
 import { InstancePool } from '../scheduler/instance-pool.js';
+import type { InstanceRateLimit, RateLimiter } from '../scheduler/rate-limiter.js';
 import type { Logger } from '../observability/log.js';
 import { configFilePath, firstVersionEntries, listVersionDirs, readLabels } from './layout.js';
 import { ServedVersion } from './served-version.js';
@@ -25,6 +26,8 @@ export interface LoaderOptions {
   readonly autoComplete: boolean;
   readonly configName?: string;
   readonly log: Logger;
+  /** The server's rate limiter (`--rate-limit=execution_count`); absent = off, `rate_limiter` ignored. */
+  readonly rateLimiter?: RateLimiter;
 }
 
 export interface VersionLoadResult {
@@ -139,6 +142,24 @@ function modelContext(
   };
 }
 
+/** An instance group's `rate_limiter` as the limiter takes it (device: the group's first GPU, else 0). */
+function instanceRateLimit(group: NonNullable<ModelConfig['instance_group']>[number]): InstanceRateLimit {
+  return {
+    resources: (group.rate_limiter?.resources ?? []).map((r) => ({ name: r.name ?? '', global: r.global ?? false, count: r.count ?? 0 })),
+    priority: group.rate_limiter?.priority ?? 0,
+    deviceId: group.gpus?.[0] ?? 0,
+  };
+}
+
+/**
+ * `response_cache { enable: true }`, for schedulers that may use it (spec §12: default and dynamic
+ * batching, not decoupled; validation already rejects the other combinations).
+ */
+function usesResponseCache(config: ModelConfig): boolean {
+  return config.response_cache?.enable === true && config.model_transaction_policy?.decoupled !== true
+    && config.sequence_batching === undefined;
+}
+
 async function loadVersion(
   name: string, modelDir: string, version: number, p: Prepared, options: LoaderOptions,
 ): Promise<VersionLoadResult> {
@@ -150,8 +171,10 @@ async function loadVersion(
       : await p.backend.createModel(modelContext(name, modelDir, version, p.config, p.backend.name, options));
     const spec = toModelSpec(p.config, version, p.labels);
     const stats = new ModelStats(name, version);
+    const rateLimits: InstanceRateLimit[] = [];
     for (const group of p.config.instance_group ?? []) {
       for (let i = 0; i < (group.count ?? 1); i++) {
+        rateLimits.push(instanceRateLimit(group));
         instances.push(
           await backendModel.createInstance({
             name: `${group.name ?? name}_${i}`,
@@ -163,9 +186,12 @@ async function loadVersion(
         );
       }
     }
-    const pool = new InstancePool(instances, stats, { decoupled: spec.decoupled });
+    const pool = new InstancePool(instances, stats, {
+      decoupled: spec.decoupled,
+      ...(options.rateLimiter === undefined ? {} : { rateLimiter: options.rateLimiter, rateLimits }),
+    });
     const served = new ServedVersion({
-      spec, stats,
+      spec, stats, responseCache: usesResponseCache(p.config),
       scheduler: createScheduler({ pool, spec, config: p.config, modelDir }), pool, backendModel,
     });
     options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);

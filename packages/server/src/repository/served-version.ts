@@ -7,6 +7,8 @@ export class ServedVersion implements ServedModel {
   readonly spec: ModelSpec;
   readonly scheduler: Scheduler;
   readonly stats: ModelStats;
+  /** `response_cache { enable: true }` (the server caches only when it has a cache too). */
+  readonly responseCache: boolean;
   readonly #pool: InstancePool;
   readonly #backendModel: BackendModel;
 
@@ -14,12 +16,14 @@ export class ServedVersion implements ServedModel {
     spec: ModelSpec;
     scheduler: Scheduler;
     stats: ModelStats;
+    responseCache?: boolean;
     pool: InstancePool;
     backendModel: BackendModel;
   }) {
     this.spec = parts.spec;
     this.scheduler = parts.scheduler;
     this.stats = parts.stats;
+    this.responseCache = parts.responseCache ?? false;
     this.#pool = parts.pool;
     this.#backendModel = parts.backendModel;
     if (parts.backendModel.isReady !== undefined) {

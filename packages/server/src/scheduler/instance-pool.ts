@@ -1,8 +1,20 @@
 /**
  * A set of model instances; hands one execution (a list of requests) to a free instance and records
- * execution statistics. Schedulers decide *what* runs; the pool decides *where*.
+ * execution statistics. Schedulers decide *what* runs; the pool decides *where*. With a rate limiter
+ * (spec §12) an instance may start only when it is idle AND the limiter grants its group's resources;
+ * they are held for the execution and released when it returns.
  */
 import { ServerError, type ExecutionInstance, type InferenceRequest, type ModelStats } from '../core/index.js';
+import type { InstanceRateLimit, RateLimitClient, RateLimiter } from './rate-limiter.js';
+
+export interface InstancePoolOptions {
+  /** Decoupled models may answer after `execute` returns (response sender used later). */
+  readonly decoupled?: boolean;
+  /** The server's rate limiter (`--rate-limit=execution_count`); absent = off. */
+  readonly rateLimiter?: RateLimiter;
+  /** Per instance (same order as `instances`): its group's `rate_limiter` and device. */
+  readonly rateLimits?: readonly InstanceRateLimit[];
+}
 
 export class InstancePool {
   readonly #idle: ExecutionInstance[];
@@ -10,23 +22,31 @@ export class InstancePool {
   readonly #stats: ModelStats;
   readonly #waiters: (() => void)[] = [];
   readonly #capacityListeners: (() => void)[] = [];
-  /** Decoupled models may answer after `execute` returns (response sender used later). */
   readonly #decoupled: boolean;
+  /** Limiter clients by instance; undefined when rate limiting is off (the fast path). */
+  readonly #limits: Map<ExecutionInstance, RateLimitClient> | undefined;
+  readonly #limiter: RateLimiter | undefined;
 
-  constructor(instances: readonly ExecutionInstance[], stats: ModelStats, options: { decoupled?: boolean } = {}) {
+  constructor(instances: readonly ExecutionInstance[], stats: ModelStats, options: InstancePoolOptions = {}) {
     if (instances.length === 0) throw ServerError.internal('a model needs at least one instance');
     this.#all = instances;
     this.#idle = [...instances];
     this.#stats = stats;
     this.#decoupled = options.decoupled ?? false;
+    this.#limits = registerLimits(instances, options, () => this.#notifyCapacity());
+    this.#limiter = this.#limits === undefined ? undefined : options.rateLimiter;
   }
 
   get size(): number {
     return this.#all.length;
   }
 
+  /** Idle instances that could start an execution now (with a rate limiter: whose resources fit too). */
   get idleCount(): number {
-    return this.#idle.length;
+    if (this.#limits === undefined) return this.#idle.length;
+    const clients: RateLimitClient[] = [];
+    for (const instance of this.#idle) clients.push(this.#limits.get(instance)!);
+    return this.#limiter!.countStartable(clients);
   }
 
   /**
@@ -47,9 +67,10 @@ export class InstancePool {
    * Runs `requests` on an idle instance; the caller must have seen `idleCount > 0`. Every request gets
    * a final response even when the backend throws.
    */
-  async run(requests: readonly InferenceRequest[]): Promise<void> {
-    const instance = this.#idle.pop();
-    if (instance === undefined) throw ServerError.internal('no idle instance');
+  async run(requests: readonly InferenceRequest[], pinned?: number): Promise<void> {
+    const instance = pinned === undefined ? this.#take() : this.#takeAt(pinned);
+    const client = this.#limits?.get(instance);
+    client?.acquire();
     for (const r of requests) r.stamp('computeStart');
     try {
       await instance.execute(requests);
@@ -60,13 +81,53 @@ export class InstancePool {
         for (const r of requests) if (!r.isDone) r.respondError(ServerError.internal(`instance '${instance.name}' returned no response`));
       }
       this.#recordExecution(requests);
+      client?.release();
       this.#idle.push(instance);
       this.#waiters.shift()?.();
     }
   }
 
   async dispose(): Promise<void> {
+    if (this.#limits !== undefined) for (const client of this.#limits.values()) client.unregister();
     await Promise.all(this.#all.map((i) => i.dispose()));
+  }
+
+  /** Without a limiter the most recently idle instance; with one, the startable instance with the lowest pass. */
+  #take(): ExecutionInstance {
+    if (this.#limits === undefined) {
+      const instance = this.#idle.pop();
+      if (instance === undefined) throw ServerError.internal('no idle instance');
+      return instance;
+    }
+    let best = -1;
+    for (let i = 0; i < this.#idle.length; i++) {
+      const client = this.#limits.get(this.#idle[i]!)!;
+      if (!client.canStart()) continue;
+      if (best < 0 || client.pass < this.#limits.get(this.#idle[best]!)!.pass) best = i;
+    }
+    if (best < 0) throw ServerError.internal('no idle instance');
+    return this.#idle.splice(best, 1)[0]!;
+  }
+
+  /**
+   * True when instance `index` (creation order) could start an execution now. The sequence batcher keeps
+   * each sequence on one instance and passes that index to `run` as `pinned`.
+   */
+  isIdle(index: number): boolean {
+    const instance = this.#all[index];
+    if (instance === undefined || !this.#idle.includes(instance)) return false;
+    return this.#limits?.get(instance)?.canStart() ?? true;
+  }
+
+  #takeAt(index: number): ExecutionInstance {
+    if (!this.isIdle(index)) throw ServerError.internal(`instance ${index} is not idle`);
+    const instance = this.#all[index]!;
+    this.#idle.splice(this.#idle.indexOf(instance), 1);
+    return instance;
+  }
+
+  #notifyCapacity(): void {
+    for (const listener of this.#capacityListeners) listener();
   }
 
   #recordExecution(requests: readonly InferenceRequest[]): void {
@@ -79,4 +140,24 @@ export class InstancePool {
     const batch = requests.reduce((n, r) => n + r.batchSize, 0);
     this.#stats.recordExecution(batch, inputEnd - t.computeStart, outputStart - inputEnd, end - outputStart);
   }
+}
+
+/** One limiter client per instance when a limiter is given and some instance declares resources. */
+function registerLimits(
+  instances: readonly ExecutionInstance[], options: InstancePoolOptions, onCapacity: () => void,
+): Map<ExecutionInstance, RateLimitClient> | undefined {
+  const limiter = options.rateLimiter;
+  const limits = options.rateLimits;
+  if (limiter === undefined || limits === undefined) return undefined;
+  if (!limits.some((l) => l.resources.some((r) => r.count > 0))) return undefined;
+  const clients = new Map<ExecutionInstance, RateLimitClient>();
+  try {
+    instances.forEach((instance, i) => {
+      clients.set(instance, limiter.register(limits[i] ?? { resources: [], priority: 0, deviceId: 0 }, onCapacity));
+    });
+  } catch (err) {
+    for (const client of clients.values()) client.unregister();
+    throw err;
+  }
+  return clients;
 }
