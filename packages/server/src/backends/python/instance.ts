@@ -167,6 +167,7 @@ export class PythonInstance implements ExecutionInstance {
     try {
       await initialized;
     } catch (err) {
+      if (this.#stub === stub) this.#stub = undefined;
       stub.kill();
       await stub.whenExited();
       throw err;
@@ -258,12 +259,16 @@ export class PythonInstance implements ExecutionInstance {
   }
 
   #onExit(stub: StubProcess, description: string): void {
-    if (this.#stub === stub) this.#stub = undefined;
+    const current = this.#stub === stub;
+    if (current) this.#stub = undefined;
     const waiter = this.#initWaiter;
     this.#initWaiter = undefined;
     waiter?.reject(ServerError.invalidArg(`Python stub for model instance '${this.name}' ${description} during initialize`));
     this.#finalizeWaiter?.();
-    if (this.#disposed !== undefined || waiter !== undefined) {
+    // A stub that never became ready (or one replaced already) answers nothing and is not restarted
+    // here: that would loop on a model whose initialize() fails.
+    if (!current || waiter !== undefined) return;
+    if (this.#disposed !== undefined) {
       this.#failAll(ServerError.unavailable(`model instance '${this.name}' was unloaded`));
       return;
     }
