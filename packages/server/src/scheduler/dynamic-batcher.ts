@@ -2,9 +2,10 @@
  * Triton's dynamic batcher (config `dynamic_batching`, max_batch_size > 0): when an instance is idle,
  * queued requests are merged in queue order (priority level 1 first, arrival order within a level)
  * into one execution while the summed batch size fits max_batch_size and every request has the first
- * one's inputs with the same non-batch shapes. A batch goes at once when it is full, cannot grow (the
- * next request does not fit or differs in shape) or reached a preferred size; otherwise it waits up to
- * max_queue_delay_microseconds for its oldest request. Queue policies (size limit, timeouts with
+ * one's inputs with the same non-batch shapes. A batch goes at once when it reached a preferred size
+ * (cut at the largest one reached), is full or cannot grow (the next request does not fit or differs
+ * in shape); otherwise it waits up to max_queue_delay_microseconds for its oldest request, after which
+ * everything that fits goes. Queue policies (size limit, timeouts with
  * REJECT / DELAY) live in PriorityQueue; preserve_ordering in ResponseOrder. All time comes from the
  * SchedulerClock so tests drive delay windows and timeouts by hand.
  */
