@@ -1,6 +1,7 @@
 // Pieces every bench/*/run.mjs shares: env-driven narrowing, medians over alternating rounds, and
 // starting a server process that prints its port as its first stdout line.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,4 +46,42 @@ export function startServer(args) {
 export function stopServer(server) {
   server.child.killedOnPurpose = true;
   server.child.kill();
+}
+
+/**
+ * Spawns the built CLI (`packages/server/dist/cli/main.js`, from `npm run build`) with `args` after
+ * `serve`, and resolves with `{ child, port }` once it logs "Started HTTPService at ADDRESS:PORT" (pass
+ * `--http-port 0` for an ephemeral port). Without a build it runs the sources through tsx and says so.
+ * Stops with `stopServer`.
+ */
+export function startCli(args) {
+  const built = fileURLToPath(new URL('../../packages/server/dist/cli/main.js', import.meta.url));
+  const sources = fileURLToPath(new URL('../../packages/server/src/cli/main.ts', import.meta.url));
+  const useBuilt = existsSync(built);
+  if (!useBuilt) console.error(`bench: ${built} not found (npm run build); running the CLI from sources through tsx`);
+  const argv = [...(useBuilt ? [built] : ['--import', 'tsx', sources]), 'serve', ...args];
+  const child = spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const onData = (d) => {
+      log += d;
+      const m = /Started HTTPService at [^:\s]+:(\d+)/.exec(log);
+      if (m) {
+        child.stdout.off('data', onData);
+        child.stderr.off('data', onData);
+        // Keep draining the pipes so a chatty server never blocks on a full pipe.
+        child.stdout.resume();
+        child.stderr.resume();
+        resolve({ child, port: Number(m[1]) });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code, signal) => {
+      if (child.killedOnPurpose) return;
+      const err = new Error(`inferd serve ${args.join(' ')} exited (code ${code}, signal ${signal}):\n${log}`);
+      console.error(err.message);
+      reject(err);
+    });
+  });
 }
