@@ -1,6 +1,7 @@
 /**
- * Picks the scheduler a model's config asks for (Triton's scheduling_choice): dynamic batching when
- * `dynamic_batching` is set and the model batches, else the default scheduler.
+ * Picks the scheduler a model's config asks for (Triton's scheduling_choice): the sequence batcher when
+ * `sequence_batching` is set, dynamic batching when `dynamic_batching` is set and the model batches,
+ * else the default scheduler.
  */
 import type { ModelConfig } from '../config/index.js';
 import type { ModelSpec, Scheduler } from '../core/index.js';
@@ -8,6 +9,7 @@ import { systemClock, type SchedulerClock } from './clock.js';
 import { DefaultScheduler } from './default-scheduler.js';
 import { DynamicBatcher } from './dynamic-batcher.js';
 import type { InstancePool } from './instance-pool.js';
+import { SequenceBatcher } from './sequence/sequence-batcher.js';
 
 export interface SchedulerContext {
   readonly pool: InstancePool;
@@ -21,6 +23,9 @@ export interface SchedulerContext {
 export function createScheduler(ctx: SchedulerContext): Scheduler {
   const clock = ctx.clock ?? systemClock;
   void clock;
+  if (ctx.config.sequence_batching !== undefined) {
+    return new SequenceBatcher({ pool: ctx.pool, spec: ctx.spec, config: ctx.config, modelDir: ctx.modelDir, clock });
+  }
   if (ctx.config.dynamic_batching !== undefined && ctx.spec.maxBatchSize > 0) {
     return new DynamicBatcher(ctx.pool, ctx.spec, ctx.config.dynamic_batching, clock);
   }
