@@ -165,6 +165,7 @@ async function loadVersion(
 ): Promise<VersionLoadResult> {
   let backendModel: BackendModel | undefined;
   const instances: ExecutionInstance[] = [];
+  let pool: InstancePool | undefined;
   try {
     backendModel = version === p.first.version
       ? p.first.model
@@ -186,7 +187,7 @@ async function loadVersion(
         );
       }
     }
-    const pool = new InstancePool(instances, stats, {
+    pool = new InstancePool(instances, stats, {
       decoupled: spec.decoupled,
       ...(options.rateLimiter === undefined ? {} : { rateLimiter: options.rateLimiter, rateLimits }),
     });
@@ -197,7 +198,9 @@ async function loadVersion(
     options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);
     return { version, served };
   } catch (err) {
-    await Promise.all(instances.map((i) => i.dispose().catch(() => {})));
+    // A pool, once made, owns the instances and its rate limiter registrations.
+    if (pool !== undefined) await pool.dispose().catch(() => {});
+    else await Promise.all(instances.map((i) => i.dispose().catch(() => {})));
     await backendModel?.dispose().catch(() => {});
     const message = ServerError.from(err).message;
     options.log.error('model_lifecycle', `failed to load '${name}' version ${version}: ${message}`);

@@ -77,8 +77,8 @@ async function withModels(
   }
 }
 
-const infer = (server: InferenceServer, model: string) =>
-  server.infer({ modelName: model, inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [1], data: fp32([1]) }] });
+const infer = (server: InferenceServer, model: string, shape = [1]) =>
+  server.infer({ modelName: model, inputs: [{ name: 'INPUT0', datatype: 'FP32', shape, data: fp32([1]) }] });
 
 /** Lets `n` event-loop turns pass (no timers), so held and newly started executions settle. */
 async function turns(n = 20): Promise<void> {
@@ -135,6 +135,25 @@ test('rate limiting off (the default) ignores rate_limiter in the config', async
     await startedCount(state, 2);
     while (state.gates.length > 0) state.gates.shift()!();
     await Promise.all(done);
+  });
+});
+
+test('a dynamic batcher waiting on a resource pumps when another model frees it', async () => {
+  const batched = config(GLOBAL_R1).replace('max_batch_size: 0', 'max_batch_size: 4') + '\ndynamic_batching { }';
+  await withModels({ a: batched, b: config(GLOBAL_R1) }, { rateLimit: { mode: 'execution_count' } }, async (server, state) => {
+    const first = infer(server, 'b');
+    await startedCount(state, 1);
+    const queued = [infer(server, 'a', [1, 1]), infer(server, 'a', [1, 1]), infer(server, 'a', [1, 1])];
+    await turns();
+    assert.equal(state.started.length, 1, 'model a waits for R');
+    state.gates.shift()!();
+    await startedCount(state, 2);
+    assert.equal(state.started[1], 'a');
+    state.gates.shift()!();
+    await Promise.all([first, ...queued]);
+    assert.equal(state.maxActive, 1);
+    // The three requests of a went as one batch once R was free.
+    assert.equal(state.started.length, 2);
   });
 });
 
