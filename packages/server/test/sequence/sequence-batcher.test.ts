@@ -173,6 +173,29 @@ test('idle timeout: a sequence without requests for max_sequence_idle_microsecon
   );
 });
 
+test('request timeout: a backlogged sequence that gets no slot in time fails with UNAVAILABLE (Triton\'s text)', async () => {
+  const h = await directHarness(seqConfig(ACC_STATE));
+  assert.equal(outputValue(await h.send('a', 1, { flags: START })), 1);
+  const b = pending(h.send('b', 10, { flags: START, timeoutUs: 5000 }));
+  const b2 = pending(h.send('b', 20));
+  const c = pending(h.send('c', 30, { flags: START }));
+  h.clock.advance(4);
+  await settle();
+  assert.equal(b.done, false);
+  h.clock.advance(1);
+  await until(() => b2.done, 'the backlog timeout');
+  for (const r of [b.value!, b2.value!]) {
+    assert.equal(r.error?.code, 'UNAVAILABLE');
+    assert.equal(r.error?.message, 'timeout of the corresponding sequence has been expired');
+  }
+  assert.equal(c.done, false, 'a backlogged sequence without a timeout keeps waiting');
+  assert.equal((await h.send('b', 1)).error?.code, 'INVALID_ARG', 'the expired sequence is gone');
+  assert.equal(outputValue(await h.send('a', 2, { flags: END })), 3);
+  await until(() => c.done, 'c gets the slot');
+  assert.equal(outputValue(c.value!), 30);
+  assert.equal(h.record.log.length, 3, 'b never executed');
+});
+
 test('idle timeout counts from the last request; a configured max_sequence_idle_microseconds is used', async () => {
   const h = await directHarness(seqConfig(`max_sequence_idle_microseconds: 5000000 ${ACC_STATE}`));
   await h.send(1n, 1, { flags: START });

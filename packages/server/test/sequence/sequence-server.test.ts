@@ -73,6 +73,16 @@ test('in-process: a sequence accumulates through the loaded model (state carried
   assert.equal(outputValue(last), 6);
   assert.deepEqual(last.outputs.map((t) => t.name), ['OUTPUT']);
   assert.equal(outputValue(await server.infer(init('seq_str', 'abc', 9, { flags: START | END }))), 9);
+  // Statistics are per client request, with the compute times of the execution that ran it.
+  await new Promise((r) => setImmediate(r));
+  const stats = server.modelStatistics('seq').model_stats[0] as {
+    inference_count: number; execution_count: number;
+    inference_stats: { success: { count: number }; compute_infer: { count: number } };
+  };
+  assert.equal(stats.inference_count, 3);
+  assert.equal(stats.execution_count, 3);
+  assert.equal(stats.inference_stats.success.count, 3);
+  assert.equal(stats.inference_stats.compute_infer.count, 3);
 });
 
 test('in-process: every §4.2 error with Triton\'s text', async () => {

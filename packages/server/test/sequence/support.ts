@@ -124,6 +124,8 @@ export interface SendOptions {
   readonly signal?: CancelSignal;
   /** Rows in the batch dim (batching models); default 1. */
   readonly rows?: number;
+  /** The request `timeout` (µs). */
+  readonly timeoutUs?: number;
 }
 
 /** A SequenceBatcher (via createScheduler) over the record backend's instances, driven by a ManualClock. */
@@ -166,6 +168,7 @@ export async function directHarness(config: string, options: { modelDir?: string
         modelName: 'seq', id: opts.id ?? '', correlationId, flags: opts.flags ?? 0,
         inputs: [{ name: 'INPUT', datatype: 'INT32' as const, shape: maxBatch > 0 ? [rows, 1] : [1], data }],
         ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+        ...(opts.timeoutUs === undefined ? {} : { timeoutUs: opts.timeoutUs }),
       };
       const checked = validateRequest(init, spec);
       return new Promise((resolve) => {

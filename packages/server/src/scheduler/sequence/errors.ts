@@ -31,6 +31,11 @@ export function corridTypeMismatch(requestId: string, tensor: string, got: strin
   );
 }
 
+/** A backlogged sequence whose request `timeout` passed before it got a slot (Triton's reaper). */
+export function backlogTimeout(): ServerError {
+  return ServerError.unavailable('timeout of the corresponding sequence has been expired');
+}
+
 export function stopping(): ServerError {
   return ServerError.unavailable('model is being unloaded');
 }

@@ -101,6 +101,11 @@ export class SequenceBatcher implements Scheduler {
     // restarts when that request executes.
     sequence.queue.push({ request, at: now });
     sequence.lastSeen = now;
+    if (sequence.slot === undefined && request.timeoutUs > 0) {
+      // Triton (experimental): a request `timeout` bounds the wait of a sequence that has no slot yet.
+      sequence.expiresAt = Math.min(sequence.expiresAt, now + request.timeoutUs / 1000);
+      this.#armReaper(sequence.expiresAt);
+    }
     if ((request.flags & REQUEST_FLAG_SEQUENCE_END) !== 0) {
       // A later request with this id starts a new sequence (or is refused without START).
       this.#live.delete(key);
@@ -317,7 +322,10 @@ export class SequenceBatcher implements Scheduler {
     this.#reaper = undefined;
   }
 
-  /** Ends sequences holding a slot without a request for max_sequence_idle_microseconds; re-arms for the rest. */
+  /**
+   * Ends sequences holding a slot without a request for max_sequence_idle_microseconds, and fails
+   * backlogged sequences whose request timeout passed before they got a slot; re-arms for the rest.
+   */
   #reap(): void {
     const now = this.#clock.now();
     let next = Infinity;
@@ -327,8 +335,18 @@ export class SequenceBatcher implements Scheduler {
       if (due <= now) this.#end(sequence);
       else next = Math.min(next, due);
     }
+    for (const sequence of [...this.#backlog]) {
+      if (sequence.expiresAt > now) {
+        next = Math.min(next, sequence.expiresAt);
+        continue;
+      }
+      const expired = sequence.queue.splice(0);
+      this.#end(sequence);
+      for (const q of expired) q.request.respondError(errors.backlogTimeout());
+    }
     if (next < Infinity) this.#armReaper(next);
     this.#pump();
+    this.#settleIfStopped();
   }
 
   #settled(): boolean {

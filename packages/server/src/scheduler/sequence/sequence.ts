@@ -28,6 +28,8 @@ export class Sequence {
    * freed as soon as its queue is empty.
    */
   closing = false;
+  /** Clock ms by which a backlogged sequence must get a slot (its requests' `timeout`); Infinity = none. */
+  expiresAt = Infinity;
 
   constructor(id: CorrelationId, now: number) {
     this.id = id;
