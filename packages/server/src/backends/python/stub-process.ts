@@ -1,8 +1,13 @@
 /**
  * One running Python stub process: spawn, the framed socket on fd 3, its stdout/stderr into the server
  * log, and exit. It knows nothing about requests; `PythonInstance` gives frames their meaning.
+ *
+ * Bodies of at least SHM_MIN_BYTES go through two unlinked /dev/shm files passed as the child's fds 4
+ * (server -> stub) and 5 (stub -> server) instead of the socket; see stub/_inferd_wire.py for why and
+ * for the rules that keep both sides from overwriting data the other has not read yet.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -21,21 +26,69 @@ export interface StubOptions {
   readonly onExit: (description: string) => void;
 }
 
+/** Must equal SHM_MIN_BYTES in stub/_inferd_wire.py. */
+const SHM_MIN_BYTES = 64 * 1024;
+const SHM_DIR = '/dev/shm';
+
+interface ShmFiles {
+  /** Server -> stub bodies, written at offset 0. */
+  readonly toStub: number;
+  /** Stub -> server bodies, at the offsets the stub names. */
+  readonly fromStub: number;
+}
+
+let shmCounter = 0;
+
+/** Two anonymous tmpfs files (created, opened, unlinked at once: nothing to clean up), or undefined. */
+function openShmFiles(): ShmFiles | undefined {
+  if (!existsSync(SHM_DIR)) return undefined;
+  const open = (): number => {
+    const path = join(SHM_DIR, `inferd-py-${process.pid}-${++shmCounter}`);
+    const fd = openSync(path, 'w+', 0o600);
+    unlinkSync(path);
+    return fd;
+  };
+  try {
+    const toStub = open();
+    try {
+      return { toStub, fromStub: open() };
+    } catch {
+      closeSync(toStub);
+      return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 export class StubProcess {
   readonly #child: ChildProcess;
+  readonly #shm: ShmFiles | undefined;
   readonly #socket: Socket;
   #exited = false;
   readonly #exit: Promise<void>;
 
   constructor(options: StubOptions) {
-    const child = spawn(options.interpreter, [join(options.stubDir, 'inferd_stub.py'), options.modelPath, options.instanceName], {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    const shm = openShmFiles();
+    this.#shm = shm;
+    const args = [join(options.stubDir, 'inferd_stub.py'), options.modelPath, options.instanceName];
+    if (shm !== undefined) args.push('shm');
+    const child = spawn(options.interpreter, args, {
+      stdio: shm === undefined ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'pipe', shm.toStub, shm.fromStub],
       env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
     });
     this.#child = child;
     this.#socket = child.stdio[3] as Socket;
-    const reader = new FrameReader(options.onFrame);
-    this.#socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    const reader = new FrameReader((head, body) => options.onFrame(head, this.#shmBody(head) ?? body));
+    this.#socket.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch (err) {
+        // A malformed frame means the two sides disagree: end the stub (its requests fail, it restarts).
+        options.log.error(`${options.instanceName}: bad frame from the Python stub: ${(err as Error).message}`);
+        this.kill();
+      }
+    });
     // Errors show up as the process exiting; the socket's own (EPIPE, ECONNRESET) add nothing.
     this.#socket.on('error', () => {});
     // A model's print() and Python warnings go to the server log, one line each.
@@ -54,6 +107,10 @@ export class StubProcess {
         if (this.#exited) return;
         this.#exited = true;
         this.#socket.destroy();
+        if (shm !== undefined) {
+          closeSync(shm.toStub);
+          closeSync(shm.fromStub);
+        }
         options.onExit(description);
         resolve();
       };
@@ -78,10 +135,46 @@ export class StubProcess {
     if (this.#exited) throw ServerError.unavailable('Python stub process is not running');
     let body = 0;
     for (const b of buffers) body += b.byteLength;
+    if (this.#shm !== undefined && body >= SHM_MIN_BYTES && this.#writeShm(buffers, body)) {
+      this.#socket.write(encodeFrameHead({ ...head, shm_body: body }, 0));
+      return;
+    }
     this.#socket.cork();
     this.#socket.write(encodeFrameHead(head, body));
     for (const b of buffers) if (b.byteLength > 0) this.#socket.write(b);
     this.#socket.uncork();
+  }
+
+  /** Copies a body into the server -> stub file; false (use the socket) when tmpfs is full. */
+  #writeShm(buffers: readonly Uint8Array[], body: number): boolean {
+    try {
+      let written = 0;
+      while (written < body) {
+        // A short write is resumed with the buffers not yet fully written.
+        const rest = remaining(buffers, written);
+        written += writevSync(this.#shm!.toStub, rest, written);
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A stub -> server body announced in a header (`shm_offset`/`shm_size`), copied out and freed. */
+  #shmBody(head: FrameHead): Buffer | undefined {
+    const offset = head['shm_offset'];
+    const size = head['shm_size'];
+    if (typeof offset !== 'number' || typeof size !== 'number' || this.#shm === undefined) return undefined;
+    const body = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(this.#shm.fromStub, body, got, size - got, offset + got);
+      if (n === 0) throw ServerError.internal('Python stub announced more shared-memory bytes than it wrote');
+      got += n;
+    }
+    // Lets the stub reuse the region.
+    if (!this.#exited) this.#socket.write(encodeFrameHead({ t: 'shm_free' }, 0));
+    return body;
   }
 
   /** Closes the channel (the stub exits on EOF) and kills the process if it is still there after `graceMs`. */
@@ -96,4 +189,18 @@ export class StubProcess {
   kill(): void {
     if (!this.#exited) this.#child.kill('SIGKILL');
   }
+}
+
+/** The bytes of `buffers` after the first `skip` bytes, as views. */
+function remaining(buffers: readonly Uint8Array[], skip: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const b of buffers) {
+    if (skip >= b.byteLength) {
+      skip -= b.byteLength;
+      continue;
+    }
+    out.push(skip === 0 ? b : b.subarray(skip));
+    skip = 0;
+  }
+  return out;
 }

@@ -1,8 +1,9 @@
 """inferd's Python stub: one process per model instance, running a Triton model.py unchanged.
 
-Usage: inferd_stub.py <model.py path> <instance name>. The server talks to it over fd 3 (see
-_inferd_wire). A reader thread takes frames off the socket: cancellations are applied at once, all
-else is queued for the main thread, which runs initialize / execute / finalize one at a time.
+Usage: inferd_stub.py <model.py path> <instance name> [shm]. The server talks to it over fd 3 (see
+_inferd_wire); with `shm`, fds 4 and 5 are /dev/shm files for large bodies. A reader thread takes
+frames off the socket: cancellations are applied at once, all else is queued for the main thread,
+which runs initialize / execute / finalize one at a time.
 """
 import asyncio
 import importlib.util
@@ -19,6 +20,8 @@ from _inferd_wire import Channel
 import triton_python_backend_utils as pb_utils
 
 CHANNEL_FD = 3
+SHM_IN_FD = 4
+SHM_OUT_FD = 5
 
 
 def _reader(channel, inbox):
@@ -137,7 +140,8 @@ class Stub:
 
 def main():
     model_path, instance_name = sys.argv[1], sys.argv[2]
-    channel = Channel(CHANNEL_FD)
+    shm = len(sys.argv) > 3 and sys.argv[3] == "shm"
+    channel = Channel(CHANNEL_FD, SHM_IN_FD if shm else None, SHM_OUT_FD if shm else None)
     rt.channel = channel
     rt.instance_name = instance_name
     inbox = queue.Queue()
