@@ -4,6 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { InferenceResponse } from '../../src/index.js';
 import { inferJson, request } from '../support/http-harness.js';
 import { exampleFiles, f32, i32, readF32, readI32, startPython, type PythonHarness } from './support.js';
 
@@ -94,4 +95,26 @@ test('repeat_py: mismatched DELAY is the request\'s error response (INVALID_ARG 
   const r = await request(h.httpPort, 'POST', '/v2/models/repeat_py/generate', { body: JSON.stringify({ IN: [1, 2], DELAY: [1] }) });
   assert.equal(r.status, 400, r.text);
   assert.deepEqual(JSON.parse(r.text), { error: 'expected IN and DELAY shape to match, got 2 and 1 elements' });
+});
+
+test('repeat_py: a cancelled request is seen by request.is_cancelled() and ends with CANCELLED', async () => {
+  const controller = new AbortController();
+  const responses: InferenceResponse[] = [];
+  await new Promise<void>((resolve) => {
+    h.server.inferStream({
+      modelName: 'repeat_py', signal: controller.signal,
+      inputs: [
+        { name: 'IN', datatype: 'INT32', shape: [3], data: new Uint8Array(i32([1, 2, 3])) },
+        { name: 'DELAY', datatype: 'UINT32', shape: [3], data: new Uint8Array(new Uint32Array([0, 300, 300]).buffer) },
+      ],
+    }, (r) => {
+      responses.push(r);
+      if (responses.length === 1) controller.abort();
+      if (r.final) resolve();
+    });
+  });
+  assert.equal(responses.length, 2);
+  assert.equal(responses[0]!.outputs.length, 2);
+  assert.equal(responses[1]!.error?.code, 'CANCELLED');
+  assert.equal(responses[1]!.error?.message, 'request cancelled');
 });
