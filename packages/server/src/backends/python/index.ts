@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ServerError } from '../../core/index.js';
 import type { Backend, BackendInstanceContext, BackendModel, BackendModelContext } from '../contract.js';
+import { pythonAutoComplete } from './auto-complete.js';
 import { PythonInstance } from './instance.js';
 import { pythonInterpreter, stubDirectory } from './interpreter.js';
 
@@ -53,6 +54,7 @@ export const backend: Backend = {
     const stubDir = stubDirectory();
     const instances: PythonInstance[] = [];
     return {
+      autoComplete: (config) => pythonAutoComplete(config, { modelName, interpreter, stubDir, modelPath: ctx.modelPath, log: ctx.log }),
       createInstance: async (instanceCtx) => {
         const instance = await PythonInstance.start({
           name: instanceCtx.name,

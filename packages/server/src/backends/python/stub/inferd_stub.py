@@ -8,6 +8,7 @@ which runs initialize / execute / finalize one at a time.
 import asyncio
 import importlib.util
 import inspect
+import json
 import os
 import queue
 import sys
@@ -129,6 +130,22 @@ class Stub:
     def _done_error(self, batch, code, message):
         self.channel.send({"t": "done", "batch": batch, "error": {"code": code, "message": message}})
 
+    def auto_complete(self, head):
+        """Short-lived mode: runs the static auto_complete_config and answers the top-level fields it changed."""
+        try:
+            original = head["config"]
+            cls = _load_model_class(self.model_path)
+            changed = {}
+            if hasattr(cls, "auto_complete_config"):
+                config = pb_utils.ModelConfig(json.loads(json.dumps(original)))
+                result = cls.auto_complete_config(config)
+                final = (result if result is not None else config).as_dict()
+                changed = {k: v for k, v in final.items() if original.get(k) != v}
+            self.channel.send({"t": "auto_completed", "changed": changed})
+        except BaseException as err:  # noqa: BLE001
+            rt.log("error", traceback.format_exc())
+            self.channel.send({"t": "auto_complete_error", "message": self._error_text(err)})
+
     def finalize(self):
         try:
             if self.model is not None and hasattr(self.model, "finalize"):
@@ -159,6 +176,9 @@ def main():
             stub.execute(head, body)
         elif kind == "finalize":
             stub.finalize()
+            break
+        elif kind == "auto_complete":
+            stub.auto_complete(head)
             break
     sys.stdout.flush()
     # Decoupled sender threads the model left running must not keep the process alive.
