@@ -70,6 +70,7 @@ export const backend: Backend = {
         instances.push(instance);
         return instance;
       },
+      isReady: async () => (await Promise.all(instances.map((i) => i.isReady()))).every(Boolean),
       dispose: async () => {
         await Promise.all(instances.map((i) => i.dispose()));
       },

@@ -59,6 +59,11 @@ export class PythonInstance implements ExecutionInstance {
   readonly #inflight = new Map<number, InFlight>();
   readonly #batches = new Map<number, Batch>();
   readonly #idleWaiters: (() => void)[] = [];
+  /** is_ready() probes waiting for the stub's answer, by probe id. */
+  readonly #probes = new Map<number, (ready: boolean) => void>();
+  #nextProbe = 1;
+  /** The model defines is_ready() (reported by the stub after initialize). */
+  #hasIsReady = false;
   #nextKey = 1;
   #nextBatch = 1;
   #disposed: Promise<void> | undefined;
@@ -111,6 +116,27 @@ export class PythonInstance implements ExecutionInstance {
     }
     for (const r of requests) r.stamp('computeInputEnd');
     await done;
+  }
+
+  /**
+   * Model readiness (spec §10): false while the stub is down or restarting; else the model's
+   * `is_ready()` when it defines one, false when that does not answer within `timeoutMs`.
+   */
+  async isReady(timeoutMs = 5000): Promise<boolean> {
+    const stub = this.#stub;
+    if (stub === undefined || stub.exited || this.#starting !== undefined || this.#disposed !== undefined) return false;
+    if (!this.#hasIsReady) return true;
+    const id = this.#nextProbe++;
+    const answer = new Promise<boolean>((resolve) => this.#probes.set(id, resolve));
+    try {
+      stub.send({ t: 'is_ready', id });
+    } catch {
+      this.#probes.delete(id);
+      return false;
+    }
+    const ready = await Promise.race([answer, delay(timeoutMs).then(() => false)]);
+    this.#probes.delete(id);
+    return ready;
   }
 
   /** Waits for streaming (decoupled) requests, runs `finalize()`, and ends the process. Idempotent. */
@@ -185,7 +211,11 @@ export class PythonInstance implements ExecutionInstance {
       case 'log':
         this.#onLog(String(head['level']), String(head['message']));
         return;
+      case 'ready_state':
+        this.#probes.get(Number(head['id']))?.(head['ready'] === true);
+        return;
       case 'ready':
+        this.#hasIsReady = head['has_is_ready'] === true;
         this.#initWaiter?.resolve();
         this.#initWaiter = undefined;
         return;
@@ -265,6 +295,7 @@ export class PythonInstance implements ExecutionInstance {
     this.#initWaiter = undefined;
     waiter?.reject(ServerError.invalidArg(`Python stub for model instance '${this.name}' ${description} during initialize`));
     this.#finalizeWaiter?.();
+    for (const resolve of this.#probes.values()) resolve(false);
     // A stub that never became ready (or one replaced already) answers nothing and is not restarted
     // here: that would loop on a model whose initialize() fails.
     if (!current || waiter !== undefined) return;

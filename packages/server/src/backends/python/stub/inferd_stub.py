@@ -25,13 +25,17 @@ SHM_IN_FD = 4
 SHM_OUT_FD = 5
 
 
-def _reader(channel, inbox):
+def _reader(channel, inbox, stub):
     try:
         while True:
             head, body = channel.recv()
-            if head.get("t") == "cancel":
+            kind = head.get("t")
+            if kind == "cancel":
                 with rt.cancelled_lock:
                     rt.cancelled.add(head["key"])
+            elif kind == "is_ready":
+                # Not queued behind a running execute (model-ready must answer within its timeout).
+                threading.Thread(target=stub.is_ready, args=(head["id"],), daemon=True).start()
             else:
                 inbox.put((head, body))
     except (EOFError, OSError):
@@ -71,7 +75,7 @@ class Stub:
             self.model = cls()
             if hasattr(self.model, "initialize"):
                 self._run(self.model.initialize(head["args"]))
-            self.channel.send({"t": "ready"})
+            self.channel.send({"t": "ready", "has_is_ready": hasattr(self.model, "is_ready")})
         except BaseException as err:  # noqa: BLE001 - any failure is reported, the process then ends
             rt.log("error", traceback.format_exc())
             self.channel.send({"t": "init_error", "message": self._error_text(err)})
@@ -146,6 +150,18 @@ class Stub:
             rt.log("error", traceback.format_exc())
             self.channel.send({"t": "auto_complete_error", "message": self._error_text(err)})
 
+    def is_ready(self, probe_id):
+        """Runs the model's is_ready() (sync or async) on its own thread; any failure means not ready."""
+        try:
+            result = self.model.is_ready()
+            if inspect.isawaitable(result):
+                result = asyncio.run(result)
+            ready = bool(result)
+        except BaseException:  # noqa: BLE001
+            rt.log("error", f"is_ready of '{rt.instance_name}' failed:\n{traceback.format_exc()}")
+            ready = False
+        self.channel.send({"t": "ready_state", "id": probe_id, "ready": ready})
+
     def finalize(self):
         try:
             if self.model is not None and hasattr(self.model, "finalize"):
@@ -162,8 +178,8 @@ def main():
     rt.channel = channel
     rt.instance_name = instance_name
     inbox = queue.Queue()
-    threading.Thread(target=_reader, args=(channel, inbox), name="inferd-reader", daemon=True).start()
     stub = Stub(channel, model_path)
+    threading.Thread(target=_reader, args=(channel, inbox, stub), name="inferd-reader", daemon=True).start()
     while True:
         head, body = inbox.get()
         if head is None:
