@@ -1,7 +1,8 @@
 /**
  * The stateful examples end to end: `accumulator` and the real Silero VAD served from a copy of their
- * example directories by createInferenceServer, driven in-process and over HTTP with sequence ids. The
- * sequence batcher supplies START and carries the implicit state; the ONNX backend feeds and fetches it.
+ * example directories by createInferenceServer, driven in-process, over HTTP and over gRPC (unary and
+ * ModelStreamInfer) with sequence ids. The sequence batcher supplies START and carries the implicit state;
+ * the ONNX backend feeds and fetches it.
  * VAD probabilities are compared with the same ONNX file run directly, h/c carried by hand.
  */
 import { after, before, test } from 'node:test';
@@ -10,9 +11,11 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInferenceServer, HttpFrontend, type InferenceServer } from '../../src/index.js';
+import type { pb } from '@inferd/protocol';
+import { createInferenceServer, GrpcFrontend, HttpFrontend, type InferenceServer } from '../../src/index.js';
 import type { Tensor } from '../../src/core/index.js';
 import { REQUEST_FLAG_SEQUENCE_END, REQUEST_FLAG_SEQUENCE_START } from '../../src/core/request.js';
+import { connect, type TestClient } from '../support/grpc-client.js';
 import { makeRepo } from '../support/temp-repo.js';
 import { CHUNK, SAMPLE_RATE, VAD_FILE, referenceVad, synthesizeAudio, type VadStep } from './vad-reference.js';
 
@@ -21,6 +24,8 @@ const file = (path: string): Buffer => readFileSync(join(examples, path));
 
 let server: InferenceServer;
 let frontend: HttpFrontend;
+let grpcFrontend: GrpcFrontend;
+let grpc: TestClient;
 let port: number;
 let repo: ReturnType<typeof makeRepo>;
 
@@ -34,9 +39,13 @@ before(async () => {
   ({ server } = await createInferenceServer({ modelRepository: repo.dir }));
   frontend = new HttpFrontend(server, { port: 0, address: '127.0.0.1', maxInputSize: 16 << 20 });
   ({ port } = await frontend.listen());
+  grpcFrontend = new GrpcFrontend(server, { port: 0, address: '127.0.0.1' });
+  grpc = connect((await grpcFrontend.listen()).port);
 });
 
 after(async () => {
+  grpc.close();
+  await grpcFrontend.close();
   await frontend.close();
   await server.shutdown();
   repo.cleanup();
@@ -177,4 +186,52 @@ test('silero_vad in-process: two interleaved streams keep separate h/c', async (
     assertClose(p, refSpeech[i]!, i);
     assertClose(q, refQuiet[i]!, i);
   }
+});
+
+test('accumulator over gRPC ModelInfer: sequence_id (int64 and string) with start/end as bool parameters', async () => {
+  for (const id of [{ int64_param: 77 }, { string_param: 'grpc-seq' }] as const) {
+    const values = [2, 4, 6];
+    const got: number[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const res = await grpc.call<pb.ModelInferResponse>('ModelInfer', {
+        model_name: 'accumulator',
+        parameters: { sequence_id: id, sequence_start: { bool_param: i === 0 }, sequence_end: { bool_param: i === values.length - 1 } },
+        inputs: [{ name: 'INPUT', datatype: 'INT32', shape: [1, 1] }],
+        raw_input_contents: [Buffer.from(Int32Array.from([values[i]!]).buffer)],
+      });
+      assert.deepEqual(res.outputs.map((o) => o.name), ['OUTPUT']);
+      got.push(res.raw_output_contents[0]!.readInt32LE(0));
+    }
+    assert.deepEqual(got, [2, 6, 12]);
+  }
+});
+
+test('silero_vad over gRPC ModelStreamInfer: 20 chunks written at once are answered in order with the carried state', async () => {
+  const chunks = synthesizeAudio(20, 6);
+  const reference = await referenceVad(chunks);
+  const stream = grpc.stream();
+  const messages: pb.ModelStreamInferResponse[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('data', (m: pb.ModelStreamInferResponse) => messages.push(m));
+    stream.on('error', reject);
+    stream.on('end', () => resolve());
+  });
+  const sr = Buffer.from(BigInt64Array.from([BigInt(SAMPLE_RATE)]).buffer);
+  for (let i = 0; i < chunks.length; i++) {
+    stream.write({
+      model_name: 'silero_vad', id: `chunk-${i}`,
+      parameters: { sequence_id: { int64_param: 9001 }, sequence_start: { bool_param: i === 0 }, sequence_end: { bool_param: i === chunks.length - 1 } },
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, CHUNK] }, { name: 'sr', datatype: 'INT64', shape: [1] }],
+      raw_input_contents: [Buffer.from(chunks[i]!.buffer), sr],
+    });
+  }
+  stream.end();
+  await done;
+  assert.equal(messages.length, chunks.length);
+  messages.forEach((m, i) => {
+    assert.equal(m.error_message, '');
+    const r = m.infer_response!;
+    assert.equal(r.id, `chunk-${i}`);
+    assertClose(r.raw_output_contents[0]!.readFloatLE(0), reference[i]!, i);
+  });
 });
