@@ -12,6 +12,7 @@ import { StubProcess } from './stub-process.js';
 export interface AutoCompleteOptions {
   readonly modelName: string;
   readonly interpreter: string;
+  readonly env?: Readonly<Record<string, string>>;
   readonly stubDir: string;
   readonly modelPath: string;
   readonly log: BackendLogger;
@@ -25,6 +26,7 @@ export async function pythonAutoComplete(config: ModelConfig, o: AutoCompleteOpt
   const answered = new Promise<{ changed?: Record<string, unknown>; error?: string }>((resolve) => (settle = resolve));
   const stub = new StubProcess({
     interpreter: o.interpreter,
+    ...(o.env === undefined ? {} : { env: o.env }),
     stubDir: o.stubDir,
     modelPath: o.modelPath,
     instanceName: `${o.modelName}_auto_complete`,

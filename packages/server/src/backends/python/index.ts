@@ -5,13 +5,15 @@
  *
  * `--backend-config=python,<key>=<value>`: `python-interpreter` (path of the interpreter; env
  * `INFERD_PYTHON` otherwise), `stub-timeout-seconds` (default 30: how long finalize may take, and
- * how long an unload waits for streaming responses, before the stub is killed).
+ * how long an unload waits for streaming responses, before the stub is killed). A model's config
+ * parameter `EXECUTION_ENV_PATH` picks its own environment (see `execution-env.ts`).
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ServerError } from '../../core/index.js';
 import type { Backend, BackendInstanceContext, BackendModel, BackendModelContext } from '../contract.js';
 import { pythonAutoComplete } from './auto-complete.js';
+import { executionEnv } from './execution-env.js';
 import { PythonInstance } from './instance.js';
 import { pythonInterpreter, stubDirectory } from './interpreter.js';
 
@@ -49,17 +51,23 @@ export const backend: Backend = {
     if (!existsSync(ctx.modelPath)) {
       throw ServerError.invalidArg(`failed to load model '${modelName}': unable to find '${ctx.modelPath}'`);
     }
-    const interpreter = pythonInterpreter(ctx.backendConfig);
+    // A model's own environment (EXECUTION_ENV_PATH) wins over the server-wide interpreter setting.
+    const modelEnv = await executionEnv(ctx.config, ctx.modelDir, modelName);
+    const interpreter = modelEnv?.interpreter ?? pythonInterpreter(ctx.backendConfig);
+    const env = modelEnv?.env;
     const timeoutMs = stubTimeoutMs(ctx.backendConfig);
     const stubDir = stubDirectory();
     const instances: PythonInstance[] = [];
     return {
-      autoComplete: (config) => pythonAutoComplete(config, { modelName, interpreter, stubDir, modelPath: ctx.modelPath, log: ctx.log }),
+      autoComplete: (config) => pythonAutoComplete(config, {
+        modelName, interpreter, ...(env === undefined ? {} : { env }), stubDir, modelPath: ctx.modelPath, log: ctx.log,
+      }),
       createInstance: async (instanceCtx) => {
         const instance = await PythonInstance.start({
           name: instanceCtx.name,
           modelName: instanceCtx.spec.name,
           interpreter,
+          ...(env === undefined ? {} : { env }),
           stubDir,
           modelPath: ctx.modelPath,
           decoupled: instanceCtx.spec.decoupled,

@@ -14,6 +14,8 @@ export interface PythonInstanceOptions {
   readonly name: string;
   readonly modelName: string;
   readonly interpreter: string;
+  /** Extra environment variables for the stub. */
+  readonly env?: Readonly<Record<string, string>>;
   readonly stubDir: string;
   readonly modelPath: string;
   readonly decoupled: boolean;
@@ -177,6 +179,7 @@ export class PythonInstance implements ExecutionInstance {
     const initialized = new Promise<void>((resolve, reject) => (this.#initWaiter = { resolve, reject }));
     const stub = new StubProcess({
       interpreter: this.#o.interpreter,
+      ...(this.#o.env === undefined ? {} : { env: this.#o.env }),
       stubDir: this.#o.stubDir,
       modelPath: this.#o.modelPath,
       instanceName: this.name,

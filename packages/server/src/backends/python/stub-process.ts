@@ -20,6 +20,8 @@ export interface StubOptions {
   readonly stubDir: string;
   readonly modelPath: string;
   readonly instanceName: string;
+  /** Extra environment variables (an EXECUTION_ENV_PATH environment's PATH). */
+  readonly env?: Readonly<Record<string, string>>;
   readonly log: BackendLogger;
   readonly onFrame: (head: FrameHead, body: Buffer) => void;
   /** Called once when the process is gone, whatever the reason. */
@@ -75,7 +77,7 @@ export class StubProcess {
     if (shm !== undefined) args.push('shm');
     const child = spawn(options.interpreter, args, {
       stdio: shm === undefined ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'pipe', shm.toStub, shm.fromStub],
-      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+      env: { ...process.env, ...options.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
     });
     this.#child = child;
     this.#socket = child.stdio[3] as Socket;
