@@ -1,11 +1,13 @@
 """inferd's own triton_python_backend_utils: the surface of Triton's Python backend module (spec §10),
 written for inferd's stub. Model files import it as ``import triton_python_backend_utils as pb_utils``.
 
-Tensors are numpy arrays. BYTES tensors are numpy object arrays of ``bytes``. Not in this slice: BLS
-(``InferenceRequest.exec``), metrics (``MetricFamily``) and model control (``load_model``...).
+Tensors are numpy arrays. BYTES tensors are numpy object arrays of ``bytes``. Not supported yet: BLS
+(``InferenceRequest.exec`` raises), metrics export (``MetricFamily`` values stay in the stub), model
+control (``load_model``... raise) and request rescheduling.
 """
 import json
 import struct
+import threading
 
 import numpy as np
 
@@ -76,7 +78,7 @@ def triton_to_numpy_type(data_type):
 
 
 def numpy_to_triton_type(data_type):
-    dt = np.dtype(data_type) if data_type is not np.object_ else np.dtype(object)
+    dt = np.dtype(data_type)
     if dt.kind in "OSU":
         return 13
     for _, e, t in _TYPES:
@@ -100,6 +102,9 @@ def serialize_byte_tensor(input_tensor):
 
 
 def deserialize_bytes_tensor(encoded_tensor):
+    if isinstance(encoded_tensor, np.ndarray):
+        # serialize_byte_tensor's 0-d object array, or raw uint8 bytes.
+        encoded_tensor = encoded_tensor.item() if encoded_tensor.dtype == np.object_ else encoded_tensor.tobytes()
     return np.array(_split_bytes(bytes(encoded_tensor)), dtype=np.object_)
 
 
@@ -160,10 +165,25 @@ class Tensor:
 
     @staticmethod
     def from_dlpack(name, capsule):
-        return Tensor(name, np.from_dlpack(capsule))
+        """From a DLPack capsule (CPU memory) or any object with __dlpack__ (e.g. a torch CPU tensor)."""
+        source = capsule if hasattr(capsule, "__dlpack__") else _DLPackCapsule(capsule)
+        return Tensor(name, np.from_dlpack(source))
 
     def __repr__(self):
         return f"Tensor(name={self._name!r}, shape={self.shape()}, dtype={self._array.dtype})"
+
+
+class _DLPackCapsule:
+    """numpy's from_dlpack takes objects with __dlpack__, not bare capsules (Triton accepts both)."""
+
+    def __init__(self, capsule):
+        self._capsule = capsule
+
+    def __dlpack__(self, stream=None, **kwargs):
+        return self._capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)  # kDLCPU, device 0
 
 
 def _wire_datatype(array):
@@ -268,6 +288,8 @@ class InferenceResponseSender:
         head.update({"t": "resp", "key": self._key, "final": final})
         if final:
             self._closed = True
+            with _rt.cancelled_lock:
+                _rt.cancelled.discard(self._key)
         _rt.channel.send(head, buffers)
 
     def is_cancelled(self):
@@ -381,6 +403,73 @@ class Logger:
     @staticmethod
     def log_verbose(message):
         _rt.log("verbose", message)
+
+
+# ---- metrics and model control (not wired to the server yet) ----------------------------------------
+
+class MetricFamily:
+    """Custom metrics. Values are kept in the stub and readable with value(); they are not yet exported on
+    the server's metrics endpoint."""
+    COUNTER = 0
+    GAUGE = 1
+    HISTOGRAM = 2
+
+    def __init__(self, name, description, kind):
+        if kind not in (MetricFamily.COUNTER, MetricFamily.GAUGE, MetricFamily.HISTOGRAM):
+            raise TritonModelException(f"MetricFamily '{name}': unknown kind {kind!r}")
+        self._name = name
+        self._description = description
+        self._kind = kind
+
+    def Metric(self, labels=None, buckets=None):
+        if self._kind == MetricFamily.HISTOGRAM and not buckets:
+            raise TritonModelException(f"histogram metric of family '{self._name}' needs buckets")
+        return Metric(self, dict(labels or {}), list(buckets or []))
+
+
+class Metric:
+    def __init__(self, family, labels, buckets):
+        self._family = family
+        self._labels = labels
+        self._buckets = buckets
+        self._value = 0.0
+        self._lock = threading.Lock()
+
+    def increment(self, value):
+        if self._family._kind == MetricFamily.HISTOGRAM:
+            raise TritonModelException("increment() is not supported for histograms; use observe()")
+        if self._family._kind == MetricFamily.COUNTER and value < 0:
+            raise TritonModelException("a counter cannot be decremented")
+        with self._lock:
+            self._value += value
+
+    def set(self, value):
+        if self._family._kind != MetricFamily.GAUGE:
+            raise TritonModelException("set() is only supported for gauges")
+        with self._lock:
+            self._value = float(value)
+
+    def observe(self, value):
+        if self._family._kind != MetricFamily.HISTOGRAM:
+            raise TritonModelException("observe() is only supported for histograms")
+        with self._lock:
+            self._value += value
+
+    def value(self):
+        with self._lock:
+            return self._value
+
+
+def load_model(model_name, config="", files=None):
+    raise TritonModelException("load_model from a Python model is not supported by inferd yet")
+
+
+def unload_model(model_name, unload_dependents=False):
+    raise TritonModelException("unload_model from a Python model is not supported by inferd yet")
+
+
+def is_model_ready(model_name, model_version=""):
+    raise TritonModelException("is_model_ready from a Python model is not supported by inferd yet")
 
 
 # ---- config helpers -----------------------------------------------------------------------------
