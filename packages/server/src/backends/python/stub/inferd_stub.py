@@ -39,7 +39,22 @@ def _reader(channel, inbox, stub):
             else:
                 inbox.put((head, body))
     except (EOFError, OSError):
-        inbox.put((None, None))
+        # The server is gone or closed the channel (after finalize, or to end this stub): nothing is
+        # left to answer, so leave now even if the model is still inside execute.
+        os._exit(0)
+
+
+def _die_with_parent():
+    """Linux: SIGKILL this stub when the server process dies, even if the model holds the GIL in C code."""
+    try:
+        import ctypes
+        import signal
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        # A server that died before this call is noticed by the reader thread (EOF on the channel).
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
 
 
 def _load_model_class(model_path):
@@ -172,6 +187,7 @@ class Stub:
 
 
 def main():
+    _die_with_parent()
     model_path, instance_name = sys.argv[1], sys.argv[2]
     shm = len(sys.argv) > 3 and sys.argv[3] == "shm"
     channel = Channel(CHANNEL_FD, SHM_IN_FD if shm else None, SHM_OUT_FD if shm else None)
@@ -182,9 +198,6 @@ def main():
     threading.Thread(target=_reader, args=(channel, inbox, stub), name="inferd-reader", daemon=True).start()
     while True:
         head, body = inbox.get()
-        if head is None:
-            # The server is gone (or closed the channel without finalize): nothing left to answer.
-            os._exit(0)
         kind = head.get("t")
         if kind == "init":
             stub.initialize(head)
