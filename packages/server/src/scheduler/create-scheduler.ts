@@ -22,7 +22,6 @@ export interface SchedulerContext {
 
 export function createScheduler(ctx: SchedulerContext): Scheduler {
   const clock = ctx.clock ?? systemClock;
-  void clock;
   if (ctx.config.sequence_batching !== undefined) {
     return new SequenceBatcher({ pool: ctx.pool, spec: ctx.spec, config: ctx.config, modelDir: ctx.modelDir, clock });
   }

@@ -15,6 +15,8 @@ import { systemClock, type SchedulerClock, type TimerHandle } from './clock.js';
 import type { InstancePool } from './instance-pool.js';
 import { ResponseOrder } from './ordered-responses.js';
 import { PriorityQueue, type Skipped } from './priority-queue.js';
+import { sameShapes } from './same-shapes.js';
+import { Pump } from './pump.js';
 
 /** What one scan of the queue found: how many requests to send now, or how long to wait. */
 type Decision = { readonly send: number } | { readonly waitMs: number };
@@ -30,6 +32,7 @@ const EXPIRY_WAKE_MS = 0.001;
 
 export class DynamicBatcher implements Scheduler {
   readonly #pool: InstancePool;
+  readonly #pumper = new Pump(() => this.#pumpOnce());
   readonly #clock: SchedulerClock;
   readonly #maxBatchSize: number;
   /** Sorted ascending; empty = only a full batch counts as "preferred" (Triton's default). */
@@ -45,8 +48,6 @@ export class DynamicBatcher implements Scheduler {
   #stopping = false;
   #idle: (() => void) | undefined;
   /** Re-entrancy guard: a pump triggered while one runs (a synchronous response) repeats the running one. */
-  #pumping = false;
-  #pumpAgain = false;
 
   constructor(pool: InstancePool, spec: ModelSpec, config: ModelDynamicBatching, clock: SchedulerClock = systemClock) {
     const maxBatchSize = spec.maxBatchSize;
@@ -101,19 +102,7 @@ export class DynamicBatcher implements Scheduler {
   }
 
   #pump(): void {
-    if (this.#pumping) {
-      this.#pumpAgain = true;
-      return;
-    }
-    this.#pumping = true;
-    try {
-      do {
-        this.#pumpAgain = false;
-        this.#pumpOnce();
-      } while (this.#pumpAgain);
-    } finally {
-      this.#pumping = false;
-    }
+    this.#pumper.run();
   }
 
   #pumpOnce(): void {
@@ -200,17 +189,4 @@ export class DynamicBatcher implements Scheduler {
     this.#running -= 1;
     this.#pump();
   };
-}
-
-/** Same input names and, per input not in `ragged`, the same shape apart from the batch dim. */
-function sameShapes(a: InferenceRequest, b: InferenceRequest, ragged: ReadonlySet<string>): boolean {
-  if (a.inputs.length !== b.inputs.length) return false;
-  for (const t of a.inputs) {
-    const u = b.input(t.name);
-    if (u === undefined) return false;
-    if (ragged.has(t.name)) continue;
-    if (u.shape.length !== t.shape.length) return false;
-    for (let i = 1; i < t.shape.length; i++) if (u.shape[i] !== t.shape[i]) return false;
-  }
-  return true;
 }

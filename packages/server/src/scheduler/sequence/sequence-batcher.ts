@@ -22,8 +22,9 @@ import { correlationIdType, correlationKey, corridAccepts, hasCorrelationId } fr
 import * as errors from './errors.js';
 import { executionRequest } from './execution-request.js';
 import { loadImplicitStates, type ImplicitState } from './initial-state.js';
-import { sameShapes } from './same-shapes.js';
+import { sameShapes } from '../same-shapes.js';
 import { Sequence, type Slot } from './sequence.js';
+import { Pump } from '../pump.js';
 
 export interface SequenceBatcherContext {
   readonly pool: InstancePool;
@@ -38,6 +39,7 @@ const DEFAULT_IDLE_US = 1_000_000;
 
 export class SequenceBatcher implements Scheduler {
   readonly #pool: InstancePool;
+  readonly #pumper = new Pump(() => this.#pumpOnce());
   readonly #clock: SchedulerClock;
   readonly #model: string;
   readonly #controls: SequenceControls;
@@ -58,8 +60,6 @@ export class SequenceBatcher implements Scheduler {
   #wake: TimerHandle | undefined;
   #reaper: TimerHandle | undefined;
   #reaperDue = Infinity;
-  #pumping = false;
-  #pumpAgain = false;
 
   constructor(ctx: SequenceBatcherContext) {
     const batcher: ModelSequenceBatching = ctx.config.sequence_batching ?? {};
@@ -211,19 +211,7 @@ export class SequenceBatcher implements Scheduler {
    * a batch is built, a backend answering inside `execute`) only ask for another round.
    */
   #pump(): void {
-    if (this.#pumping) {
-      this.#pumpAgain = true;
-      return;
-    }
-    this.#pumping = true;
-    try {
-      do {
-        this.#pumpAgain = false;
-        this.#pumpOnce();
-      } while (this.#pumpAgain);
-    } finally {
-      this.#pumping = false;
-    }
+    this.#pumper.run();
   }
 
   #pumpOnce(): void {

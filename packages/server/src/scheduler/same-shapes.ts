@@ -1,9 +1,10 @@
 /**
  * Whether two requests can share one execution: the same inputs with the same shapes apart from the
- * batch dim, except inputs with allow_ragged_batch. A sequence whose next request differs waits for a
- * later execution (Triton gives its slot a not-ready dummy in that batch instead).
+ * batch dim, except inputs with allow_ragged_batch. Used by the dynamic batcher to stop growing a batch
+ * and by the sequence batcher to hold a slot's request for a later execution (Triton gives that slot a
+ * not-ready dummy instead).
  */
-import type { InferenceRequest } from '../../core/index.js';
+import type { InferenceRequest } from '../core/index.js';
 
 export function sameShapes(a: InferenceRequest, b: InferenceRequest, ragged: ReadonlySet<string>): boolean {
   if (a.inputs.length !== b.inputs.length) return false;
