@@ -82,11 +82,6 @@ export class PythonInstance implements ExecutionInstance {
     return instance;
   }
 
-  /** The stub's process id (undefined between a crash and the restart). */
-  get pid(): number | undefined {
-    return this.#stub?.pid;
-  }
-
   async execute(requests: readonly InferenceRequest[]): Promise<void> {
     let stub = this.#stub;
     if (stub === undefined || stub.exited) {

@@ -7,11 +7,13 @@ control (``load_model``... raise) and request rescheduling.
 """
 import json
 import struct
-import threading
 
 import numpy as np
 
 import _inferd_runtime as _rt
+from _inferd_errors import _CODE_NAMES, TritonError, TritonModelException  # noqa: F401 - public names
+from _inferd_metrics import Metric, MetricFamily  # noqa: F401
+from _inferd_model_config import ModelConfig  # noqa: F401
 
 TRITONSERVER_REQUEST_FLAG_SEQUENCE_START = 1
 TRITONSERVER_REQUEST_FLAG_SEQUENCE_END = 2
@@ -34,41 +36,6 @@ _NUMPY_BY_NAME = {name: t for name, _, t in _TYPES}
 _NUMPY_BY_ENUM = {e: t for _, e, t in _TYPES}
 _NAME_BY_ENUM = {e: name for name, e, _ in _TYPES}
 _ENUM_BY_NAME = {name: e for name, e, _ in _TYPES}
-
-
-class TritonError(Exception):
-    """An error for ``InferenceResponse(error=...)``; raising it from execute also fails the requests."""
-    UNKNOWN = 0
-    INTERNAL = 1
-    NOT_FOUND = 2
-    INVALID_ARG = 3
-    UNAVAILABLE = 4
-    UNSUPPORTED = 5
-    ALREADY_EXISTS = 6
-    CANCELLED = 7
-
-    def __init__(self, message, code=INTERNAL):
-        super().__init__(message)
-        self._message = str(message)
-        self._code = code
-
-    def message(self):
-        return self._message
-
-    def code(self):
-        return self._code
-
-
-_CODE_NAMES = {
-    TritonError.UNKNOWN: "UNKNOWN", TritonError.INTERNAL: "INTERNAL", TritonError.NOT_FOUND: "NOT_FOUND",
-    TritonError.INVALID_ARG: "INVALID_ARG", TritonError.UNAVAILABLE: "UNAVAILABLE",
-    TritonError.UNSUPPORTED: "UNSUPPORTED", TritonError.ALREADY_EXISTS: "ALREADY_EXISTS",
-    TritonError.CANCELLED: "CANCELLED",
-}
-
-
-class TritonModelException(Exception):
-    pass
 
 
 # ---- type helpers -------------------------------------------------------------------------------
@@ -405,60 +372,7 @@ class Logger:
         _rt.log("verbose", message)
 
 
-# ---- metrics and model control (not wired to the server yet) ----------------------------------------
-
-class MetricFamily:
-    """Custom metrics. Values are kept in the stub and readable with value(); they are not yet exported on
-    the server's metrics endpoint."""
-    COUNTER = 0
-    GAUGE = 1
-    HISTOGRAM = 2
-
-    def __init__(self, name, description, kind):
-        if kind not in (MetricFamily.COUNTER, MetricFamily.GAUGE, MetricFamily.HISTOGRAM):
-            raise TritonModelException(f"MetricFamily '{name}': unknown kind {kind!r}")
-        self._name = name
-        self._description = description
-        self._kind = kind
-
-    def Metric(self, labels=None, buckets=None):
-        if self._kind == MetricFamily.HISTOGRAM and not buckets:
-            raise TritonModelException(f"histogram metric of family '{self._name}' needs buckets")
-        return Metric(self, dict(labels or {}), list(buckets or []))
-
-
-class Metric:
-    def __init__(self, family, labels, buckets):
-        self._family = family
-        self._labels = labels
-        self._buckets = buckets
-        self._value = 0.0
-        self._lock = threading.Lock()
-
-    def increment(self, value):
-        if self._family._kind == MetricFamily.HISTOGRAM:
-            raise TritonModelException("increment() is not supported for histograms; use observe()")
-        if self._family._kind == MetricFamily.COUNTER and value < 0:
-            raise TritonModelException("a counter cannot be decremented")
-        with self._lock:
-            self._value += value
-
-    def set(self, value):
-        if self._family._kind != MetricFamily.GAUGE:
-            raise TritonModelException("set() is only supported for gauges")
-        with self._lock:
-            self._value = float(value)
-
-    def observe(self, value):
-        if self._family._kind != MetricFamily.HISTOGRAM:
-            raise TritonModelException("observe() is only supported for histograms")
-        with self._lock:
-            self._value += value
-
-    def value(self):
-        with self._lock:
-            return self._value
-
+# ---- model control (not wired to the server yet) -------------------------------------------------
 
 def load_model(model_name, config="", files=None):
     raise TritonModelException("load_model from a Python model is not supported by inferd yet")
@@ -504,87 +418,3 @@ def get_output_config_by_name(model_config, name):
 
 def using_decoupled_model_transaction_policy(model_config):
     return bool(model_config.get("model_transaction_policy", {}).get("decoupled", False))
-
-
-# ---- auto-complete ------------------------------------------------------------------------------
-
-class ModelConfig:
-    """The config handed to ``TritonPythonModel.auto_complete_config`` (Triton's /config JSON shape)."""
-
-    _INPUT_KEYS = ("name", "data_type", "dims", "optional")
-    _OUTPUT_KEYS = ("name", "data_type", "dims")
-
-    def __init__(self, model_config):
-        self._model_config = model_config
-
-    def as_dict(self):
-        return self._model_config
-
-    def _name(self):
-        return self._model_config.get("name", "")
-
-    def set_max_batch_size(self, max_batch_size):
-        if not isinstance(max_batch_size, int) or isinstance(max_batch_size, bool) or max_batch_size < 0:
-            raise ValueError(f"max_batch_size must be a non-negative int, got {max_batch_size!r}")
-        current = self._model_config.get("max_batch_size", 0)
-        if current > max_batch_size:
-            raise ValueError(
-                f"configuration specified max_batch_size {current}, but in auto-complete-config function for model "
-                f"'{self._name()}' specified max_batch_size {max_batch_size}")
-        self._model_config["max_batch_size"] = max_batch_size
-
-    def set_dynamic_batching(self):
-        if "sequence_batching" in self._model_config:
-            raise ValueError(
-                "Configuration specified scheduling_choice as 'sequence_batching', but auto-complete-config "
-                f"function for model '{self._name()}' tries to set scheduling_choice as 'dynamic_batching'")
-        if "ensemble_scheduling" in self._model_config:
-            raise ValueError(
-                "Configuration specified scheduling_choice as 'ensemble_scheduling', but auto-complete-config "
-                f"function for model '{self._name()}' tries to set scheduling_choice as 'dynamic_batching'")
-        self._model_config.setdefault("dynamic_batching", {})
-
-    def add_input(self, input):
-        self._add_io("input", input, self._INPUT_KEYS)
-
-    def add_output(self, output):
-        self._add_io("output", output, self._OUTPUT_KEYS)
-
-    def _add_io(self, kind, entry, allowed):
-        where = f"in auto-complete-config function for model '{self._name()}'"
-        if not isinstance(entry, dict):
-            raise ValueError(f"{kind} {where} must be a dict, got {type(entry).__name__}")
-        for key in entry:
-            if key not in allowed:
-                raise ValueError(f"{kind} '{entry.get('name', '')}' {where} contains property other than "
-                                 f"{', '.join(allowed)}: '{key}'")
-        for key in ("name", "data_type", "dims"):
-            if key not in entry:
-                raise ValueError(f"{kind} {where} is missing '{key}' property.")
-        entries = self._model_config.setdefault(kind, [])
-        for existing in entries:
-            if existing.get("name") != entry["name"]:
-                continue
-            if existing.get("data_type", "TYPE_INVALID") not in ("TYPE_INVALID", entry["data_type"]):
-                raise ValueError(f"unable to load model '{self._name()}', configuration expects datatype "
-                                 f"{existing['data_type']} for {kind} '{entry['name']}', model provides "
-                                 f"{entry['data_type']}")
-            if existing.get("dims") and list(existing["dims"]) != list(entry["dims"]):
-                raise ValueError(f"model '{self._name()}', tensor '{entry['name']}': the model expects dims "
-                                 f"{list(entry['dims'])} but the model configuration specifies dims "
-                                 f"{list(existing['dims'])}")
-            existing["data_type"] = entry["data_type"]
-            existing["dims"] = list(entry["dims"])
-            if "optional" in entry:
-                existing["optional"] = entry["optional"]
-            return
-        entries.append(dict(entry, dims=list(entry["dims"])))
-
-    def set_model_transaction_policy(self, transaction_policy_dict):
-        if not isinstance(transaction_policy_dict, dict):
-            raise ValueError("model_transaction_policy must be a dict")
-        for key in transaction_policy_dict:
-            if key != "decoupled":
-                raise ValueError(f"model transaction property in auto-complete-config function for model "
-                                 f"'{self._name()}' contains property other than 'decoupled': '{key}'")
-        self._model_config["model_transaction_policy"] = dict(transaction_policy_dict)
