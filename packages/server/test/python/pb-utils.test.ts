@@ -68,7 +68,7 @@ print(json.dumps(out))
 `;
 
 test('triton_python_backend_utils helpers, constants, Tensor, ModelConfig and metrics', () => {
-  const out = JSON.parse(execFileSync(pythonInterpreter({}), ['-c', SCRIPT], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: stubDirectory() } }));
+  const out = JSON.parse(execFileSync(pythonInterpreter({}), ['-c', SCRIPT], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: stubDirectory(), PYTHONDONTWRITEBYTECODE: '1' } }));
   assert.deepEqual(out.constants, [1, 2, 1, 1, 2]);
   assert.deepEqual(out.to_triton, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 13]);
   assert.deepEqual(out.to_numpy, ['bool', 'uint8', 'uint16', 'uint32', 'uint64', 'int8', 'int16', 'int32', 'int64', 'float16', 'float32', 'float64', 'object']);
