@@ -4,8 +4,9 @@
  * `instance.ts` for the execution protocol and `interpreter.ts` for which Python runs it.
  *
  * `--backend-config=python,<key>=<value>`: `python-interpreter` (path of the interpreter; env
- * `INFERD_PYTHON` otherwise), `stub-timeout-seconds` (default 30: how long finalize may take, and
- * how long an unload waits for streaming responses, before the stub is killed). A model's config
+ * `INFERD_PYTHON` otherwise), `stub-timeout-seconds` (default 30: how long a health check may go
+ * unanswered, finalize may take, and an unload waits for streaming responses, before the stub is
+ * killed). A model's config
  * parameter `EXECUTION_ENV_PATH` picks its own environment (see `execution-env.ts`).
  */
 import { existsSync } from 'node:fs';

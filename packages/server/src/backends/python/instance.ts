@@ -7,6 +7,7 @@
 import { ERROR_CODES, ServerError, type ErrorCode, type ExecutionInstance, type InferenceRequest } from '../../core/index.js';
 import type { BackendLogger } from '../contract.js';
 import type { FrameHead } from './framing.js';
+import { HealthCheck } from './health-check.js';
 import { StubProcess } from './stub-process.js';
 import { describeTensor, readTensors, type WireTensor } from './wire-tensors.js';
 
@@ -21,7 +22,10 @@ export interface PythonInstanceOptions {
   readonly decoupled: boolean;
   /** `initialize(args)`: every value a string (spec §10). */
   readonly args: Readonly<Record<string, string>>;
-  /** How long finalize may take before the stub is killed (`stub-timeout-seconds`), ms. */
+  /**
+   * `stub-timeout-seconds` in ms: how long a health check may go unanswered, finalize may take, and an
+   * unload waits for streaming responses, before the stub is killed.
+   */
   readonly stubTimeoutMs: number;
   readonly log: BackendLogger;
 }
@@ -66,6 +70,7 @@ export class PythonInstance implements ExecutionInstance {
   #nextProbe = 1;
   /** The model defines is_ready() (reported by the stub after initialize). */
   #hasIsReady = false;
+  #health: HealthCheck | undefined;
   #nextKey = 1;
   #nextBatch = 1;
   #disposed: Promise<void> | undefined;
@@ -144,6 +149,8 @@ export class PythonInstance implements ExecutionInstance {
 
   async #dispose(): Promise<void> {
     await this.#starting?.catch(() => {});
+    // finalize() may take its time; stub-timeout-seconds bounds it below.
+    this.#health?.stop();
     if (this.#inflight.size > 0) await this.#whenIdle(this.#o.stubTimeoutMs);
     const stub = this.#stub;
     if (stub !== undefined && !stub.exited) {
@@ -212,8 +219,12 @@ export class PythonInstance implements ExecutionInstance {
       case 'ready_state':
         this.#probes.get(Number(head['id']))?.(head['ready'] === true);
         return;
+      case 'pong':
+        this.#health?.pong();
+        return;
       case 'ready':
         this.#hasIsReady = head['has_is_ready'] === true;
+        this.#watch();
         this.#initWaiter?.resolve();
         this.#initWaiter = undefined;
         return;
@@ -286,9 +297,22 @@ export class PythonInstance implements ExecutionInstance {
     else this.#o.log.verbose(1, text);
   }
 
+  #watch(): void {
+    const stub = this.#stub;
+    this.#health?.stop();
+    if (stub === undefined || this.#disposed !== undefined) return;
+    this.#health = new HealthCheck(stub, this.#o.stubTimeoutMs, () => {
+      this.#o.log.error(`Stub process '${this.name}' did not answer a health check within ${this.#o.stubTimeoutMs / 1000} s; killing it`);
+      stub.kill();
+    });
+  }
+
   #onExit(stub: StubProcess, description: string): void {
     const current = this.#stub === stub;
-    if (current) this.#stub = undefined;
+    if (current) {
+      this.#stub = undefined;
+      this.#health?.stop();
+    }
     const waiter = this.#initWaiter;
     this.#initWaiter = undefined;
     waiter?.reject(ServerError.invalidArg(`Python stub for model instance '${this.name}' ${description} during initialize`));

@@ -33,6 +33,9 @@ def _reader(channel, inbox, stub):
             if kind == "cancel":
                 with rt.cancelled_lock:
                     rt.cancelled.add(head["key"])
+            elif kind == "ping":
+                # Health check: answered here, so a long execute on the main thread is no hang.
+                channel.send({"t": "pong"})
             elif kind == "is_ready":
                 # Not queued behind a running execute (model-ready must answer within its timeout).
                 threading.Thread(target=stub.is_ready, args=(head["id"],), daemon=True).start()
