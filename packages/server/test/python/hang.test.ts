@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { InferenceResponse } from '../../src/index.js';
 import { startPython, type PythonHarness } from './support.js';
 
-/** MODE: 0 answers OUT = pid; 1 calls libc sleep(30) holding the GIL; 2 time.sleep(1.5) (GIL released). */
+/** MODE: 0 answers OUT = pid; 1 calls libc sleep(30) holding the GIL; 2 time.sleep(3) (GIL released). */
 const MODEL = `
 import ctypes
 import os
@@ -24,7 +24,7 @@ class TritonPythonModel:
         if mode == 1:
             ctypes.PyDLL(None).sleep(30)
         if mode == 2:
-            time.sleep(1.5)
+            time.sleep(3)
         return [pb_utils.InferenceResponse([pb_utils.Tensor("OUT", np.array([os.getpid()], dtype=np.int32))]) for _ in requests]
 `;
 
@@ -34,7 +34,7 @@ before(async () => {
   h = await startPython({
     'stuck/config.pbtxt': 'backend: "python"\nmax_batch_size: 0\ninput [ { name: "MODE" data_type: TYPE_INT32 dims: [ 1 ] } ]\noutput [ { name: "OUT" data_type: TYPE_INT32 dims: [ 1 ] } ]',
     'stuck/1/model.py': MODEL,
-  }, { backendConfig: ['python,stub-timeout-seconds=1'] });
+  }, { backendConfig: ['python,stub-timeout-seconds=2'] });
 });
 after(async () => {
   await h?.close();
@@ -57,7 +57,7 @@ test('a stub stuck holding the GIL past stub-timeout-seconds is killed and repla
     assert.match(err.message, /Stub process 'stuck_0' is not healthy \(killed by signal SIGKILL\)/);
     return true;
   });
-  assert.ok(h.logs.some((l) => l.includes("Stub process 'stuck_0' did not answer a health check within 1 s; killing it")));
+  assert.ok(h.logs.some((l) => l.includes("Stub process 'stuck_0' did not answer a health check within 2 s; killing it")));
   const second = pidOf(await run(0));
   assert.notEqual(second, first);
 });
