@@ -18,7 +18,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const MAX_BATCH = Number(process.env.BENCH_MAX_BATCH ?? 32);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2);
-const DELAY_US = Number(process.env.BENCH_QUEUE_DELAY_US ?? 100);
+const DELAY_US = Number(process.env.BENCH_QUEUE_DELAY_US ?? 500);
 const IN = 64;
 const OUT = 64;
 
