@@ -3,7 +3,7 @@
  * The CLI uses the same function and puts frontends in front of the result.
  */
 import {
-  InferenceServer, ResponseCache, ServerError, SystemSharedMemory, parseCacheConfig, type ResponseCacheConfig,
+  InferenceServer, LateBoundInvoker, ResponseCache, ServerError, SystemSharedMemory, parseCacheConfig, type ResponseCacheConfig,
 } from './core/index.js';
 import { parseBackendConfig } from './config/index.js';
 import { BackendRegistry } from './backends/registry.js';
@@ -64,6 +64,7 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
         overrides: (options.rateLimit.resources ?? []).map((r) => (typeof r === 'string' ? parseRateLimitResource(r) : r)),
       })
     : undefined;
+  const invoker = new LateBoundInvoker();
   const manager = new RepositoryManager({
     repositories: typeof options.modelRepository === 'string' ? [options.modelRepository] : [...options.modelRepository],
     registry: new BackendRegistry(options.backendDirectory === undefined ? {} : { backendDirectory: options.backendDirectory }),
@@ -72,6 +73,7 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
     ...(options.modelConfigName === undefined ? {} : { configName: options.modelConfigName }),
     loadThreadCount: options.modelLoadThreadCount ?? 4,
     log,
+    invoker,
     ...(rateLimiter === undefined ? {} : { rateLimiter }),
   });
   const failedModels = await manager.loadAll();
@@ -86,6 +88,7 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
     ...(options.id === undefined ? {} : { id: options.id }),
     ...(options.strictReadiness === undefined ? {} : { strictReadiness: options.strictReadiness }),
   });
+  invoker.bind(server);
   return { server, failedModels };
 }
 

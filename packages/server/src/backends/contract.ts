@@ -2,7 +2,7 @@
  * The backend contract: what a runtime (built-in, or a plug-in module from --backend-directory) exports.
  * A backend module's default export (or named export `backend`) is a `Backend`.
  */
-import type { ExecutionInstance, ModelSpec } from '../core/index.js';
+import type { ExecutionInstance, ModelInvoker, ModelSpec } from '../core/index.js';
 import type { ModelConfig } from '../config/types.js';
 
 /** Logger handed to backends; lines end up in the server log with the backend's name. */
@@ -26,6 +26,8 @@ export interface BackendModelContext {
   /** `--backend-config=<this backend>,k=v` merged over global `k=v` entries. */
   readonly backendConfig: Readonly<Record<string, string>>;
   readonly log: BackendLogger;
+  /** Runs other models of this server in-process (Python BLS). Usable once the server has started. */
+  readonly invoker: ModelInvoker;
 }
 
 export interface BackendInstanceContext {

@@ -10,3 +10,4 @@ export * from './shape.js';
 export { nowNs } from './clock.js';
 export * from './shared-memory.js';
 export * from './response-cache.js';
+export * from './invoker.js';

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelStats, ServerError, type ExecutionInstance } from '../core/index.js';
+import { ModelStats, ServerError, type ExecutionInstance, type ModelInvoker } from '../core/index.js';
 import {
   completePlatform, normalizeConfig, parseModelConfigText, platformInfo, selectVersions, toModelSpec, validateConfig,
   type ModelConfig,
@@ -28,6 +28,8 @@ export interface LoaderOptions {
   readonly log: Logger;
   /** The server's rate limiter (`--rate-limit=execution_count`); absent = off, `rate_limiter` ignored. */
   readonly rateLimiter?: RateLimiter;
+  /** Lets backends and schedulers run other models of this server (bound once the server exists). */
+  readonly invoker: ModelInvoker;
 }
 
 export interface VersionLoadResult {
@@ -133,6 +135,7 @@ function modelContext(
     modelPath: join(versionDir, file),
     config,
     backendConfig: options.backendConfig.forBackend(backendName),
+    invoker: options.invoker,
     log: {
       info: (m) => options.log.info(component, m),
       warn: (m) => options.log.warning(component, m),
@@ -193,7 +196,7 @@ async function loadVersion(
     });
     const served = new ServedVersion({
       spec, stats, responseCache: usesResponseCache(p.config),
-      scheduler: createScheduler({ pool, spec, config: p.config, modelDir }), pool, backendModel,
+      scheduler: createScheduler({ pool, spec, config: p.config, modelDir, invoker: options.invoker }), pool, backendModel,
     });
     options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);
     return { version, served };

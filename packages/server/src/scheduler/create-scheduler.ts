@@ -4,7 +4,7 @@
  * else the default scheduler.
  */
 import type { ModelConfig } from '../config/index.js';
-import type { ModelSpec, Scheduler } from '../core/index.js';
+import type { ModelInvoker, ModelSpec, Scheduler } from '../core/index.js';
 import { systemClock, type SchedulerClock } from './clock.js';
 import { DefaultScheduler } from './default-scheduler.js';
 import { DynamicBatcher } from './dynamic-batcher.js';
@@ -18,6 +18,8 @@ export interface SchedulerContext {
   /** Model directory (for files a scheduler reads, e.g. sequence initial_state data). */
   readonly modelDir: string;
   readonly clock?: SchedulerClock;
+  /** Runs other models of this server (ensemble steps). */
+  readonly invoker?: ModelInvoker;
 }
 
 export function createScheduler(ctx: SchedulerContext): Scheduler {

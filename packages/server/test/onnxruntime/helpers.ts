@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataTypeFromConfig, type DataType } from '@inferd/protocol';
-import { InferenceRequest, type InferenceResponse, type ModelSpec, type RequestedOutput, type Tensor } from '../../src/core/index.js';
+import { InferenceRequest, LateBoundInvoker, type InferenceResponse, type ModelSpec, type RequestedOutput, type Tensor } from '../../src/core/index.js';
 import { validateRequest } from '../../src/core/validate.js';
 import type { ModelConfig, ModelInput, ModelOutput } from '../../src/config/types.js';
 import type { BackendInstanceContext, BackendLogger, BackendModelContext } from '../../src/backends/contract.js';
@@ -24,7 +24,7 @@ export function modelOnDisk(
   writeFileSync(join(versionDir, 'model.onnx'), model);
   return {
     modelDir, versionDir, version: 1, modelPath: join(versionDir, 'model.onnx'), config: { name, ...config },
-    backendConfig, log: quietLog, cleanup: () => rmSync(repo, { recursive: true, force: true }),
+    backendConfig, log: quietLog, invoker: new LateBoundInvoker(), cleanup: () => rmSync(repo, { recursive: true, force: true }),
   };
 }
 
@@ -32,7 +32,7 @@ export function modelOnDisk(
 export function existingModel(modelDir: string, name: string, config: ModelConfig): BackendModelContext {
   return {
     modelDir, versionDir: join(modelDir, '1'), version: 1, modelPath: join(modelDir, '1', 'model.onnx'),
-    config: { name, ...config }, backendConfig: {}, log: quietLog,
+    config: { name, ...config }, backendConfig: {}, log: quietLog, invoker: new LateBoundInvoker(),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { DataType } from '@inferd/protocol';
 import {
-  ModelStats, ServerError, type ExecutionInstance, type InferenceRequest, type ModelIndexEntry, type ModelLease,
+  LateBoundInvoker, ModelStats, ServerError, type ExecutionInstance, type InferenceRequest, type ModelIndexEntry, type ModelLease,
   type ModelResolver, type ModelSpec, type ServedModel, type TensorSpec,
 } from '../../src/core/index.js';
 import { backend as identity } from '../../src/backends/identity/index.js';
@@ -68,6 +68,7 @@ async function serve(d: FixtureModelDef): Promise<ServedModel> {
     modelDir: '/nonexistent', versionDir: '/nonexistent/1', version: spec.version, modelPath: '/nonexistent/1/model',
     config: {}, backendConfig: {},
     log: { info() {}, warn() {}, error() {}, verbose() {} },
+    invoker: new LateBoundInvoker(),
   };
   const model = await identity.createModel(ctx);
   const instance = d.instance !== undefined

@@ -1,0 +1,2 @@
+/** @inferd/perf: the inferd-perf load generator (issue #8). */
+export {};

@@ -1,0 +1,42 @@
+/**
+ * How code inside the server runs other models of the same server (Python BLS, ensemble steps) without
+ * going through a frontend. Models load before the `InferenceServer` exists, so loaders get a
+ * `LateBoundInvoker` that the wiring binds to the server once it is built.
+ */
+import { ServerError } from './errors.js';
+import type { InferenceRequestInit } from './request.js';
+import type { InferenceResponse, ResponseSink } from './response.js';
+
+export interface ModelInvoker {
+  /** As `InferenceServer.inferStream`: validation errors throw, later errors arrive as a final error response. */
+  inferStream(init: InferenceRequestInit, sink: ResponseSink): void;
+  /** As `InferenceServer.infer`: one final response; rejects with a ServerError. */
+  infer(init: InferenceRequestInit): Promise<InferenceResponse>;
+}
+
+export class LateBoundInvoker implements ModelInvoker {
+  #target: ModelInvoker | undefined;
+
+  bind(target: ModelInvoker): void {
+    this.#target = target;
+  }
+
+  inferStream(init: InferenceRequestInit, sink: ResponseSink): void {
+    this.#bound().inferStream(init, sink);
+  }
+
+  infer(init: InferenceRequestInit): Promise<InferenceResponse> {
+    try {
+      return this.#bound().infer(init);
+    } catch (err) {
+      return Promise.reject(ServerError.from(err));
+    }
+  }
+
+  #bound(): ModelInvoker {
+    if (this.#target === undefined) {
+      throw ServerError.unavailable('models of this server cannot be called before the server has finished starting');
+    }
+    return this.#target;
+  }
+}
