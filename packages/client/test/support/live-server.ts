@@ -1,0 +1,77 @@
+/**
+ * Test support: a real inferd in this process (HTTP and gRPC frontends on ephemeral ports) over a temp
+ * repository holding links to examples/models (simple, identity_fp32, strings, classifier, repeat_int32)
+ * plus `slow`, a plug-in-backend model that answers OUT=IN after IN ms (for timeouts and aborts).
+ * Client shared memory is allowed.
+ */
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GrpcFrontend, HttpFrontend, createInferenceServer, type InferenceServer } from 'inferd';
+
+const EXAMPLES = fileURLToPath(new URL('../../../../examples/models/', import.meta.url));
+export const EXAMPLE_MODELS = ['simple', 'identity_fp32', 'strings', 'classifier', 'repeat_int32'] as const;
+
+const SLOW_BACKEND = `
+export const backend = {
+  name: 'client_test_slow',
+  async createModel() {
+    return {
+      createInstance: async (ctx) => ({
+        name: ctx.name,
+        async execute(requests) {
+          await Promise.all(requests.map((r) => new Promise((resolve) => {
+            const ms = new DataView(r.inputs[0].data.buffer, r.inputs[0].data.byteOffset, 4).getInt32(0, true);
+            setTimeout(() => { r.respond({ outputs: [{ ...r.inputs[0], name: 'OUT' }] }); resolve(); }, ms);
+          })));
+        },
+        async dispose() {},
+      }),
+      dispose: async () => {},
+    };
+  },
+};
+`;
+
+const SLOW_CONFIG = [
+  'backend: "client_test_slow"', 'max_batch_size: 0',
+  'input [ { name: "IN" data_type: TYPE_INT32 dims: [ 1 ] } ]',
+  'output [ { name: "OUT" data_type: TYPE_INT32 dims: [ 1 ] } ]',
+  'instance_group [ { count: 4 kind: KIND_CPU } ]',
+].join('\n');
+
+export interface LiveServer {
+  readonly server: InferenceServer;
+  /** `127.0.0.1:<port>` of the HTTP frontend. */
+  readonly httpUrl: string;
+  /** `127.0.0.1:<port>` of the gRPC frontend. */
+  readonly grpcUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startLiveServer(): Promise<LiveServer> {
+  const root = mkdtempSync(join(tmpdir(), 'inferd-client-'));
+  const repo = join(root, 'models');
+  const backends = join(root, 'backends');
+  mkdirSync(join(repo, 'slow', '1'), { recursive: true });
+  writeFileSync(join(repo, 'slow', 'config.pbtxt'), SLOW_CONFIG);
+  for (const m of EXAMPLE_MODELS) symlinkSync(join(EXAMPLES, m), join(repo, m), 'dir');
+  mkdirSync(join(backends, 'client_test_slow'), { recursive: true });
+  writeFileSync(join(backends, 'client_test_slow', 'index.mjs'), SLOW_BACKEND);
+  const { server } = await createInferenceServer({ modelRepository: repo, backendDirectory: backends, allowClientShm: true });
+  const http = new HttpFrontend(server, { port: 0, address: '127.0.0.1', maxInputSize: 64 << 20 });
+  const grpc = new GrpcFrontend(server, { port: 0, address: '127.0.0.1' });
+  const h = await http.listen();
+  const g = await grpc.listen();
+  return {
+    server,
+    httpUrl: `127.0.0.1:${h.port}`,
+    grpcUrl: `127.0.0.1:${g.port}`,
+    async close() {
+      await Promise.all([http.close(), grpc.close()]);
+      await server.shutdown(1000);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
