@@ -6,6 +6,7 @@
 import { ConfigError } from './errors.js';
 import { platformInfo } from './platform.js';
 import type { ModelConfig } from './types.js';
+import { validateEnsembleScheduling } from './validate-ensemble.js';
 import { validateIo } from './validate-io.js';
 import { validateSequenceBatching } from './validate-sequence.js';
 
@@ -90,6 +91,8 @@ function checkEnsemble(config: ModelConfig): void {
       if (empty) throw new ConfigError(`must specify '${field}' in step ${i} of ensemble '${name}'`);
     }
   });
+  // Data flow of the steps (config alone); checks against the members run once they are loaded.
+  validateEnsembleScheduling(config);
 }
 
 function checkMetrics(config: ModelConfig): void {

@@ -9,7 +9,9 @@ import {
 } from '../core/index.js';
 import type { Logger } from '../observability/log.js';
 import { scanRepositories } from './layout.js';
-import { loadModel, type LoaderOptions } from './model-loader.js';
+import {
+  isEnsembleDir, loadEnsemble, loadModel, prepareEnsemble, type LoaderOptions, type ModelLoadResult, type PreparedEnsemble,
+} from './model-loader.js';
 import type { ServedVersion } from './served-version.js';
 
 interface VersionRecord {
@@ -44,34 +46,128 @@ export class RepositoryManager implements ModelResolver {
     this.#options = options;
   }
 
-  /** Scans the repositories and loads every model. Resolves with the names of models that failed. */
+  /**
+   * Scans the repositories and loads every model: other models concurrently, then ensembles in
+   * dependency order (members first, nested ensembles before the ensembles using them). Resolves with
+   * the names of models that failed.
+   */
   async loadAll(): Promise<string[]> {
     const locations = scanRepositories(this.#options.repositories);
     for (const loc of locations) {
       this.#models.set(loc.name, { name: loc.name, versions: new Map(), state: 'LOADING', reason: '' });
     }
     const failed: string[] = [];
-    const queue = [...locations];
+    const queue: typeof locations = [];
+    const ensembles = new Map<string, string>();
+    for (const loc of locations) {
+      const record = this.#models.get(loc.name)!;
+      if (loc.dirs.length > 1) {
+        this.#fail(record, `model '${loc.name}' appears in multiple model repositories: ${loc.dirs.join(', ')}`, 'model_repository_manager');
+        failed.push(loc.name);
+      } else if (isEnsembleDir(loc.name, loc.dirs[0]!, this.#options)) {
+        ensembles.set(loc.name, loc.dirs[0]!);
+      } else {
+        queue.push(loc);
+      }
+    }
     const workers = Array.from({ length: Math.max(1, this.#options.loadThreadCount ?? 4) }, async () => {
       for (let loc = queue.shift(); loc !== undefined; loc = queue.shift()) {
-        const record = this.#models.get(loc.name)!;
-        if (loc.dirs.length > 1) {
-          record.state = 'UNAVAILABLE';
-          record.reason = `model '${loc.name}' appears in multiple model repositories: ${loc.dirs.join(', ')}`;
-          this.#options.log.error('model_repository_manager', record.reason);
-          failed.push(loc.name);
-          continue;
-        }
-        if (!(await this.#load(record, loc.dirs[0]!))) failed.push(loc.name);
+        if (!(await this.#load(this.#models.get(loc.name)!, loc.dirs[0]!))) failed.push(loc.name);
       }
     });
     await Promise.all(workers);
+    failed.push(...this.#loadEnsembles(ensembles));
     return failed.sort();
+  }
+
+  /**
+   * Loads ensembles once their members are settled. Each one's own config is checked first (as Triton
+   * validates a config before it builds the dependency graph), then missing members, cycles, failed
+   * members, and last the steps against the members' configs. Returns the names that failed.
+   */
+  #loadEnsembles(dirs: ReadonlyMap<string, string>): string[] {
+    const failed: string[] = [];
+    const prepared = new Map<string, PreparedEnsemble>();
+    for (const [name, dir] of dirs) {
+      this.#options.log.info('model_lifecycle', `loading: ${name}`);
+      try {
+        prepared.set(name, prepareEnsemble(name, dir, this.#options));
+      } catch (err) {
+        this.#fail(this.#models.get(name)!, ServerError.from(err).message);
+        failed.push(name);
+      }
+    }
+    const members = (name: string): string[] => [...new Set((prepared.get(name)?.members ?? []).map((m) => m.name))];
+    const blocked = new Map<string, string>();
+    for (const name of prepared.keys()) {
+      const missing = members(name).filter((m) => !this.#models.has(m)).sort();
+      if (missing.length > 0) blocked.set(name, `ensemble ${name} contains models that are not available or ambiguous: ${missing.join(', ')}`);
+    }
+    for (const name of prepared.keys()) {
+      if (blocked.has(name)) continue;
+      const last = cycleThrough(name, (n) => (prepared.has(n) ? members(n) : []));
+      if (last !== undefined) blocked.set(name, `circular dependency between ensembles: ${name} -> ... -> ${last} -> ${name}`);
+    }
+    for (const [name, reason] of blocked) {
+      this.#fail(this.#models.get(name)!, reason);
+      prepared.delete(name);
+      failed.push(name);
+    }
+    // Members before the ensembles using them: take any ensemble whose ensemble members are settled.
+    while (prepared.size > 0) {
+      const name = [...prepared.keys()].find((n) => members(n).every((m) => !prepared.has(m)));
+      if (name === undefined) break; // unreachable: every cycle was blocked above
+      const p = prepared.get(name)!;
+      prepared.delete(name);
+      const reason = this.#memberProblem(name, p);
+      const result: ModelLoadResult = reason !== undefined
+        ? { versions: [], error: reason }
+        : loadEnsemble(name, dirs.get(name)!, p, this.#options, (m) => this.#latestReady(m)!.served!.config!);
+      if (!this.#record(this.#models.get(name)!, result)) failed.push(name);
+    }
+    return failed;
+  }
+
+  /** Why an ensemble cannot load because of a member (Triton's dependency-node messages), if it cannot. */
+  #memberProblem(name: string, p: PreparedEnsemble): string | undefined {
+    for (const { name: m, version } of p.members) {
+      const record = this.#models.get(m)!;
+      const ready = [...record.versions.values()].filter((v) => v.state === 'READY');
+      if (record.versions.size === 0) {
+        return `ensemble '${name}' depends on '${m}' which is not valid. Model '${m}' failed with error: ${record.reason}`;
+      }
+      if (ready.length === 0) {
+        const reason = [...record.versions.values()].find((v) => v.reason !== '')?.reason ?? '';
+        return `ensemble '${name}' depends on '${m}' which has no loaded version. Model '${m}' loading failed with error: ${reason}`;
+      }
+      if (version >= 0 && !ready.some((v) => v.version === version)) {
+        return `ensemble '${name}' depends on '${m}' whose required version ${version} is not loaded.`;
+      }
+    }
+    return undefined;
+  }
+
+  #latestReady(name: string): VersionRecord | undefined {
+    let best: VersionRecord | undefined;
+    for (const v of this.#models.get(name)?.versions.values() ?? []) {
+      if (v.state === 'READY' && (best === undefined || v.version > best.version)) best = v;
+    }
+    return best;
+  }
+
+  #fail(record: ModelRecord, reason: string, component = 'model_lifecycle'): void {
+    record.state = 'UNAVAILABLE';
+    record.reason = reason;
+    this.#options.log.error(component, component === 'model_lifecycle' ? `failed to load '${record.name}': ${reason}` : reason);
   }
 
   async #load(record: ModelRecord, dir: string): Promise<boolean> {
     this.#options.log.info('model_lifecycle', `loading: ${record.name}`);
-    const result = await loadModel(record.name, dir, this.#options);
+    return this.#record(record, await loadModel(record.name, dir, this.#options));
+  }
+
+  /** Stores a load result in the model's record; true when every version is READY. */
+  #record(record: ModelRecord, result: ModelLoadResult): boolean {
     if (result.error !== undefined) {
       record.state = 'UNAVAILABLE';
       record.reason = result.error;
@@ -192,6 +288,25 @@ export class RepositoryManager implements ModelResolver {
     v.reason = 'unloaded';
     this.#options.log.info('model_lifecycle', `successfully unloaded '${name}' version ${v.version}`);
   }
+}
+
+/**
+ * Follows ensemble membership from `start`; when a path leads back to it, returns the last ensemble
+ * before the loop closes (Triton names it in its message), else undefined.
+ */
+function cycleThrough(start: string, members: (name: string) => readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  const visit = (current: string): string | undefined => {
+    for (const m of members(current)) {
+      if (m === start) return current;
+      if (seen.has(m)) continue;
+      seen.add(m);
+      const found = visit(m);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return visit(start);
 }
 
 function entry(name: string, version: string | undefined, state: ModelState | undefined, reason: string): ModelIndexEntry {

@@ -2,7 +2,8 @@
  * Loads one model directory into servable versions: config file -> core auto-complete -> backend
  * auto-complete -> normalize -> validate -> per version: backend model, instances, scheduler.
  * A failure is reported per model (bad config, unknown backend) or per version (bad model file); it
- * never throws, so one broken model cannot take the others down.
+ * never throws, so one broken model cannot take the others down. Ensembles load in two stages
+ * (`prepareEnsemble`, then `loadEnsemble` once the manager has loaded their members).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import {
 } from '../config/index.js';
 import type { Backend, BackendModel, BackendModelContext } from '../backends/contract.js';
 import type { BackendRegistry } from '../backends/registry.js';
+import { validateEnsembleMembers } from '../config/validate-ensemble.js';
 import { createScheduler } from '../scheduler/create-scheduler.js';
 import { InstancePool } from '../scheduler/instance-pool.js';
 import type { InstanceRateLimit, RateLimiter } from '../scheduler/rate-limiter.js';
@@ -30,6 +32,8 @@ export interface LoaderOptions {
   readonly rateLimiter?: RateLimiter;
   /** Lets backends and schedulers run other models of this server (bound once the server exists). */
   readonly invoker: ModelInvoker;
+  /** Called when a version has loaded, before it serves (the metrics registry attaches its observer). */
+  readonly onVersionLoaded?: (stats: ModelStats, config: ModelConfig) => void;
 }
 
 export interface VersionLoadResult {
@@ -82,8 +86,8 @@ async function prepare(name: string, modelDir: string, options: LoaderOptions): 
   // Triton fills the backend fields (backend, platform, default file) whether or not auto-complete is
   // on: without them no backend can be found. `autoComplete` governs only the backend's own step.
   config = completePlatform(config, name, firstVersionEntries(modelDir, available));
-  if (config.platform === 'ensemble') {
-    throw ServerError.unsupported(`ensemble model '${name}' cannot be loaded: ensembles are not supported yet`);
+  if (isEnsembleConfig(config)) {
+    throw ServerError.internal(`ensemble '${name}' must be loaded after its composing models (RepositoryManager does this)`);
   }
   const backendName = config.backend || platformInfo(config.platform ?? '')?.backend || '';
   if (backendName === '') {
@@ -166,6 +170,7 @@ function usesResponseCache(config: ModelConfig): boolean {
 async function loadVersion(
   name: string, modelDir: string, version: number, p: Prepared, options: LoaderOptions,
 ): Promise<VersionLoadResult> {
+  const loadStart = performance.now();
   let backendModel: BackendModel | undefined;
   const instances: ExecutionInstance[] = [];
   let pool: InstancePool | undefined;
@@ -195,9 +200,11 @@ async function loadVersion(
       ...(options.rateLimiter === undefined ? {} : { rateLimiter: options.rateLimiter, rateLimits }),
     });
     const served = new ServedVersion({
-      spec, stats, responseCache: usesResponseCache(p.config),
+      spec, stats, responseCache: usesResponseCache(p.config), config: p.config,
       scheduler: createScheduler({ pool, spec, config: p.config, modelDir, invoker: options.invoker }), pool, backendModel,
     });
+    stats.loadDurationSecs = (performance.now() - loadStart) / 1000;
+    options.onVersionLoaded?.(stats, p.config);
     options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);
     return { version, served };
   } catch (err) {
@@ -209,4 +216,77 @@ async function loadVersion(
     options.log.error('model_lifecycle', `failed to load '${name}' version ${version}: ${message}`);
     return { version, error: message };
   }
+}
+
+const isEnsembleConfig = (config: ModelConfig): boolean =>
+  config.platform === 'ensemble' || config.ensemble_scheduling !== undefined;
+
+/**
+ * True when the directory holds an ensemble (read cheaply, before anything loads, so the manager can
+ * load ensembles after their members). A config that cannot be read is not an ensemble here: loading
+ * it as a model reports the error.
+ */
+export function isEnsembleDir(name: string, modelDir: string, options: LoaderOptions): boolean {
+  try {
+    return isEnsembleConfig(readConfig(name, modelDir, options));
+  } catch {
+    return false;
+  }
+}
+
+/** An ensemble whose own config is valid (Triton's ValidateModelConfig), members not yet checked. */
+export interface PreparedEnsemble {
+  readonly config: ModelConfig;
+  readonly selected: readonly number[];
+  /** Composing model names and the version each step asks for (-1 = latest), in step order. */
+  readonly members: readonly { readonly name: string; readonly version: number }[];
+}
+
+export function prepareEnsemble(name: string, modelDir: string, options: LoaderOptions): PreparedEnsemble {
+  let config = readConfig(name, modelDir, options);
+  const available = listVersionDirs(modelDir);
+  config = completePlatform(config, name, firstVersionEntries(modelDir, available));
+  config = normalizeConfig(config, { modelName: name });
+  validateConfig(config, name);
+  const selected = selectVersions(config.version_policy, available);
+  if (selected.length === 0) {
+    throw ServerError.invalidArg(`at least one version must be available under the version policy of model '${name}'`);
+  }
+  const members = (config.ensemble_scheduling?.step ?? []).map((s) => ({ name: s.model_name ?? '', version: s.model_version ?? -1 }));
+  return { config, selected, members };
+}
+
+/**
+ * Second stage, once every member has a READY version: checks the steps against the members' final
+ * configs (`memberConfig`), marks the ensemble decoupled when a decoupled member feeds it, and builds
+ * each version (no backend, no instances: an EnsembleScheduler over the invoker).
+ */
+export function loadEnsemble(
+  name: string, modelDir: string, prepared: PreparedEnsemble, options: LoaderOptions, memberConfig: (name: string) => ModelConfig,
+): ModelLoadResult {
+  let config: ModelConfig;
+  try {
+    const decoupled = validateEnsembleMembers(prepared.config, memberConfig);
+    config = { ...prepared.config, model_transaction_policy: { ...prepared.config.model_transaction_policy, decoupled } };
+  } catch (err) {
+    return { versions: [], error: ServerError.from(err).message };
+  }
+  const decoupledSteps = (config.ensemble_scheduling?.step ?? [])
+    .map((s) => memberConfig(s.model_name ?? '').model_transaction_policy?.decoupled === true);
+  const versions: VersionLoadResult[] = prepared.selected.map((version) => {
+    try {
+      const spec = toModelSpec(config, version, new Map());
+      const stats = new ModelStats(name, version);
+      const scheduler = createScheduler({
+        spec, config, modelDir, invoker: options.invoker, ensemble: { stats, decoupledSteps },
+      });
+      options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);
+      return { version, served: new ServedVersion({ spec, stats, scheduler, config }) };
+    } catch (err) {
+      const message = ServerError.from(err).message;
+      options.log.error('model_lifecycle', `failed to load '${name}' version ${version}: ${message}`);
+      return { version, error: message };
+    }
+  });
+  return { versions };
 }
