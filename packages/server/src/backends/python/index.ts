@@ -75,6 +75,7 @@ export const backend: Backend = {
           args: initializeArgs(ctx, instanceCtx),
           stubTimeoutMs: timeoutMs,
           log: ctx.log,
+          invoker: ctx.invoker,
         });
         instances.push(instance);
         return instance;

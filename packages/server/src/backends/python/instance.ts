@@ -4,8 +4,11 @@
  * (one `done` frame with every response in default mode, `resp` frames from response senders). A stub
  * that dies fails its in-flight requests and is started again, so the model keeps serving.
  */
-import { ERROR_CODES, ServerError, type ErrorCode, type ExecutionInstance, type InferenceRequest } from '../../core/index.js';
+import {
+  ERROR_CODES, ServerError, type ErrorCode, type ExecutionInstance, type InferenceRequest, type ModelInvoker,
+} from '../../core/index.js';
 import type { BackendLogger } from '../contract.js';
+import { BlsBridge } from './bls.js';
 import type { FrameHead } from './framing.js';
 import { HealthCheck } from './health-check.js';
 import { StubProcess } from './stub-process.js';
@@ -28,6 +31,8 @@ export interface PythonInstanceOptions {
    */
   readonly stubTimeoutMs: number;
   readonly log: BackendLogger;
+  /** Runs the models the stub calls through BLS. */
+  readonly invoker: ModelInvoker;
 }
 
 /** A response as the stub describes it in a frame header. */
@@ -58,6 +63,8 @@ export class PythonInstance implements ExecutionInstance {
   readonly name: string;
   readonly #o: PythonInstanceOptions;
   #stub: StubProcess | undefined;
+  /** BLS and model control of the current stub. */
+  #bls: BlsBridge | undefined;
   /** The current (re)start: spawn + initialize. */
   #starting: Promise<void> | undefined;
   #initWaiter: Waiter | undefined;
@@ -179,17 +186,23 @@ export class PythonInstance implements ExecutionInstance {
   async #spawnAndInit(): Promise<void> {
     if (this.#disposed !== undefined) throw ServerError.unavailable(`model instance '${this.name}' was unloaded`);
     const initialized = new Promise<void>((resolve, reject) => (this.#initWaiter = { resolve, reject }));
-    const stub = new StubProcess({
+    // Answers go to the stub that asked, never to a successor after a restart.
+    const bls = new BlsBridge({ invoker: this.#o.invoker, modelName: this.#o.modelName, send: (h, b) => stub.send(h, b) });
+    const stub: StubProcess = new StubProcess({
       interpreter: this.#o.interpreter,
       ...(this.#o.env === undefined ? {} : { env: this.#o.env }),
       stubDir: this.#o.stubDir,
       modelPath: this.#o.modelPath,
       instanceName: this.name,
       log: this.#o.log,
-      onFrame: (head, body) => this.#onFrame(head, body),
-      onExit: (description) => this.#onExit(stub, description),
+      onFrame: (head, body) => this.#onFrame(head, body, bls),
+      onExit: (description) => {
+        bls.close();
+        this.#onExit(stub, description);
+      },
     });
     this.#stub = stub;
+    this.#bls = bls;
     try {
       stub.send({ t: 'init', args: this.#o.args, decoupled: this.#o.decoupled });
     } catch {
@@ -205,8 +218,17 @@ export class PythonInstance implements ExecutionInstance {
     }
   }
 
-  #onFrame(head: FrameHead, body: Buffer): void {
+  #onFrame(head: FrameHead, body: Buffer, bls: BlsBridge): void {
     switch (head.t) {
+      case 'bls':
+        bls.call(head as unknown as Parameters<BlsBridge['call']>[0], body, this.#isCancelled);
+        return;
+      case 'bls_cancel':
+        bls.cancel(Number(head['id']));
+        return;
+      case 'control':
+        bls.control(head as unknown as Parameters<BlsBridge['control']>[0]);
+        return;
       case 'resp':
         this.#onResponse(head as unknown as WireResponse & { key: number; final: boolean }, body);
         return;
@@ -343,11 +365,18 @@ export class PythonInstance implements ExecutionInstance {
         } catch {
           // The stub is gone; its exit fails the request.
         }
+        this.#bls?.parentCancelled(key, this.#isCancelled);
       };
       request.signal.addEventListener('abort', onAbort, { once: true });
     }
     this.#inflight.set(key, { request, onAbort });
   }
+
+  /** For BLS: a request no longer in flight has nobody waiting for it either. */
+  readonly #isCancelled = (key: number): boolean => {
+    const entry = this.#inflight.get(key);
+    return entry === undefined || entry.request.signal?.aborted === true;
+  };
 
   #release(key: number): void {
     const entry = this.#inflight.get(key);

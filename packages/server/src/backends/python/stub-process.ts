@@ -68,6 +68,11 @@ export class StubProcess {
   readonly #shm: ShmFiles | undefined;
   readonly #socket: Socket;
   #exited = false;
+  /**
+   * A body sits at offset 0 of the server -> stub file and the stub has not said `shm_read` yet: the
+   * next large body goes through the socket rather than overwrite it (BLS answers may follow an execute).
+   */
+  #shmBusy = false;
   readonly #exit: Promise<void>;
 
   constructor(options: StubOptions) {
@@ -81,7 +86,10 @@ export class StubProcess {
     });
     this.#child = child;
     this.#socket = child.stdio[3] as Socket;
-    const reader = new FrameReader((head, body) => options.onFrame(head, this.#shmBody(head) ?? body));
+    const reader = new FrameReader((head, body) => {
+      if (head.t === 'shm_read') this.#shmBusy = false;
+      else options.onFrame(head, this.#shmBody(head) ?? body);
+    });
     this.#socket.on('data', (chunk: Buffer) => {
       try {
         reader.push(chunk);
@@ -137,7 +145,8 @@ export class StubProcess {
     if (this.#exited) throw ServerError.unavailable('Python stub process is not running');
     let body = 0;
     for (const b of buffers) body += b.byteLength;
-    if (this.#shm !== undefined && body >= SHM_MIN_BYTES && this.#writeShm(buffers, body)) {
+    if (this.#shm !== undefined && body >= SHM_MIN_BYTES && !this.#shmBusy && this.#writeShm(buffers, body)) {
+      this.#shmBusy = true;
       this.#socket.write(encodeFrameHead({ ...head, shm_body: body }, 0));
       return;
     }

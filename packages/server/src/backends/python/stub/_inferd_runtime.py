@@ -12,6 +12,8 @@ instance_name = ""
 decoupled = False
 # Keys of requests the server reported as cancelled (client gone); written by the reader thread.
 cancelled = set()
+# Keys of the requests the main thread is executing (BLS calls made there are cancelled with them).
+executing_keys = ()
 cancelled_lock = threading.Lock()
 
 

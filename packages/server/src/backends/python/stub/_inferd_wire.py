@@ -8,7 +8,8 @@ Large bodies (>= SHM_MIN_BYTES) skip the socket when the server passed two /dev/
 unlinked) as fds 4 and 5: a socket moves 4 MB in ~20 buffer-sized hops, each waking both processes,
 which on a busy machine costs milliseconds; a file costs one copy each side and one wake-up.
 - server -> stub: the server writes the body at offset 0 of fd 4; the header says ``shm_body: n``.
-  The server sends the next such frame only after this stub answered the previous one.
+  Once the body is read this side answers ``shm_read``; until then the server sends large bodies
+  through the socket.
 - stub -> server: the stub writes the body into fd 5 at a free offset; the header says
   ``shm_offset``/``shm_size``. The server copies it out and answers ``shm_free`` (handled here).
 """
@@ -58,6 +59,7 @@ class Channel:
             shm_body = head.get("shm_body")
             if shm_body is not None:
                 body = _pread_exact(self._shm_in, shm_body)
+                self.send({"t": "shm_read"})
             return head, body
 
     def send(self, head, buffers=()):

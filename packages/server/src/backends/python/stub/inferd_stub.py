@@ -15,6 +15,7 @@ import sys
 import threading
 import traceback
 
+import _inferd_bls
 import _inferd_runtime as rt
 from _inferd_wire import Channel
 
@@ -36,6 +37,9 @@ def _reader(channel, inbox, stub):
             elif kind == "ping":
                 # Health check: answered here, so a long execute on the main thread is no hang.
                 channel.send({"t": "pong"})
+            elif kind in ("bls_resp", "control_result"):
+                # Answers to calls a model thread is waiting on (never queued behind that thread).
+                _inferd_bls.deliver(head, body)
             elif kind == "is_ready":
                 # Not queued behind a running execute (model-ready must answer within its timeout).
                 threading.Thread(target=stub.is_ready, args=(head["id"],), daemon=True).start()
@@ -109,6 +113,7 @@ class Stub:
                     with rt.cancelled_lock:
                         rt.cancelled.add(r["key"])
                 requests.append(pb_utils.InferenceRequest._from_wire(r, inputs))
+            rt.executing_keys = tuple(r["key"] for r in head["requests"])
             result = self._run(self.model.execute(requests))
             if rt.decoupled or result is None:
                 # Decoupled models answer through their senders; so may a default-mode model (24.06+).
@@ -123,6 +128,7 @@ class Stub:
             self._done_error(batch, code, f"Failed to process the request(s) for model '{rt.instance_name}', "
                                           f"message: {self._error_text(err)}")
         finally:
+            rt.executing_keys = ()
             with rt.cancelled_lock:
                 for r in head["requests"]:
                     if not rt.decoupled:

@@ -1,15 +1,18 @@
 """inferd's own triton_python_backend_utils: the surface of Triton's Python backend module (spec §10),
 written for inferd's stub. Model files import it as ``import triton_python_backend_utils as pb_utils``.
 
-Tensors are numpy arrays. BYTES tensors are numpy object arrays of ``bytes``. Not supported yet: BLS
-(``InferenceRequest.exec`` raises), metrics export (``MetricFamily`` values stay in the stub), model
-control (``load_model``... raise) and request rescheduling.
+Tensors are numpy arrays. BYTES tensors are numpy object arrays of ``bytes``. BLS
+(``InferenceRequest(...).exec()``) and model control run through the server in-process (_inferd_bls).
+Not supported yet: metrics export (``MetricFamily`` values stay in the stub) and request rescheduling.
 """
+import base64
 import json
 import struct
+import threading
 
 import numpy as np
 
+import _inferd_bls as _bls
 import _inferd_runtime as _rt
 from _inferd_errors import _CODE_NAMES, TritonError, TritonModelException  # noqa: F401 - public names
 from _inferd_metrics import Metric, MetricFamily  # noqa: F401
@@ -36,6 +39,7 @@ _NUMPY_BY_NAME = {name: t for name, _, t in _TYPES}
 _NUMPY_BY_ENUM = {e: t for _, e, t in _TYPES}
 _NAME_BY_ENUM = {e: name for name, e, _ in _TYPES}
 _ENUM_BY_NAME = {name: e for name, e, _ in _TYPES}
+_CODE_BY_NAME = {name: code for code, name in _CODE_NAMES.items()}
 
 
 # ---- type helpers -------------------------------------------------------------------------------
@@ -263,8 +267,16 @@ class InferenceResponseSender:
         return _rt.is_cancelled(self._key)
 
 
+class PreferredMemory:
+    """Where BLS outputs should live; inferd has CPU memory only, so this is accepted and ignored."""
+
+    def __init__(self, preferred_memory_type=TRITONSERVER_MEMORY_CPU, preferred_device_id=0):
+        self._type = preferred_memory_type
+        self._device_id = preferred_device_id
+
+
 class InferenceRequest:
-    """A request handed to execute(). The public constructor is Triton's BLS form (BLS: later slice)."""
+    """A request handed to execute(), or one the model builds to call another model (BLS)."""
 
     def __init__(self, request_id="", correlation_id=0, inputs=None, requested_output_names=None, model_name="",
                  model_version=-1, flags=0, timeout=0, preferred_memory=None, trace=None, parameters=None):
@@ -336,10 +348,74 @@ class InferenceRequest:
         self._release_flags = flags
 
     def exec(self, decoupled=False):
-        raise TritonModelException("BLS (InferenceRequest.exec) is not supported by inferd yet")
+        """Runs the request on model_name (BLS). Failures come back as a response with has_error(), as in
+        Triton; decoupled=True gives a ResponseIterator whose last response may be empty."""
+        call = self._start_bls(decoupled)
+        if decoupled:
+            return ResponseIterator(call)
+        return _bls_response(*call.next())
 
     async def async_exec(self, decoupled=False):
-        raise TritonModelException("BLS (InferenceRequest.async_exec) is not supported by inferd yet")
+        call = self._start_bls(decoupled)
+        if decoupled:
+            return ResponseIterator(call)
+        return _bls_response(*await call.next_async())
+
+    def _start_bls(self, decoupled):
+        descs, buffers = _encode_tensors(self._inputs)
+        corr = self._correlation_id
+        params = json.loads(self._parameters) if self._parameters else {}
+        head = {
+            "t": "bls", "model": self._model_name, "inputs": descs, "outputs": self._requested,
+            "version": "" if self._model_version in (None, -1, "", "-1") else str(self._model_version),
+            "request_id": self._request_id, "flags": self._flags, "timeout": self._timeout, "parameters": params,
+            # Python ints may exceed 2^53: sent as text, as the server sends them here.
+            "correlation_id": str(corr) if isinstance(corr, int) else corr, "corr_int": isinstance(corr, int),
+            "decoupled": bool(decoupled),
+            # Cancelling the request(s) being executed cancels this call; from other threads it is not known.
+            "parents": list(_rt.executing_keys) if threading.current_thread() is threading.main_thread() else [],
+        }
+        return _bls.start(head, buffers)
+
+
+class ResponseIterator:
+    """The responses of ``exec(decoupled=True)``, in order; iterable with ``for`` or ``async for``."""
+
+    def __init__(self, call):
+        self._call = call
+        self._done = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._done:
+            raise StopIteration
+        head, body = self._call.next()
+        self._done = head.get("final", True)
+        return _bls_response(head, body)
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        if self._done:
+            raise StopAsyncIteration
+        head, body = await self._call.next_async()
+        self._done = head.get("final", True)
+        return _bls_response(head, body)
+
+    def cancel(self):
+        """Asks the server to cancel the call; responses already on their way still arrive."""
+        _bls.cancel(self._call)
+
+
+def _bls_response(head, body):
+    err = head.get("error")
+    if err is not None:
+        return InferenceResponse(error=TritonError(err["message"], _CODE_BY_NAME.get(err["code"], TritonError.INTERNAL)))
+    tensors, _ = _decode_tensors(head.get("outputs", []), body, 0)
+    return InferenceResponse(output_tensors=tensors, parameters=head.get("parameters"))
 
 
 # ---- logging ------------------------------------------------------------------------------------
@@ -372,18 +448,29 @@ class Logger:
         _rt.log("verbose", message)
 
 
-# ---- model control (not wired to the server yet) -------------------------------------------------
+# ---- model control ------------------------------------------------------------------------------
+# As the server's repository API: load/unload fail (TritonModelException with the server's message)
+# unless the server runs in explicit model control mode.
+
+def _control(op, **fields):
+    head, _ = _bls.start(dict(fields, t="control", op=op)).next()
+    err = head.get("error")
+    if err is not None:
+        raise TritonModelException(err["message"])
+    return head
+
 
 def load_model(model_name, config="", files=None):
-    raise TritonModelException("load_model from a Python model is not supported by inferd yet")
+    encoded = {path: base64.b64encode(bytes(data)).decode("ascii") for path, data in (files or {}).items()}
+    _control("load", model=model_name, config=config or "", files=encoded)
 
 
 def unload_model(model_name, unload_dependents=False):
-    raise TritonModelException("unload_model from a Python model is not supported by inferd yet")
+    _control("unload", model=model_name, unload_dependents=bool(unload_dependents))
 
 
 def is_model_ready(model_name, model_version=""):
-    raise TritonModelException("is_model_ready from a Python model is not supported by inferd yet")
+    return bool(_control("ready", model=model_name, version=str(model_version or "")).get("ready", False))
 
 
 # ---- config helpers -----------------------------------------------------------------------------
