@@ -6,6 +6,7 @@ import { joinBinaryBody, tensorToJsonText } from '@inferd/protocol';
 import type { InferInput } from '../infer-input.js';
 import { shapeElements } from '../tensor-data.js';
 import type { InferOptions, ParameterValue } from '../types.js';
+import { requestParameters } from '../request-parameters.js';
 import { RawJson } from './json-text.js';
 
 export interface HttpInferBody {
@@ -16,21 +17,6 @@ export interface HttpInferBody {
 
 function shmParameters(ref: { region: string; byteSize: number; offset: number }): Record<string, ParameterValue> {
   return { shared_memory_region: ref.region, shared_memory_byte_size: ref.byteSize, shared_memory_offset: ref.offset };
-}
-
-/** Request-level parameters: the reserved sequence / scheduling keys, then the caller's own. */
-export function requestParameters(options: InferOptions): Record<string, ParameterValue> {
-  const p: Record<string, ParameterValue> = {};
-  const seq = options.sequenceId;
-  // As tritonclient: both flags are sent whenever a correlation id is set.
-  if (seq !== undefined && seq !== 0 && seq !== '' && seq !== 0n) {
-    p.sequence_id = seq;
-    p.sequence_start = options.sequenceStart ?? false;
-    p.sequence_end = options.sequenceEnd ?? false;
-  }
-  if (options.priority !== undefined && options.priority !== 0) p.priority = options.priority;
-  if (options.timeout !== undefined) p.timeout = options.timeout;
-  return { ...p, ...options.parameters };
 }
 
 export function buildInferBody(inputs: readonly InferInput[], options: InferOptions): HttpInferBody {
