@@ -6,3 +6,4 @@ export type { ModelConfig } from './config/types.js';
 export { Logger, type LogSettings, type LogFormat } from './observability/log.js';
 export { HttpFrontend, type HttpFrontendOptions } from './frontends/http/index.js';
 export { GrpcFrontend, type GrpcFrontendOptions } from './frontends/grpc/index.js';
+export { parseModelConfigText, printModelConfigText, parseModelConfigJson } from './config/index.js';
