@@ -1,7 +1,8 @@
 /**
  * Test support: a real inferd in this process (HTTP and gRPC frontends on ephemeral ports) over a temp
- * repository holding links to examples/models (simple, identity_fp32, strings, classifier, repeat_int32)
- * plus `slow`, a plug-in-backend model that answers OUT=IN after IN ms (for timeouts and aborts).
+ * repository holding links to examples/models (simple, identity_fp32, strings, classifier, repeat_int32,
+ * accumulator) plus `types` (identity over every datatype) and `slow`, a plug-in-backend model that
+ * answers OUT=IN after IN ms (for timeouts and aborts).
  * Client shared memory is allowed.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,17 @@ import { fileURLToPath } from 'node:url';
 import { GrpcFrontend, HttpFrontend, createInferenceServer, type InferenceServer } from 'inferd';
 
 const EXAMPLES = fileURLToPath(new URL('../../../../examples/models/', import.meta.url));
-export const EXAMPLE_MODELS = ['simple', 'identity_fp32', 'strings', 'classifier', 'repeat_int32'] as const;
+export const EXAMPLE_MODELS = ['simple', 'identity_fp32', 'strings', 'classifier', 'repeat_int32', 'accumulator'] as const;
+
+/** Every datatype: the `types` model copies optional input I_<T> to output O_<T> (identity backend). */
+export const ALL_TYPES = ['BOOL', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'FP16', 'FP32', 'FP64', 'BYTES', 'BF16'] as const;
+
+function typesConfig(): string {
+  const io = (prefix: string, extra: string) => ALL_TYPES
+    .map((t) => `{ name: "${prefix}_${t}" data_type: ${t === 'BYTES' ? 'TYPE_STRING' : `TYPE_${t}`} dims: [ -1 ]${extra} }`).join(', ');
+  return ['backend: "identity"', 'max_batch_size: 0', `input [ ${io('I', ' optional: true')} ]`, `output [ ${io('O', '')} ]`].join('\n');
+}
+
 
 const SLOW_BACKEND = `
 export const backend = {
@@ -56,6 +67,8 @@ export async function startLiveServer(): Promise<LiveServer> {
   const backends = join(root, 'backends');
   mkdirSync(join(repo, 'slow', '1'), { recursive: true });
   writeFileSync(join(repo, 'slow', 'config.pbtxt'), SLOW_CONFIG);
+  mkdirSync(join(repo, 'types', '1'), { recursive: true });
+  writeFileSync(join(repo, 'types', 'config.pbtxt'), typesConfig());
   for (const m of EXAMPLE_MODELS) symlinkSync(join(EXAMPLES, m), join(repo, m), 'dir');
   mkdirSync(join(backends, 'client_test_slow'), { recursive: true });
   writeFileSync(join(backends, 'client_test_slow', 'index.mjs'), SLOW_BACKEND);
