@@ -42,7 +42,7 @@ before(async () => {
     'rep_ens/config.pbtxt': REP_ENS, 'rep_ens/1/': null,
   });
   assert.deepEqual(s.failed, []);
-  http = new HttpFrontend(s.server, { port: 0, address: '127.0.0.1' });
+  http = new HttpFrontend(s.server, { port: 0, address: '127.0.0.1', maxInputSize: 64 << 20 });
   httpPort = (await http.listen()).port;
   grpc = new GrpcFrontend(s.server, { port: 0, address: '127.0.0.1' });
   client = connect((await grpc.listen()).port);
