@@ -5,6 +5,7 @@ export { buildInputSets, type InputSet, type PerfTensor, type InputDataOptions }
 export { modelInfo, type ModelInfo, type TensorInfo } from './model-info.js';
 export type { Transport, PreparedRequest } from './transport.js';
 export { InProcessTransport } from './inprocess.js';
+export { RemoteTransport } from './remote.js';
 export { openTransport } from './open-transport.js';
 export { ConcurrencyLoad, RequestRateLoad, Recorder, type Load, type Completed } from './load.js';
 export { measureLevel, type LevelMeasurement, type MeasureSettings } from './measure.js';

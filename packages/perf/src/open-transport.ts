@@ -1,6 +1,7 @@
 /** `-i` -> a Transport. */
 import { ServerError } from 'inferd';
 import { InProcessTransport } from './inprocess.js';
+import { RemoteTransport } from './remote.js';
 import type { PerfOptions } from './options.js';
 import type { Transport } from './transport.js';
 
@@ -10,5 +11,5 @@ export async function openTransport(o: PerfOptions): Promise<Transport> {
     if (o.streaming) throw ServerError.invalidArg('--streaming needs -i grpc');
     return InProcessTransport.open(o.modelRepository);
   }
-  throw ServerError.unsupported(`-i ${o.transport} is not available yet (@inferd/client has no ${o.transport} client)`);
+  return new RemoteTransport(o);
 }
