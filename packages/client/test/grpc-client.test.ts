@@ -166,6 +166,20 @@ test('trace and log settings', async () => {
   assert.equal(typeof log.log_verbose_level, 'number');
 });
 
+test('settings updates reach the server: the full settings come back, or the server\'s refusal', async () => {
+  const refused = (err: unknown) => err instanceof InferenceServerError && err.code !== undefined && err.code !== 0;
+  try {
+    assert.equal(typeof (await client.updateLogSettings({ log_verbose_level: 0 })).log_info, 'boolean');
+  } catch (err) {
+    assert.ok(refused(err), String(err));
+  }
+  try {
+    assert.ok('trace_level' in (await client.updateTraceSettings({ trace_rate: 1000 }, 'simple')));
+  } catch (err) {
+    assert.ok(refused(err), String(err));
+  }
+});
+
 test('unknown model: NOT_FOUND and the server message', async () => {
   await assert.rejects(client.infer('nope', simpleInputs(true)), (err: unknown) => {
     assert.ok(err instanceof InferenceServerError);

@@ -151,6 +151,47 @@ test('trace and log settings', async () => {
   assert.equal(typeof log.log_verbose_level, 'number');
 });
 
+test('load sends the config as JSON text and file overrides as base64; headers and requestId reach the wire', async () => {
+  const sent: { url: string; body: string; headers: Headers }[] = [];
+  const recording = new HttpClient(`http://${live.httpUrl}/`, {
+    headers: { 'x-everywhere': '1' },
+    fetch: async (url, init) => {
+      const b = init?.body;
+      sent.push({ url: String(url), body: typeof b === 'string' ? b : b === undefined ? '' : new TextDecoder().decode(b as Uint8Array), headers: new Headers(init?.headers) });
+      return fetch(url, init);
+    },
+  });
+  await assert.rejects(recording.loadModel('simple', { config: { max_batch_size: 4 }, files: { '1/model.onnx': new Uint8Array([0, 255, 7]) } }));
+  const load = sent.at(-1)!;
+  assert.equal(load.url, `http://${live.httpUrl}/v2/repository/models/simple/load`);
+  assert.deepEqual(JSON.parse(load.body), { parameters: { config: '{"max_batch_size":4}', 'file:1/model.onnx': 'AP8H' } });
+  await recording.infer('identity_fp32', [new InferInput('INPUT0', [1, 1], 'FP32').setData([1], { binary: false })], {
+    requestId: 'h', headers: { 'x-call': '2' }, sequenceId: 9n, parameters: { big: 2n ** 60n },
+  });
+  const infer = sent.at(-1)!;
+  assert.equal(infer.headers.get('x-everywhere'), '1');
+  assert.equal(infer.headers.get('x-call'), '2');
+  const body = JSON.parse(infer.body.replace(/(\d{16,})/g, '"$1"'));
+  assert.equal(body.id, 'h');
+  assert.deepEqual(body.parameters, { sequence_id: 9, sequence_start: false, sequence_end: false, big: String(2n ** 60n), binary_data_output: true });
+  assert.deepEqual(body.inputs[0].data, [1.0]);
+});
+
+test('settings updates reach the server: the full settings come back, or the server\'s refusal', async () => {
+  const ok = (settings: Record<string, unknown>) => assert.ok('log_info' in settings || 'trace_level' in settings);
+  const refused = (err: unknown) => err instanceof InferenceServerError && err.status !== undefined && err.status >= 400;
+  try {
+    ok(await client.updateLogSettings({ log_verbose_level: 0 }));
+  } catch (err) {
+    assert.ok(refused(err), String(err));
+  }
+  try {
+    ok(await client.updateTraceSettings({ trace_rate: 1000 }, 'simple'));
+  } catch (err) {
+    assert.ok(refused(err), String(err));
+  }
+});
+
 test('unknown model: the status and message the server sends', async () => {
   await assert.rejects(client.infer('nope', simpleInputs(true)), (err: unknown) => {
     assert.ok(err instanceof InferenceServerError);
