@@ -116,6 +116,10 @@ for (const compression of ['gzip', 'deflate'] as const) {
     assert.deepEqual([...(r.asTypedArray('OUTPUT0') as Int32Array)].slice(0, 3), [1, 2, 3]);
     assert.equal(seen.sent, compression);
     assert.equal(seen.got, compression);
+    // Without the option nothing is compressed either way (fetch alone would ask for gzip).
+    await recording.infer('simple', simpleInputs(true));
+    assert.equal(seen.sent, null);
+    assert.equal(seen.got, null);
   });
 }
 

@@ -60,7 +60,9 @@ export class HttpClient implements InferenceClient {
     try {
       const res = await this.#fetch(`${this.url}${path}`, {
         method,
-        headers: { ...this.#headers, ...options.headers, ...headers },
+        // fetch (undici) asks for gzip by default and the server would then compress every answer; ask only
+        // when the caller chose compression, as tritonclient does. (Browsers ignore this header.)
+        headers: { 'Accept-Encoding': 'identity', ...this.#headers, ...options.headers, ...headers },
         ...(body === undefined ? {} : { body }),
         ...(signal.signal === undefined ? {} : { signal: signal.signal }),
       });
