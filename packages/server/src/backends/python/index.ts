@@ -1,7 +1,10 @@
 /**
  * The `python` backend: runs Triton `model.py` files unchanged. Each model instance is a stub process
  * (`stub/inferd_stub.py`) with inferd's own `triton_python_backend_utils` on its path; see
- * `instance.ts` for the execution protocol and `interpreter.ts` for which Python runs it.
+ * `instance.ts` for the execution protocol and `interpreter.ts` for which Python runs it. BLS
+ * (`InferenceRequest(...).exec()`) and `pb_utils.load_model` / `unload_model` / `is_model_ready` run
+ * through the server's `ModelInvoker` (`bls.ts`); load/unload answer as the repository API does (refused
+ * unless the server runs in explicit model control mode).
  *
  * `--backend-config=python,<key>=<value>`: `python-interpreter` (path of the interpreter; env
  * `INFERD_PYTHON` otherwise), `stub-timeout-seconds` (default 30: how long a health check may go

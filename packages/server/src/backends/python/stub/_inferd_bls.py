@@ -67,6 +67,8 @@ def _wake(future):
 
 def start(head, buffers=()):
     """Sends ``head`` (its ``id`` filled in) and returns the Call collecting the answers."""
+    if _rt.channel is None:
+        raise RuntimeError("calls to the server (BLS, model control) work only inside a model run by inferd")
     call = Call()
     with _lock:
         _pending[call.id] = call
