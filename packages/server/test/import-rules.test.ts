@@ -49,7 +49,10 @@ const ALLOWED: Record<string, readonly string[]> = {
 const PACKAGES: Record<string, readonly string[]> = {
   core: [],
   config: [],
-  observability: ['prom-client'],
+  observability: [
+    'prom-client', '@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/resources', '@opentelemetry/sdk-trace-base',
+    '@opentelemetry/exporter-trace-otlp-http',
+  ],
   scheduler: [],
   backends: ['onnxruntime-node', 'onnxruntime-common'],
   frontends: ['@grpc/grpc-js', '@grpc/proto-loader'],

@@ -5,6 +5,7 @@ import { parseForwardPattern, parseRestrictedApis } from './restricted-flags.js'
 import type { RestrictedApis } from '../frontends/restricted-apis.js';
 import { parseCacheConfig, type ResponseCacheConfig } from '../core/index.js';
 import { parseRateLimitResource, type RateLimitResourceOverride } from '../scheduler/rate-limiter.js';
+import { parseTraceConfig, type TraceConfig } from '../observability/trace-config.js';
 
 export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
 
@@ -84,6 +85,8 @@ export interface ServeSettings {
   cacheConfig: ResponseCacheConfig | undefined;
   /** `--rate-limit` and `--rate-limit-resource`. */
   rateLimit: { mode: 'off' | 'execution_count'; resources: RateLimitResourceOverride[] };
+  /** `--trace-config` and the deprecated `--trace-*` flags. */
+  trace: TraceConfig;
   /** Flags that were set but have no effect yet (warned about at start). */
   acceptedButIgnored: string[];
 }
@@ -106,6 +109,22 @@ function cacheSettings(entries: string[] | undefined, byteSize: number | undefin
 function rateLimitSettings(mode: string, resources: string[] | undefined): ServeSettings['rateLimit'] {
   if (mode !== 'off' && mode !== 'execution_count') throw new Error(`invalid argument for --rate-limit, got: ${mode}`);
   return { mode, resources: (resources ?? []).map(parseRateLimitResource) };
+}
+
+function traceSettings(get: <T>(name: string) => T): TraceConfig {
+  const legacy = {
+    file: get<string | undefined>('trace-file'),
+    level: get<string[] | undefined>('trace-level'),
+    rate: get<number | undefined>('trace-rate'),
+    count: get<number | undefined>('trace-count'),
+    logFrequency: get<number | undefined>('trace-log-frequency'),
+  };
+  const defined = Object.fromEntries(Object.entries(legacy).filter(([, v]) => v !== undefined));
+  try {
+    return parseTraceConfig(get<string[] | undefined>('trace-config') ?? [], defined);
+  } catch (err) {
+    throw new Error((err as Error).message);
+  }
 }
 
 const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -190,6 +209,7 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     },
     cacheConfig: cacheSettings(get<string[] | undefined>('cache-config'), get<number | undefined>('response-cache-byte-size')),
     rateLimit: rateLimitSettings(get<string>('rate-limit'), get<string[] | undefined>('rate-limit-resource')),
+    trace: traceSettings(get),
     acceptedButIgnored,
   };
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { GrpcFrontend, type GrpcFrontendOptions } from '../frontends/grpc/index.js';
 import { HttpFrontend } from '../frontends/http/index.js';
 import { Logger } from '../observability/log.js';
+import { TraceManager } from '../observability/trace-manager.js';
 import type { ServeSettings } from './options.js';
 
 export interface RunningServer {
@@ -34,6 +35,9 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
     ...(settings.cacheConfig === undefined ? {} : { cacheConfig: settings.cacheConfig }),
     rateLimit: settings.rateLimit,
   });
+  server.logControl = logger;
+  const tracer = new TraceManager(settings.trace, (m) => logger.error('tracing', m));
+  server.tracer = tracer;
   if (failedModels.length > 0) logger.warning('server', `models that failed to load: ${failedModels.join(', ')}`);
   for (const row of server.repositoryIndex()) {
     logger.info('server', `model ${row.name}${row.version ? ` version ${row.version}` : ''}: ${row.state ?? 'UNKNOWN'}${row.reason ? ` (${row.reason})` : ''}`);
@@ -79,6 +83,7 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
       logger.info('server', `stopping: waiting up to ${settings.exitTimeoutSecs} s for in-flight requests`);
       const closing = Promise.all([http?.close(), grpc?.close()]);
       await server.shutdown(timeoutMs);
+      await tracer.shutdown().catch((err: unknown) => logger.error('tracing', String(err)));
       await Promise.race([closing, new Promise((r) => setTimeout(r, 1000).unref())]);
       logger.info('server', 'stopped');
     })();

@@ -12,6 +12,10 @@ import { SystemSharedMemory } from './shared-memory.js';
 import type { CachedResponse, ResponseCache } from './response-cache.js';
 import type { ModelIndexEntry, ModelLease, ModelResolver, ServedModel } from './contracts.js';
 import type { InferenceResponse, ResponseSink } from './response.js';
+import {
+  DEFAULT_LOG_SETTINGS, DEFAULT_TRACE_SETTINGS, type LogControl, type LogSettingsUpdate, type LogSettingsView, type RequestTrace,
+  type TracedRequestInit, type Tracer, type TraceSettingUpdate, type TraceSettingsView,
+} from './observability-hooks.js';
 
 export const SERVER_VERSION = '2.73.0dev';
 
@@ -73,6 +77,10 @@ export class InferenceServer {
   readonly #cache: ResponseCache | undefined;
   /** Registry the frontends use for shm register/status/unregister and shm tensors. */
   readonly sharedMemory: SystemSharedMemory;
+  /** `--trace-config` (observability/trace-manager.ts), attached by the CLI; absent = tracing OFF. */
+  tracer: Tracer | undefined;
+  /** The logger behind the logging API (spec §1.7); absent = fixed default settings. */
+  logControl: LogControl | undefined;
   #state: Lifecycle = 'serving';
   #inflight = 0;
   #drained: (() => void) | undefined;
@@ -179,6 +187,36 @@ export class InferenceServer {
     return { model_stats: [...picked].sort(byNameVersion).map((m) => m.stats.toJSON()) };
   }
 
+  /** Trace settings (spec §1.7), global or for a ready model; with an update, applies it first. */
+  async traceSettings(model?: string, update?: TraceSettingUpdate): Promise<TraceSettingsView> {
+    if (model !== undefined && model !== '') {
+      let ready = false;
+      try {
+        ready = await this.modelReady(model);
+      } catch {
+        ready = false;
+      }
+      if (!ready) throw ServerError.invalidArg(`Request for unknown model : ${model}`);
+    }
+    const m = model === '' ? undefined : model;
+    if (this.tracer === undefined) {
+      if (update !== undefined) throw ServerError.unavailable('the server does not support tracing');
+      return { ...DEFAULT_TRACE_SETTINGS };
+    }
+    if (update !== undefined) this.tracer.update(m, update);
+    return this.tracer.settings(m);
+  }
+
+  /** Logging settings (spec §1.7); with an update, applies it first. */
+  logSettings(update?: LogSettingsUpdate): LogSettingsView {
+    if (this.logControl === undefined) {
+      if (update !== undefined) throw ServerError.unavailable('the server does not support dynamic logging');
+      return { ...DEFAULT_LOG_SETTINGS };
+    }
+    if (update !== undefined) this.logControl.updateLogSettings(update);
+    return this.logControl.logSettings();
+  }
+
   /**
    * Runs one request and resolves with its single response; rejects with a ServerError for invalid
    * requests and failed inferences. Decoupled models need `inferStream`.
@@ -235,6 +273,8 @@ export class InferenceServer {
     const lease = this.#acquire(init.modelName, init.modelVersion);
     let request: InferenceRequest;
     let cached: CachedResponse | undefined;
+    // Sampled before the sink closures exist; they read it at the final response.
+    let trace: RequestTrace | undefined;
     try {
       const model = lease.model;
       if (single && model.spec.decoupled) {
@@ -256,9 +296,10 @@ export class InferenceServer {
         batchSize: checked.batchSize,
         received,
         sink: use === undefined
-          ? (r) => this.#deliver(lease, request, r, sink, undefined)
-          : (r) => this.#deliver(lease, request, r, sink, use),
+          ? (r) => this.#deliver(lease, request, r, sink, undefined, trace)
+          : (r) => this.#deliver(lease, request, r, sink, use, trace),
       });
+      if (this.tracer !== undefined) trace = this.tracer.sample(model.spec.name, (init as TracedRequestInit).traceOrigin);
     } catch (err) {
       lease.release();
       throw err;
@@ -277,6 +318,7 @@ export class InferenceServer {
   /** Post-processes one backend response (classification), records stats and releases at the final one. */
   #deliver(
     lease: ModelLease, request: InferenceRequest, response: InferenceResponse, sink: ResponseSink, cache: CacheUse | undefined,
+    trace: RequestTrace | undefined,
   ): void {
     let out = response;
     if (response.error === undefined && response.outputs.length > 0) {
@@ -295,6 +337,13 @@ export class InferenceServer {
       lease.release();
       this.#inflight -= 1;
       if (this.#inflight === 0 && this.#drained !== undefined) this.#drained();
+      if (trace !== undefined) {
+        // The frontends write the reply inside the sink: its duration is the send time.
+        const sendStart = nowNs();
+        sink(out);
+        trace.finish(request, out, end, sendStart, nowNs());
+        return;
+      }
     }
     sink(out);
   }

@@ -3,6 +3,7 @@
  * `2026-11-23T09:01:21Z I 4242 component] message` (ISO8601), on stderr or --log-file.
  */
 import { appendFileSync } from 'node:fs';
+import type { LogControl, LogSettingsUpdate, LogSettingsView } from '../core/observability-hooks.js';
 
 export type LogLevel = 'info' | 'warning' | 'error' | 'verbose';
 export const LOG_FORMATS = ['default', 'ISO8601'] as const;
@@ -22,7 +23,8 @@ const LETTER: Record<LogLevel, string> = { info: 'I', warning: 'W', error: 'E', 
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
-export class Logger {
+/** Also the server's LogControl: the logging API (spec §1.7) changes these settings live. */
+export class Logger implements LogControl {
   readonly settings: LogSettings;
   /** Where lines go; tests and embedding apps may replace it. */
   write: (line: string) => void;
@@ -49,6 +51,24 @@ export class Logger {
 
   verbose(level: number, component: string, message: string): void {
     if (this.settings.verboseLevel >= level) this.#emit('verbose', component, message);
+  }
+
+  logSettings(): LogSettingsView {
+    const s = this.settings;
+    return {
+      log_file: s.file, log_info: s.info, log_warning: s.warning, log_error: s.error,
+      log_verbose_level: s.verboseLevel, log_format: s.format,
+    };
+  }
+
+  /** Applies a validated update (the frontends check types and values with Triton's messages). */
+  updateLogSettings(u: LogSettingsUpdate): void {
+    const s = this.settings;
+    if (u.info !== undefined) s.info = u.info;
+    if (u.warning !== undefined) s.warning = u.warning;
+    if (u.error !== undefined) s.error = u.error;
+    if (u.verboseLevel !== undefined) s.verboseLevel = u.verboseLevel;
+    if (u.format !== undefined) s.format = u.format;
   }
 
   /** A function view for code that logs by level (frontends, backends). */

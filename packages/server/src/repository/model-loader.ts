@@ -21,6 +21,7 @@ import type { InstanceRateLimit, RateLimiter } from '../scheduler/rate-limiter.j
 import type { Logger } from '../observability/log.js';
 import { configFilePath, firstVersionEntries, listVersionDirs, readLabels } from './layout.js';
 import { ServedVersion } from './served-version.js';
+import { runWarmup } from './warmup.js';
 
 export interface LoaderOptions {
   readonly registry: BackendRegistry;
@@ -203,6 +204,7 @@ async function loadVersion(
       spec, stats, responseCache: usesResponseCache(p.config), config: p.config,
       scheduler: createScheduler({ pool, spec, config: p.config, modelDir, invoker: options.invoker }), pool, backendModel,
     });
+    await runWarmup({ name, modelDir, config: p.config, spec, scheduler: served.scheduler, verbose: (m) => options.log.verbose(1, 'model_lifecycle', m) });
     stats.loadDurationSecs = (performance.now() - loadStart) / 1000;
     options.onVersionLoaded?.(stats, p.config);
     options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);

@@ -160,7 +160,7 @@ test('shared memory RPCs with client shm disabled; CUDA as a CPU-only build', as
   assert.deepEqual(await h.client.call('CudaSharedMemoryUnregister', { name: 'c' }), {});
 });
 
-test('TraceSetting and LogSettings report the defaults; updates are UNIMPLEMENTED', async () => {
+test('TraceSetting and LogSettings report the defaults; without a tracer or logger attached updates are UNAVAILABLE', async () => {
   const trace = {
     settings: {
       trace_level: { value: ['OFF'] }, trace_rate: { value: ['1000'] }, trace_count: { value: ['-1'] },
@@ -173,7 +173,7 @@ test('TraceSetting and LogSettings report the defaults; updates are UNIMPLEMENTE
     code: status.INVALID_ARGUMENT, details: 'Request for unknown model : nope',
   });
   await assert.rejects(h.client.call('TraceSetting', { settings: { trace_rate: { value: ['5'] } } }), {
-    code: status.UNIMPLEMENTED, details: 'trace settings are not supported yet',
+    code: status.UNAVAILABLE, details: 'the server does not support tracing',
   });
   assert.deepEqual(await h.client.call('LogSettings', {}), {
     settings: {
@@ -186,6 +186,6 @@ test('TraceSetting and LogSettings report the defaults; updates are UNIMPLEMENTE
     },
   });
   await assert.rejects(h.client.call('LogSettings', { settings: { log_info: { bool_param: false } } }), {
-    code: status.UNIMPLEMENTED, details: 'logging settings are not supported yet',
+    code: status.UNAVAILABLE, details: 'the server does not support dynamic logging',
   });
 });

@@ -164,7 +164,7 @@ test('shared memory with client shm disabled', async () => {
   assert.equal((await post('/v2/cudasharedmemory/unregister')).status, 200);
 });
 
-test('trace and logging settings: defaults on GET, 501 on POST', async () => {
+test('trace and logging settings: defaults on GET; without a tracer or logger attached, 503 on POST', async () => {
   const trace = await get('/v2/trace/setting');
   assert.equal(trace.status, 200);
   assert.equal(trace.text,
@@ -174,13 +174,13 @@ test('trace and logging settings: defaults on GET, 501 on POST', async () => {
   assert.equal(unknown.status, 400);
   assert.equal(error(unknown.text), 'Request for unknown model : nope');
   const postTrace = await post('/v2/trace/setting', '{"trace_level":["TIMESTAMPS"]}');
-  assert.equal(postTrace.status, 501);
-  assert.equal(postTrace.text, '{"error":"trace settings are not supported yet"}');
+  assert.equal(postTrace.status, 503);
+  assert.equal(postTrace.text, '{"error":"the server does not support tracing"}');
   const log = await get('/v2/logging');
   assert.equal(log.text,
     '{"log_file":"","log_info":true,"log_warning":true,"log_error":true,"log_verbose_level":0,"log_format":"default"}');
   const postLog = await post('/v2/logging', '{"log_info":false}');
-  assert.equal(postLog.status, 501);
-  assert.equal(postLog.text, '{"error":"logging settings are not supported yet"}');
+  assert.equal(postLog.status, 503);
+  assert.equal(postLog.text, '{"error":"the server does not support dynamic logging"}');
   assert.equal((await request(h.port, 'PUT', '/v2/logging')).status, 405);
 });

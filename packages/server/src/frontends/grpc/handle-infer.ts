@@ -6,6 +6,7 @@
 import type { pb } from '@inferd/protocol';
 import type { handleUnaryCall } from '@grpc/grpc-js';
 import type { CancelSignal, InferenceServer } from '../../core/index.js';
+import type { TracedRequestInit } from '../../core/observability-hooks.js';
 import { CallSignal } from './call-signal.js';
 import { decodeInferRequest, type DecodedInfer } from './infer-decode.js';
 import { encodeInferResponse } from './infer-encode.js';
@@ -23,6 +24,14 @@ export function decodeAfterModelCheck(
   }
 }
 
+/** What a trace needs from gRPC: the W3C `traceparent` metadata, when the caller sent one. */
+export function withTraceOrigin(init: DecodedInfer['init'], traceparent: unknown): TracedRequestInit {
+  return {
+    ...init,
+    traceOrigin: { protocol: 'GRPC', ...(typeof traceparent === 'string' ? { traceparent } : {}) },
+  };
+}
+
 export function modelInferHandler(server: InferenceServer): handleUnaryCall<pb.ModelInferRequest, pb.ModelInferResponseInit> {
   return (call, callback) => {
     let decoded: DecodedInfer;
@@ -35,7 +44,8 @@ export function modelInferHandler(server: InferenceServer): handleUnaryCall<pb.M
     const shm = decoded.shm;
     try {
       // inferOnce instead of the infer() promise: no promise pair and microtask hops per request.
-      server.inferOnce(decoded.init, (response) => {
+      const init = server.tracer === undefined ? decoded.init : withTraceOrigin(decoded.init, call.metadata.get('traceparent')[0]);
+      server.inferOnce(init, (response) => {
         if (!response.final) return;
         if (response.error !== undefined) {
           shm?.release();

@@ -1,30 +1,11 @@
 /**
  * Health, metadata, model config and statistics RPCs (spec §5.1), plus grpc.health.v1 Check, and
- * the trace/log settings RPCs answering with the server defaults (spec §1.7; updates unsupported).
+ * the trace/log settings RPCs (spec §1.7, §5.1).
  */
 import type { pb } from '@inferd/protocol';
-import { ServerError, type InferenceServer } from '../../core/index.js';
+import type { InferenceServer } from '../../core/index.js';
 import { unary } from './unary.js';
-
-/** `--trace-config` defaults; tracing is not implemented, so it is always OFF. */
-const TRACE_SETTINGS: Record<string, pb.TraceSettingResponse_SettingValueInit> = {
-  trace_level: { value: ['OFF'] },
-  trace_rate: { value: ['1000'] },
-  trace_count: { value: ['-1'] },
-  log_frequency: { value: ['0'] },
-  trace_file: { value: [''] },
-  trace_mode: { value: ['triton'] },
-};
-
-/** Logging settings at the server defaults. */
-const LOG_SETTINGS: Record<string, pb.LogSettingsResponse_SettingValueInit> = {
-  log_file: { string_param: '' },
-  log_info: { bool_param: true },
-  log_warning: { bool_param: true },
-  log_error: { bool_param: true },
-  log_verbose_level: { uint32_param: 0 },
-  log_format: { string_param: 'default' },
-};
+import { logSettingsMessage, logUpdateFromMessage, traceSettingsMessage, traceUpdateFromMessage } from './settings-messages.js';
 
 export function serverHandlers(server: InferenceServer) {
   return {
@@ -44,22 +25,13 @@ export function serverHandlers(server: InferenceServer) {
       (req) => server.modelStatistics(req.name, req.version) as pb.ModelStatisticsResponseInit,
     ),
     TraceSetting: unary<pb.TraceSettingRequest, pb.TraceSettingResponseInit>(async (req) => {
-      if (req.model_name !== '') {
-        let ready = false;
-        try {
-          ready = await server.modelReady(req.model_name);
-        } catch {
-          ready = false;
-        }
-        if (!ready) throw ServerError.invalidArg(`Request for unknown model : ${req.model_name}`);
-      }
-      if (Object.keys(req.settings).length > 0) throw ServerError.unsupported('trace settings are not supported yet');
-      return { settings: TRACE_SETTINGS };
+      // The model check comes first, as in Triton: an unknown model wins over bad settings.
+      if (req.model_name !== '') await server.traceSettings(req.model_name);
+      const update = traceUpdateFromMessage(req);
+      return traceSettingsMessage(await server.traceSettings(req.model_name, update));
     }),
-    LogSettings: unary<pb.LogSettingsRequest, pb.LogSettingsResponseInit>((req) => {
-      if (Object.keys(req.settings).length > 0) throw ServerError.unsupported('logging settings are not supported yet');
-      return { settings: LOG_SETTINGS };
-    }),
+    LogSettings: unary<pb.LogSettingsRequest, pb.LogSettingsResponseInit>((req) =>
+      logSettingsMessage(server.logSettings(logUpdateFromMessage(req)))),
   };
 }
 

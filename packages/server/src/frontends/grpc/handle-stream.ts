@@ -11,7 +11,7 @@
 import type { pb } from '@inferd/protocol';
 import type { handleBidiStreamingCall, ServerDuplexStream } from '@grpc/grpc-js';
 import { ServerError, type InferenceResponse, type InferenceServer } from '../../core/index.js';
-import { decodeAfterModelCheck } from './handle-infer.js';
+import { decodeAfterModelCheck, withTraceOrigin } from './handle-infer.js';
 import { encodeInferResponse } from './infer-encode.js';
 import type { DecodedInfer } from './infer-decode.js';
 import type { ShmTensors } from '../shm-tensors.js';
@@ -81,7 +81,9 @@ class StreamSession {
     const emptyFinal = decoded.enableEmptyFinalResponse;
     const shm = decoded.shm;
     try {
-      this.#server.inferStream({ ...decoded.init, signal: this.#controller.signal }, (r) => {
+      const init = { ...decoded.init, signal: this.#controller.signal };
+      const traced = this.#server.tracer === undefined ? init : withTraceOrigin(init, this.#call.metadata.get('traceparent')[0]);
+      this.#server.inferStream(traced, (r) => {
         if (shm === undefined) {
           this.#onResponse(r, slot, decoupled, emptyFinal, undefined);
           return;

@@ -14,4 +14,7 @@ export interface HttpCall {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly body: Buffer;
+  /** Monotonic ns around the body read (HTTP_RECV_START/END); stamped only while a tracer is attached. */
+  readonly recvStartNs?: number;
+  readonly recvEndNs?: number;
 }

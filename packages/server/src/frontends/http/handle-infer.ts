@@ -8,6 +8,7 @@
  */
 import { INFERENCE_HEADER_CONTENT_LENGTH, parseHeaderLength, splitBinaryBody } from '@inferd/protocol';
 import { ServerError, type InferenceRequestInit, type InferenceResponse } from '../../core/index.js';
+import type { TraceOrigin, TracedRequestInit } from '../../core/observability-hooks.js';
 import { settled, watchClient } from './client-signal.js';
 import { compress, decompress, requestEncoding, responseEncoding, UNSUPPORTED_ENCODING } from './compression.js';
 import type { HandlerContext, HttpCall } from './context.js';
@@ -127,10 +128,22 @@ function joinBody(json: string, jsonBytes: number, blobs: readonly Uint8Array[])
   return out;
 }
 
+/** What a trace needs from HTTP: receive stamps and the W3C `traceparent` header. */
+function tagTraceOrigin(call: HttpCall, init: Writable<InferenceRequestInit>): void {
+  const traceparent = call.req.headers.traceparent;
+  const origin: TraceOrigin = {
+    protocol: 'HTTP',
+    ...(call.recvStartNs === undefined ? {} : { recvStartNs: call.recvStartNs, recvEndNs: call.recvEndNs }),
+    ...(typeof traceparent === 'string' ? { traceparent } : {}),
+  };
+  (init as Writable<TracedRequestInit>).traceOrigin = origin;
+}
+
 function run(ctx: HandlerContext, call: HttpCall, prepared: Prepared, done: InferDone): void {
   const socket = call.req.socket;
   const signal = watchClient(socket);
   prepared.init.signal = signal;
+  if (ctx.server.tracer !== undefined) tagTraceOrigin(call, prepared.init);
   try {
     ctx.server.inferOnce(prepared.init, (response) => {
       if (!response.final) return;

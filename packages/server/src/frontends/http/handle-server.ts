@@ -1,20 +1,7 @@
 /** Server-level endpoints: health, metadata, trace and logging settings (spec §1.1, §1.2, §1.7). */
-import { ServerError } from '../../core/index.js';
 import type { HandlerContext, HttpCall } from './context.js';
-import { errorReply, jsonReply, METHOD_NOT_ALLOWED, type Reply } from './reply.js';
-
-/** Defaults of `--trace-config` (tracing is not implemented: it is always OFF). */
-export const TRACE_SETTINGS = {
-  trace_level: ['OFF'], trace_rate: '1000', trace_count: '-1', log_frequency: '0', trace_file: '', trace_mode: 'triton',
-} as const;
-
-/** Logging settings as reported at the server defaults. */
-export const LOG_SETTINGS = {
-  log_file: '', log_info: true, log_warning: true, log_error: true, log_verbose_level: 0, log_format: 'default',
-} as const;
-
-const TRACE_JSON = JSON.stringify(TRACE_SETTINGS);
-const LOG_JSON = JSON.stringify(LOG_SETTINGS);
+import { jsonReply, METHOD_NOT_ALLOWED, type Reply } from './reply.js';
+import { logUpdateFromJson, traceUpdateFromJson } from './settings-body.js';
 
 export function handleHealth(ctx: HandlerContext, call: HttpCall, probe: 'live' | 'ready'): Reply {
   if (call.req.method !== 'GET') return METHOD_NOT_ALLOWED;
@@ -27,26 +14,20 @@ export function handleServerMetadata(ctx: HandlerContext, call: HttpCall): Reply
   return jsonReply(JSON.stringify(ctx.server.metadata()));
 }
 
-/** Global or model trace settings; a model must be ready. Updates are not supported yet. */
+/** Global or model trace settings (a model must be ready); POST applies an update first. */
 export async function handleTrace(ctx: HandlerContext, call: HttpCall, model?: string): Promise<Reply> {
   const method = call.req.method;
   if (method !== 'GET' && method !== 'POST') return METHOD_NOT_ALLOWED;
-  if (model !== undefined) {
-    let ready = false;
-    try {
-      ready = await ctx.server.modelReady(model);
-    } catch {
-      ready = false;
-    }
-    if (!ready) return errorReply(ServerError.invalidArg(`Request for unknown model : ${model}`));
-  }
-  if (method === 'POST') return errorReply(ServerError.unsupported('trace settings are not supported yet'));
-  return jsonReply(TRACE_JSON);
+  // The model check comes first, as in Triton: an unknown model wins over a bad body.
+  if (model !== undefined) await ctx.server.traceSettings(model);
+  const update = method === 'POST' ? traceUpdateFromJson(call.body) : undefined;
+  return jsonReply(JSON.stringify(await ctx.server.traceSettings(model, update)));
 }
 
-export function handleLogging(_ctx: HandlerContext, call: HttpCall): Reply {
+/** Logging settings; POST applies an update first and answers with the full settings. */
+export function handleLogging(ctx: HandlerContext, call: HttpCall): Reply {
   const method = call.req.method;
   if (method !== 'GET' && method !== 'POST') return METHOD_NOT_ALLOWED;
-  if (method === 'POST') return errorReply(ServerError.unsupported('logging settings are not supported yet'));
-  return jsonReply(LOG_JSON);
+  const update = method === 'POST' ? logUpdateFromJson(call.body) : undefined;
+  return jsonReply(JSON.stringify(ctx.server.logSettings(update)));
 }

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '@inferd/protocol';
-import { ServerError, type InferenceServer } from '../../core/index.js';
+import { nowNs, ServerError, type InferenceServer } from '../../core/index.js';
 import { readBodyThen } from './body.js';
 import { UNSUPPORTED_ENCODING } from './compression.js';
 import type { HandlerContext, HttpCall } from './context.js';
@@ -140,6 +140,8 @@ export class HttpFrontend {
       return;
     }
     const closing = this.#closing;
+    // Receive stamps for traces; untraced servers skip the clock reads.
+    const recvStartNs = this.#ctx.server.tracer === undefined ? 0 : nowNs();
     const what = req.headers[HEADER_KEY] === undefined ? 'Request JSON' : 'Request';
     readBodyThen(req, this.#ctx.maxInputSize, what, (bodyErr, body) => {
       if (bodyErr !== undefined) {
@@ -147,7 +149,7 @@ export class HttpFrontend {
         write(res, this.#failure(bodyErr, req), true);
         return;
       }
-      const call: HttpCall = { req, res, body };
+      const call: HttpCall = recvStartNs === 0 ? { req, res, body } : { req, res, body, recvStartNs, recvEndNs: nowNs() };
       const restricted = this.#options.restrictedApis;
       if (restricted !== undefined && restricted.size > 0) {
         const refusal = restrictionFailure(restricted, route, req);
