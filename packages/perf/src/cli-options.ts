@@ -31,6 +31,7 @@ export interface FlagValues {
   sync?: boolean;
   file?: string;
   verboseCsv?: boolean;
+  verbose?: boolean;
   seed: string;
   sweep?: boolean;
   latencyBudgetMs?: string;
@@ -68,6 +69,7 @@ export function addPerfFlags(cmd: Command): Command {
     .option('--sync', 'accepted for perf_analyzer compatibility; concurrency N is N outstanding requests either way')
     .option('-f, --file <path>', 'write the results as perf_analyzer CSV')
     .option('--verbose-csv', 'add Avg latency, request/response and response wait columns to the CSV')
+    .option('-v, --verbose', 'print every measurement window')
     .option('--seed <n>', 'seed of random inputs and Poisson arrivals', '1')
     .option('--sweep', 'try instance counts x dynamic batching x concurrency, print the best config.pbtxt (-i inprocess)')
     .option('--latency-budget-ms <ms>', 'latency budget of --sweep (p99, or --percentile)')
@@ -119,6 +121,7 @@ export function toPerfOptions(v: FlagValues): PerfOptions {
     async: v.sync !== true,
     csvFile: v.file,
     verboseCsv: v.verboseCsv === true,
+    verbose: v.verbose === true,
     seed: int(v.seed, '--seed'),
   });
 }

@@ -56,7 +56,9 @@ export function buildInputSets(model: ModelInfo, opts: InputDataOptions): InputS
   }
   if (opts.inputData === 'random' || opts.inputData === 'zero') {
     const random = opts.inputData === 'random' ? rng(opts.seed) : undefined;
-    return [model.inputs.map((input) => generated(model, input, opts, random))];
+    // An optional input with variable dims and no --shape is simply not sent.
+    const sent = model.inputs.filter((i) => !(i.optional === true && i.dims.some((d) => d < 0) && !opts.shapes.has(i.name)));
+    return [sent.map((input) => generated(model, input, opts, random))];
   }
   return fromJsonFile(model, opts);
 }
@@ -125,7 +127,7 @@ function fromJsonFile(model: ModelInfo, opts: InputDataOptions): InputSet[] {
   // Sequence files hold one list of steps per stream; without sequences every step is just a request.
   if (entries.every((e) => Array.isArray(e))) entries = (entries as unknown[][]).flat();
   return (entries as Record<string, JsonTensorValue>[]).map((entry, step) =>
-    model.inputs.map((input) => {
+    model.inputs.filter((input) => input.optional !== true || entry[input.name] !== undefined).map((input) => {
       const value = entry[input.name];
       if (value === undefined) throw ServerError.invalidArg(`--input-data: step ${step} has no data for input '${input.name}'`);
       return fromJsonValue(model, input, value, opts);

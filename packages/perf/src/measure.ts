@@ -23,6 +23,8 @@ export interface MeasureSettings {
   readonly serverStats: () => Promise<ServerStats | undefined>;
   /** Called at each window end and every ~250 ms in between (progress line). */
   readonly onProgress?: (p: { trial: number; inWindow: number; elapsedMs: number }) => void;
+  /** Called with each finished window (`-v`). */
+  readonly onWindow?: (w: { trial: number; requestCount: number; throughput: number; latencyUs: number }) => void;
 }
 
 interface Window {
@@ -83,6 +85,10 @@ export async function measureLevel(load: Load, s: MeasureSettings): Promise<Leve
     windows.push({ durationMs: we - ws, latenciesUs, server: after && before ? diffStats(after, before) : undefined });
     before = after;
     ws = we;
+    s.onWindow?.({
+      trial, requestCount: latenciesUs.length, throughput: (latenciesUs.length * s.batchSize) / (windows.at(-1)!.durationMs / 1000),
+      latencyUs: latenciesUs.length === 0 ? 0 : stabilizingLatency(latenciesUs, s.percentile),
+    });
     if (windows.length >= STABLE_WINDOWS) {
       const last = windows.slice(-STABLE_WINDOWS);
       stable =

@@ -7,6 +7,8 @@ export interface TensorInfo {
   readonly datatype: DataType;
   /** Dims without the batch dimension (-1 = variable). */
   readonly dims: readonly number[];
+  /** config `optional: true` (inputs only): left out when perf has no shape or data for it. */
+  readonly optional?: boolean;
 }
 
 export interface ModelInfo {
@@ -16,6 +18,7 @@ export interface ModelInfo {
   readonly outputs: readonly TensorInfo[];
   readonly responseCache: boolean;
   readonly decoupled: boolean;
+  readonly sequenceBatching: boolean;
 }
 
 interface MetadataTensor { name: string; datatype: string; shape: readonly (number | string)[] }
@@ -29,14 +32,18 @@ export function modelInfo(metadata: ModelMetadataLike, config: Readonly<Record<s
     const shape = t.shape.map(Number);
     return { name: t.name, datatype: t.datatype, dims: maxBatchSize > 0 ? shape.slice(1) : shape };
   };
+  const optional = new Set(
+    ((config['input'] ?? []) as { name?: string; optional?: boolean }[]).filter((i) => i.optional === true).map((i) => i.name),
+  );
   const cache = config['response_cache'] as { enable?: boolean } | undefined;
   const policy = config['model_transaction_policy'] as { decoupled?: boolean } | undefined;
   return {
     name: metadata.name,
     maxBatchSize,
-    inputs: metadata.inputs.map(tensor),
+    inputs: metadata.inputs.map((t) => (optional.has(t.name) ? { ...tensor(t), optional: true } : tensor(t))),
     outputs: metadata.outputs.map(tensor),
     responseCache: cache?.enable === true,
     decoupled: policy?.decoupled === true,
+    sequenceBatching: config['sequence_batching'] !== undefined && config['sequence_batching'] !== null,
   };
 }

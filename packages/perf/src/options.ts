@@ -52,6 +52,8 @@ export interface PerfOptions {
   /** `-f` CSV path. */
   readonly csvFile: string | undefined;
   readonly verboseCsv: boolean;
+  /** `-v`: print every measurement window, as perf_analyzer's verbose mode. */
+  readonly verbose: boolean;
   /** Seed for random input data (deterministic inputs across runs). */
   readonly seed: number;
 }
@@ -80,6 +82,7 @@ export const DEFAULT_OPTIONS: Omit<PerfOptions, 'modelName'> = {
   async: true,
   csvFile: undefined,
   verboseCsv: false,
+  verbose: false,
   seed: 1,
 };
 

@@ -4,6 +4,7 @@
  * transport (the sweep does, tests do).
  */
 import { writeFileSync } from 'node:fs';
+import { ServerError } from 'inferd';
 import { buildInputSets } from './input-data.js';
 import { ConcurrencyLoad, RequestRateLoad, type Load } from './load.js';
 import { measureLevel } from './measure.js';
@@ -69,6 +70,15 @@ async function runWith(transport: Transport, o: PerfOptions, io: PerfIo): Promis
     await transport.modelMetadata(o.modelName, o.modelVersion),
     await transport.modelConfig(o.modelName, o.modelVersion),
   );
+  if (model.sequenceBatching) {
+    throw ServerError.unsupported(`model '${model.name}' uses sequence batching: sequence loads (--sequence-length, ...) are not supported yet`);
+  }
+  if (model.decoupled && transport.kind === 'http') {
+    throw ServerError.unsupported(`model '${model.name}' is decoupled: use -i grpc --streaming or -i inprocess`);
+  }
+  if (model.decoupled && transport.kind === 'grpc' && !o.streaming) {
+    throw ServerError.unsupported(`model '${model.name}' is decoupled: add --streaming`);
+  }
   const sets = buildInputSets(model, o);
   const requests = await Promise.all(sets.map((s) => transport.prepare(o.modelName, o.modelVersion, s)));
   const mode: LoadMode = o.requestRateRange !== undefined ? 'request-rate' : 'concurrency';
@@ -105,6 +115,15 @@ async function runWith(transport: Transport, o: PerfOptions, io: PerfIo): Promis
         maxTrials: o.maxTrials,
         percentile: o.percentile,
         serverStats,
+        ...(o.verbose && io.quiet !== true
+          ? {
+              onWindow: (w: { trial: number; requestCount: number; throughput: number; latencyUs: number }) => {
+                progress.clear();
+                say(`  Pass [${w.trial}] throughput: ${w.throughput.toFixed(2)} infer/sec. ` +
+                  `${o.percentile === undefined ? 'Avg' : `p${o.percentile}`} latency: ${Math.floor(w.latencyUs)} usec (${w.requestCount} requests)\n`);
+              },
+            }
+          : {}),
         onProgress: (p) =>
           progress.update(`[${label}] window ${p.trial}/${o.maxTrials} ${(p.elapsedMs / 1000).toFixed(1)}s, ` +
             `${p.inWindow} done, ${load.outstanding} outstanding`),

@@ -11,7 +11,7 @@ import {
 import { Progress } from '../src/progress.js';
 
 const model: ModelInfo = {
-  name: 'm', maxBatchSize: 8, responseCache: false, decoupled: false,
+  name: 'm', maxBatchSize: 8, responseCache: false, decoupled: false, sequenceBatching: false,
   inputs: [{ name: 'A', datatype: 'INT32', dims: [4] }, { name: 'S', datatype: 'BYTES', dims: [-1] }],
   outputs: [],
 };
@@ -43,6 +43,11 @@ test('random inputs: batch dim added, BYTES random strings of --string-length, s
   assert.ok(zero.data.every((b) => b === 0));
   assert.throws(() => buildInputSets(model, { ...base, shapes: new Map() }), /variable dims \[-1\]; give them with --shape S/);
   assert.throws(() => buildInputSets({ ...model, maxBatchSize: 0 }, base), /does not support batching/);
+  // An optional input with variable dims is left out unless --shape gives its dims.
+  const withOptional: ModelInfo = { ...model, inputs: [...model.inputs, { name: 'O', datatype: 'FP32', dims: [-1], optional: true }] };
+  assert.deepEqual(buildInputSets(withOptional, base)[0]!.map((t) => t.name), ['A', 'S']);
+  const shapes = new Map([...base.shapes, ['O', [2]]]);
+  assert.deepEqual(buildInputSets(withOptional, { ...base, shapes })[0]!.map((t) => t.name), ['A', 'S', 'O']);
 });
 
 test('a perf_analyzer JSON data file: lists, content+shape and b64, one request per entry, repeated per batch', () => {
