@@ -170,6 +170,7 @@ class TritonPythonModel:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if request.is_cancelled():
+                pb_utils.Logger.log_info(f"slow_stream {request.request_id()} cancelled")
                 sender.send(pb_utils.InferenceResponse(error=pb_utils.TritonError(
                     "slow_stream saw the cancellation", pb_utils.TritonError.CANCELLED)),
                     flags=pb_utils.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
@@ -191,6 +192,7 @@ output [ { name: "OUT" data_type: TYPE_INT32 dims: [ 1 ] } ]
 
 const RELAY_MODEL = `
 import json
+import os
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
@@ -200,9 +202,11 @@ class TritonPythonModel:
     def execute(self, requests):
         for request in requests:
             sender = request.get_response_sender()
-            self_cancel = json.loads(request.parameters()).get("self_cancel", False)
+            params = json.loads(request.parameters())
+            self_cancel = params.get("self_cancel", False)
             responses = pb_utils.InferenceRequest(
-                model_name="slow_stream", inputs=[pb_utils.Tensor("X", np.zeros(1, np.int32))]).exec(decoupled=True)
+                model_name="slow_stream", request_id=request.request_id(),
+                inputs=[pb_utils.Tensor("X", np.zeros(1, np.int32))]).exec(decoupled=True)
             for r in responses:
                 if r.has_error():
                     sender.send(pb_utils.InferenceResponse(error=pb_utils.TritonError(
@@ -212,6 +216,8 @@ class TritonPythonModel:
                     sender.send(pb_utils.InferenceResponse(r.output_tensors()))
                     if self_cancel:
                         responses.cancel()
+                    if params.get("die", False):
+                        os._exit(1)
             else:
                 sender.send(flags=FINAL)
         return None
@@ -387,6 +393,17 @@ test('ResponseIterator.cancel() cancels the call it iterates', async () => {
   assert.equal(responses[1]!.error?.message, 'inner: slow_stream saw the cancellation');
 });
 
+test('a stub that dies mid-call: its request fails and the BLS call it left is cancelled', async () => {
+  const responses = await stream('relay', [zeroX()], { id: 'dies', parameters: { die: true } });
+  assert.equal(responses.at(-1)!.error?.code, 'INTERNAL');
+  assert.match(responses.at(-1)!.error?.message ?? '', /Stub process 'relay_0' is not healthy/);
+  const deadline = Date.now() + 20_000;
+  while (!h.logs.some((l) => l.includes('slow_stream dies cancelled')) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.ok(h.logs.some((l) => l.includes('slow_stream dies cancelled')), h.logs.join('\n'));
+});
+
 function zeroX() {
   return { name: 'X', datatype: 'INT32' as const, shape: [1], data: new Uint8Array(4) };
 }
@@ -394,12 +411,15 @@ function zeroX() {
 function stream(
   modelName: string,
   inputs: { name: string; datatype: 'INT32' | 'FP32'; shape: number[]; data: Uint8Array }[],
-  options: { signal?: AbortSignal; parameters?: Record<string, boolean>; onResponse?: (r: InferenceResponse, n: number) => void } = {},
+  options: {
+    id?: string; signal?: AbortSignal; parameters?: Record<string, boolean>; onResponse?: (r: InferenceResponse, n: number) => void;
+  } = {},
 ): Promise<InferenceResponse[]> {
   const responses: InferenceResponse[] = [];
   return new Promise((resolve) => {
     h.server.inferStream({
       modelName, inputs,
+      ...(options.id ? { id: options.id } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.parameters ? { parameters: options.parameters } : {}),
     }, (r) => {
