@@ -9,6 +9,7 @@ import { parseBackendConfig } from './config/index.js';
 import { BackendRegistry } from './backends/registry.js';
 import { RepositoryManager } from './repository/manager.js';
 import { Logger } from './observability/log.js';
+import { MetricsRegistry, type MetricsOptions } from './observability/metrics.js';
 import { RateLimiter, parseRateLimitResource, type RateLimitResourceOverride } from './scheduler/rate-limiter.js';
 
 export interface CreateServerOptions {
@@ -47,12 +48,20 @@ export interface CreateServerOptions {
     readonly mode: 'off' | 'execution_count';
     readonly resources?: readonly (string | RateLimitResourceOverride)[];
   };
+  /**
+   * Prometheus metrics (spec §9): `--metrics-config`, `--metrics-interval-ms`, `--allow-cpu-metrics`.
+   * Default: a registry with the counters; `false`: none (`--allow-metrics=false`). Serving them over
+   * HTTP is the caller's choice (`MetricsServer`, as `inferd serve` does).
+   */
+  readonly metrics?: MetricsOptions | false;
 }
 
 export interface CreatedServer {
   readonly server: InferenceServer;
   /** Models that failed to load (only non-empty when exitOnError is false). */
   readonly failedModels: readonly string[];
+  /** The `nv_*` metrics of this server (`await metrics.text()` = one scrape); undefined with `metrics: false`. */
+  readonly metrics: MetricsRegistry | undefined;
 }
 
 /** Loads every model of the repositories and returns the server (see `InferenceServer`). */
@@ -65,6 +74,7 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
       })
     : undefined;
   const invoker = new LateBoundInvoker();
+  const metrics = options.metrics === false ? undefined : new MetricsRegistry(options.metrics ?? {});
   const manager = new RepositoryManager({
     repositories: typeof options.modelRepository === 'string' ? [options.modelRepository] : [...options.modelRepository],
     registry: new BackendRegistry(options.backendDirectory === undefined ? {} : { backendDirectory: options.backendDirectory }),
@@ -75,7 +85,9 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
     log,
     invoker,
     ...(rateLimiter === undefined ? {} : { rateLimiter }),
+    ...(metrics === undefined ? {} : { onVersionLoaded: metrics.attach }),
   });
+  metrics?.bind(manager, { cacheEnabled: cacheConfig !== undefined });
   const failedModels = await manager.loadAll();
   if (failedModels.length > 0 && (options.exitOnError ?? true)) {
     await manager.shutdown();
@@ -89,7 +101,7 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
     ...(options.strictReadiness === undefined ? {} : { strictReadiness: options.strictReadiness }),
   });
   invoker.bind(server);
-  return { server, failedModels };
+  return { server, failedModels, metrics };
 }
 
 function isCacheStrings(c: CreateServerOptions['cacheConfig']): c is readonly string[] {

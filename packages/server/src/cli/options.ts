@@ -6,6 +6,7 @@ import type { RestrictedApis } from '../frontends/restricted-apis.js';
 import { parseCacheConfig, type ResponseCacheConfig } from '../core/index.js';
 import { parseRateLimitResource, type RateLimitResourceOverride } from '../scheduler/rate-limiter.js';
 import { parseTraceConfig, type TraceConfig } from '../observability/trace-config.js';
+import { parseMetricsConfig, type MetricsConfig } from '../observability/metrics-config.js';
 
 export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
 
@@ -80,6 +81,13 @@ export interface ServeSettings {
   };
   allowMetrics: boolean;
   metricsPort: number;
+  /** `--metrics-address`, default the HTTP address (as tritonserver). */
+  metricsAddress: string;
+  metricsIntervalMs: number;
+  /** `--metrics-config`, parsed (invalid entries fail start-up). */
+  metricsConfig: MetricsConfig;
+  allowCpuMetrics: boolean;
+  pinnedMemoryPoolByteSize: number;
   log: { info: boolean; warning: boolean; error: boolean; verboseLevel: number; format: 'default' | 'ISO8601'; file: string };
   /** `--cache-config` (or the deprecated `--response-cache-byte-size`); undefined = no response cache. */
   cacheConfig: ResponseCacheConfig | undefined;
@@ -109,6 +117,11 @@ function cacheSettings(entries: string[] | undefined, byteSize: number | undefin
 function rateLimitSettings(mode: string, resources: string[] | undefined): ServeSettings['rateLimit'] {
   if (mode !== 'off' && mode !== 'execution_count') throw new Error(`invalid argument for --rate-limit, got: ${mode}`);
   return { mode, resources: (resources ?? []).map(parseRateLimitResource) };
+}
+
+function positiveInt(value: number, flag: string): number {
+  if (!(value > 0)) throw new Error(`invalid argument for --${flag}, got: ${value}`);
+  return value;
 }
 
 function traceSettings(get: <T>(name: string) => T): TraceConfig {
@@ -199,6 +212,11 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     },
     allowMetrics: get<boolean>('allow-metrics'),
     metricsPort: get<number>('metrics-port'),
+    metricsAddress: get<string | undefined>('metrics-address') ?? get<string>('http-address'),
+    metricsIntervalMs: positiveInt(get<number>('metrics-interval-ms'), 'metrics-interval-ms'),
+    metricsConfig: parseMetricsConfig(get<string[] | undefined>('metrics-config') ?? []),
+    allowCpuMetrics: get<boolean>('allow-cpu-metrics'),
+    pinnedMemoryPoolByteSize: get<number>('pinned-memory-pool-byte-size'),
     log: {
       info: get<boolean>('log-info'),
       warning: get<boolean>('log-warning'),

@@ -5,6 +5,7 @@ import { GrpcFrontend, type GrpcFrontendOptions } from '../frontends/grpc/index.
 import { HttpFrontend } from '../frontends/http/index.js';
 import { Logger } from '../observability/log.js';
 import { TraceManager } from '../observability/trace-manager.js';
+import { MetricsServer } from '../observability/metrics-server.js';
 import type { ServeSettings } from './options.js';
 
 export interface RunningServer {
@@ -12,6 +13,8 @@ export interface RunningServer {
   readonly http: { address: string; port: number } | undefined;
   /** Where gRPC listens (undefined when --allow-grpc=false). */
   readonly grpc: { address: string; port: number } | undefined;
+  /** Where the Prometheus metrics listen (undefined when --allow-metrics=false). */
+  readonly metrics: { address: string; port: number } | undefined;
   /** Stops accepting, drains in-flight requests (up to --exit-timeout-secs) and unloads models. */
   stop(): Promise<void>;
 }
@@ -20,7 +23,7 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
   for (const flag of settings.acceptedButIgnored) {
     logger.warning('server', `--${flag} is accepted for compatibility but has no effect in this version of inferd`);
   }
-  const { server, failedModels } = await createInferenceServer({
+  const { server, failedModels, metrics } = await createInferenceServer({
     modelRepository: settings.modelRepositories,
     backendDirectory: settings.backendDirectory,
     backendConfig: settings.backendConfig,
@@ -34,6 +37,14 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
     logger,
     ...(settings.cacheConfig === undefined ? {} : { cacheConfig: settings.cacheConfig }),
     rateLimit: settings.rateLimit,
+    metrics: settings.allowMetrics
+      ? {
+          config: settings.metricsConfig,
+          intervalMs: settings.metricsIntervalMs,
+          cpuMetrics: settings.allowCpuMetrics,
+          pinnedMemoryPoolByteSize: settings.pinnedMemoryPoolByteSize,
+        }
+      : false,
   });
   server.logControl = logger;
   const tracer = new TraceManager(settings.trace, (m) => logger.error('tracing', m));
@@ -41,6 +52,23 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
   if (failedModels.length > 0) logger.warning('server', `models that failed to load: ${failedModels.join(', ')}`);
   for (const row of server.repositoryIndex()) {
     logger.info('server', `model ${row.name}${row.version ? ` version ${row.version}` : ''}: ${row.state ?? 'UNKNOWN'}${row.reason ? ` (${row.reason})` : ''}`);
+  }
+
+  let metricsServer: MetricsServer | undefined;
+  let metricsAddress: { address: string; port: number } | undefined;
+  // Metrics first, so their listener is up once the inference services report theirs.
+  if (metrics !== undefined) {
+    metricsServer = new MetricsServer(metrics, {
+      port: settings.metricsPort,
+      address: settings.metricsAddress,
+      log: { info: (m) => logger.info('metrics', m), error: (m) => logger.error('metrics', m) },
+    });
+    try {
+      metricsAddress = await metricsServer.listen();
+    } catch (err) {
+      await server.shutdown(0);
+      throw err;
+    }
   }
 
   let http: HttpFrontend | undefined;
@@ -58,6 +86,7 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
       // The frontend itself logs "Started HTTPService at ADDRESS:PORT", as Triton does.
       httpAddress = await http.listen();
     } catch (err) {
+      await metricsServer?.close();
       await server.shutdown(0);
       throw err;
     }
@@ -69,19 +98,17 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
     try {
       grpcAddress = await grpc.listen();
     } catch (err) {
-      await http?.close();
+      await Promise.all([http?.close(), metricsServer?.close()]);
       await server.shutdown(0);
       throw err;
     }
   }
-  if (settings.allowMetrics) logger.info('server', 'metrics service is not available in this version of inferd');
-
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       const timeoutMs = settings.exitTimeoutSecs * 1000;
       logger.info('server', `stopping: waiting up to ${settings.exitTimeoutSecs} s for in-flight requests`);
-      const closing = Promise.all([http?.close(), grpc?.close()]);
+      const closing = Promise.all([http?.close(), grpc?.close(), metricsServer?.close()]);
       await server.shutdown(timeoutMs);
       await tracer.shutdown().catch((err: unknown) => logger.error('tracing', String(err)));
       await Promise.race([closing, new Promise((r) => setTimeout(r, 1000).unref())]);
@@ -89,7 +116,7 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
     })();
     return stopping;
   };
-  return { http: httpAddress, grpc: grpcAddress, stop };
+  return { http: httpAddress, grpc: grpcAddress, metrics: metricsAddress, stop };
 }
 
 function grpcOptions(settings: ServeSettings, logger: Logger): GrpcFrontendOptions {

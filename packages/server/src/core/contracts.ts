@@ -49,6 +49,8 @@ export interface ModelSpec {
 export interface Scheduler {
   /** Never throws for a single request's fault: errors go into the request's responses. */
   enqueue(request: InferenceRequest): void;
+  /** Requests enqueued and not yet executing (`nv_inference_pending_request_count`); absent = 0. */
+  readonly pendingCount?: number;
   /** Stop taking work; resolves once queued and running work has finished. */
   stop(): Promise<void>;
 }

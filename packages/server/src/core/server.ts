@@ -320,6 +320,8 @@ export class InferenceServer {
     lease: ModelLease, request: InferenceRequest, response: InferenceResponse, sink: ResponseSink, cache: CacheUse | undefined,
     trace: RequestTrace | undefined,
   ): void {
+    // Decoupled models keep per-response statistics (spec §4.4 response_stats).
+    const arrived = lease.model.spec.decoupled ? nowNs() : 0;
     let out = response;
     if (response.error === undefined && response.outputs.length > 0) {
       try {
@@ -328,10 +330,11 @@ export class InferenceServer {
         out = { ...response, outputs: [], error: ServerError.from(err) };
       }
     }
+    if (arrived > 0) lease.model.stats.recordResponse(request, out, arrived, nowNs());
     if (out.final) {
       const ok = out.error === undefined;
       const end = nowNs();
-      if (cache === undefined || !ok) lease.model.stats.recordRequest(request, ok, end);
+      if (cache === undefined || !ok) lease.model.stats.recordRequest(request, ok, end, out.error);
       else if (cache.hit) lease.model.stats.recordCacheHit(request, cache.lookupNs, end);
       else this.#insert(lease.model, request, response, cache, end);
       lease.release();

@@ -17,6 +17,11 @@ export class DefaultScheduler implements Scheduler {
     pool.onCapacity(() => this.#pump());
   }
 
+  /** Queued requests waiting for an instance (read at metrics scrape time). */
+  get pendingCount(): number {
+    return this.#queue.length;
+  }
+
   enqueue(request: InferenceRequest): void {
     if (this.#stopping) {
       request.respondError(ServerError.unavailable('model is being unloaded'));

@@ -62,6 +62,11 @@ export class DynamicBatcher implements Scheduler {
     pool.onCapacity(() => this.#pump());
   }
 
+  /** Queued requests not yet in an execution (read at metrics scrape time). */
+  get pendingCount(): number {
+    return this.#queue.size;
+  }
+
   enqueue(request: InferenceRequest): void {
     if (this.#stopping) {
       request.respondError(ServerError.unavailable('model is being unloaded'));

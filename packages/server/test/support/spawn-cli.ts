@@ -25,19 +25,27 @@ export function runCli(args: readonly string[]): CliRun {
 }
 
 /**
- * Starts `inferd serve` on ephemeral HTTP and gRPC ports and resolves with the HTTP base URL and the
- * gRPC port once both are up.
+ * Starts `inferd serve` on ephemeral HTTP, gRPC and metrics ports and resolves with the HTTP base URL
+ * and the gRPC port once both are up, plus the metrics URL (`…/metrics`) unless metrics are off (the
+ * metrics listener starts before the other two).
  */
-export async function startServe(args: readonly string[]): Promise<CliRun & { url: string; grpcPort: number }> {
-  const run = runCli(['serve', '--http-port', '0', '--http-address', '127.0.0.1', '--grpc-port', '0', '--grpc-address', '127.0.0.1', ...args]);
-  const found = await new Promise<{ url: string; grpcPort: number }>((resolve, reject) => {
+export async function startServe(args: readonly string[]): Promise<CliRun & { url: string; grpcPort: number; metricsUrl?: string }> {
+  const run = runCli([
+    'serve', '--http-port', '0', '--http-address', '127.0.0.1', '--grpc-port', '0', '--grpc-address', '127.0.0.1',
+    '--metrics-port', '0', '--metrics-address', '127.0.0.1', ...args,
+  ]);
+  const found = await new Promise<{ url: string; grpcPort: number; metricsUrl?: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${run.stderr()}`)), 60_000);
     const check = (): void => {
       const m = /Started HTTPService at ([\d.]+):(\d+)/.exec(run.stderr());
       const g = /Started GRPCInferenceService at [\d.]+:(\d+)/.exec(run.stderr());
       if (m && g) {
         clearTimeout(timer);
-        resolve({ url: `http://${m[1]}:${m[2]}`, grpcPort: Number(g[1]) });
+        const metrics = /Started Metrics Service at ([\d.]+):(\d+)/.exec(run.stderr());
+        resolve({
+          url: `http://${m[1]}:${m[2]}`, grpcPort: Number(g[1]),
+          ...(metrics === null ? {} : { metricsUrl: `http://${metrics[1]}:${metrics[2]}/metrics` }),
+        });
       }
     };
     run.child.stderr!.on('data', check);

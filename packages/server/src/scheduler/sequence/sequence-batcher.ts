@@ -79,6 +79,14 @@ export class SequenceBatcher implements Scheduler {
     ctx.pool.onCapacity(() => this.#pump());
   }
 
+  /** Requests queued in sequences (slotted or in the backlog) not yet executing; scrape time only. */
+  get pendingCount(): number {
+    let n = 0;
+    for (const slots of this.#slots) for (const slot of slots) n += slot.sequence?.queue.length ?? 0;
+    for (const sequence of this.#backlog) n += sequence.queue.length;
+    return n;
+  }
+
   enqueue(request: InferenceRequest): void {
     const refused = this.#check(request);
     if (refused !== undefined) {
