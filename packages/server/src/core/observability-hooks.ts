@@ -46,6 +46,11 @@ export interface TraceSettingUpdate {
 export type TraceSettingsView = Record<string, string | string[]>;
 
 export interface Tracer {
+  /**
+   * False while no request can be traced (every level OFF): frontends then skip collecting origins
+   * (receive stamps, traceparent), so an idle tracer costs one property read per request.
+   */
+  readonly enabled: boolean;
   /** Called for every request: must cost one counter check when the request is not traced. */
   sample(modelName: string, origin: TraceOrigin | undefined): RequestTrace | undefined;
   /** Global (`model` undefined) or a model's effective settings. */

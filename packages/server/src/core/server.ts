@@ -299,7 +299,7 @@ export class InferenceServer {
           ? (r) => this.#deliver(lease, request, r, sink, undefined, trace)
           : (r) => this.#deliver(lease, request, r, sink, use, trace),
       });
-      if (this.tracer !== undefined) trace = this.tracer.sample(model.spec.name, (init as TracedRequestInit).traceOrigin);
+      if (this.tracer?.enabled === true) trace = this.tracer.sample(model.spec.name, (init as TracedRequestInit).traceOrigin);
     } catch (err) {
       lease.release();
       throw err;

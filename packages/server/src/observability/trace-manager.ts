@@ -89,12 +89,18 @@ export class TraceManager implements Tracer {
   readonly #file: TraceFile;
   readonly #otel: OtelTraceExporter | undefined;
   #nextId = 1;
+  enabled = false;
 
   constructor(config: TraceConfig, onError: (message: string) => void = () => {}) {
     this.#config = config;
     this.#global = new Scope(config);
     this.#file = new TraceFile(config.file, onError);
     this.#otel = config.mode === 'opentelemetry' ? new OtelTraceExporter(config.otel) : undefined;
+    this.#refreshEnabled();
+  }
+
+  #refreshEnabled(): void {
+    this.enabled = this.#global.level !== 0 || [...this.#models.values()].some((m) => m.scope.level !== 0);
   }
 
   sample(modelName: string, origin: TraceOrigin | undefined): RequestTrace | undefined {
@@ -152,6 +158,7 @@ export class TraceManager implements Tracer {
       this.#global = new Scope(f);
       // Models follow the global value in every field they did not set.
       for (const entry of this.#models.values()) entry.scope = this.#modelScope(entry.own, entry.scope);
+      this.#refreshEnabled();
       return;
     }
     const entry = this.#models.get(model);
@@ -164,13 +171,9 @@ export class TraceManager implements Tracer {
     set('rate', u.rate);
     set('count', u.count);
     set('logFrequency', u.logFrequency);
-    if (Object.keys(own).length === 0) {
-      this.#models.delete(model);
-      return;
-    }
-    const previous = entry?.scope;
-    const scope = this.#modelScope(own, previous, u.count !== undefined);
-    this.#models.set(model, { own, scope });
+    if (Object.keys(own).length === 0) this.#models.delete(model);
+    else this.#models.set(model, { own, scope: this.#modelScope(own, entry?.scope, u.count !== undefined) });
+    this.#refreshEnabled();
   }
 
   /** Writes what is pending and stops the exporter (server shutdown). */

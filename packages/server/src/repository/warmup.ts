@@ -8,7 +8,10 @@ import { randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataTypeFromConfig, elementByteSize, elementCount } from '@inferd/protocol';
-import { InferenceRequest, ServerError, nowNs, type ModelSpec, type Scheduler, type Tensor } from '../core/index.js';
+import {
+  InferenceRequest, REQUEST_FLAG_SEQUENCE_END, REQUEST_FLAG_SEQUENCE_START, ServerError, nowNs, type ModelSpec, type Scheduler,
+  type Tensor,
+} from '../core/index.js';
 import type { ModelConfig, ModelWarmup } from '../config/index.js';
 
 export interface WarmupTarget {
@@ -57,11 +60,27 @@ function sampleTensors(sample: ModelWarmup, t: WarmupTarget): Tensor[] {
   return tensors;
 }
 
+/**
+ * Sequence-batched models take each warmup request as a one-request sequence (START and END) under an
+ * id of its own, of the CORRID control's kind (a string for TYPE_STRING, else a number): Triton feeds
+ * warmup to the instances directly, we go through the scheduler, which refuses id-less requests.
+ */
+let warmupSequence = 0;
+
+function sequenceFields(config: ModelConfig): { correlationId: bigint | string; flags: number } | undefined {
+  const seq = config.sequence_batching;
+  if (seq === undefined) return undefined;
+  const corrid = (seq.control_input ?? []).flatMap((c) => c.control ?? []).find((c) => c.kind === 'CONTROL_SEQUENCE_CORRID');
+  warmupSequence += 1;
+  const correlationId = corrid?.data_type === 'TYPE_STRING' ? `inferd-warmup-${warmupSequence}` : 0x7fff_0000_0000_0000n + BigInt(warmupSequence);
+  return { correlationId, flags: REQUEST_FLAG_SEQUENCE_START | REQUEST_FLAG_SEQUENCE_END };
+}
+
 /** One request through the scheduler; resolves at its final response, rejects on an error response. */
 function runOne(t: WarmupTarget, inputs: Tensor[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const request: InferenceRequest = new InferenceRequest({
-      init: { modelName: t.name, inputs },
+      init: { modelName: t.name, inputs, ...sequenceFields(t.config) },
       modelVersion: t.spec.version,
       requestedOutputs: t.spec.outputs.map((o) => ({ name: o.name })),
       batchSize: 1,

@@ -111,6 +111,7 @@ test('a per-model setting traces that model only; null clears it back to the glo
   const h = await startTraced(['rate=1', 'triton,file=$DIR/trace.json']);
   try {
     const post = (path: string, body: unknown) => request(h.httpPort, 'POST', path, { body: JSON.stringify(body) });
+    assert.equal(h.tracer.enabled, false, 'every level OFF: frontends collect nothing');
     const model = JSON.parse((await post('/v2/models/ident/trace/setting', { trace_level: ['TIMESTAMPS'] })).text);
     assert.deepEqual(model.trace_level, ['TIMESTAMPS']);
     assert.deepEqual(JSON.parse((await request(h.httpPort, 'GET', '/v2/trace/setting')).text).trace_level, ['OFF']);
@@ -118,10 +119,35 @@ test('a per-model setting traces that model only; null clears it back to the glo
     await infer(h.httpPort, 'o1', 'other');
     const cleared = JSON.parse((await post('/v2/models/ident/trace/setting', { trace_level: null })).text);
     assert.deepEqual(cleared.trace_level, ['OFF']);
+    assert.equal(h.tracer.enabled, false);
     await infer(h.httpPort, 'i2');
     await h.tracer.flush();
     const headers = readTraces(join(h.dir, 'trace.json')).filter((o) => o.model_name !== undefined);
     assert.deepEqual(headers.map((o) => o.request_id), ['i1']);
+  } finally {
+    await h.close();
+  }
+});
+
+test('ModelStreamInfer requests are traced with their gRPC origin', async () => {
+  const h = await startTraced(['level=TIMESTAMPS', 'rate=1', 'triton,file=$DIR/trace.json']);
+  try {
+    const stream = h.grpc.stream();
+    const got = new Promise<void>((resolve, reject) => {
+      stream.on('data', () => resolve());
+      stream.on('error', reject);
+    });
+    stream.write({
+      model_name: 'ident', id: 's1',
+      inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [1, 1], contents: { fp32_contents: [4] } }],
+    });
+    await got;
+    stream.end();
+    await h.tracer.flush();
+    const [t] = [...byId(readTraces(join(h.dir, 'trace.json'))).values()];
+    assert.equal(t!.header.request_id, 's1');
+    const names = t!.stamps.map(([n]) => n);
+    assert.deepEqual(names.slice(-3), ['REQUEST_END', 'GRPC_SEND_START', 'GRPC_SEND_END']);
   } finally {
     await h.close();
   }

@@ -161,3 +161,38 @@ test('a failing warmup sample fails the load with Triton\'s message; a short dat
     r.cleanup();
   }
 });
+
+test('a sequence-batched model warms up with one-request sequences (START and END, a CORRID of the control\'s kind)', async () => {
+  const sequence = `sequence_batching { control_input [
+    { name: "START" control [ { kind: CONTROL_SEQUENCE_START int32_false_true: [ 0, 1 ] } ] },
+    { name: "END" control [ { kind: CONTROL_SEQUENCE_END int32_false_true: [ 0, 1 ] } ] },
+    { name: "CORRID" control [ { kind: CONTROL_SEQUENCE_CORRID data_type: TYPE_STRING } ] } ] }`;
+  const r = withBackend({
+    'seq/config.pbtxt': config(`model_warmup [ { name: "s" count: 2
+      inputs { key: "INPUT0" value: { data_type: TYPE_INT32 dims: [ 2 ] zero_data: true } }
+      inputs { key: "INPUT1" value: { data_type: TYPE_UINT8 dims: [ 3 ] zero_data: true } } } ]`, sequence),
+    'seq/1/': null,
+  });
+  g.__warmupSeen = [];
+  try {
+    const { server } = await createInferenceServer({ modelRepository: r.repo, backendDirectory: r.backends });
+    try {
+      assert.deepEqual(server.repositoryIndex().map((e) => [e.name, e.state]), [['seq', 'READY']]);
+      const seen = g.__warmupSeen!;
+      assert.equal(seen.length, 2);
+      const ids = new Set<string>();
+      for (const s of seen) {
+        const byName = Object.fromEntries(s.inputs.map((t) => [t.name, t.bytes]));
+        assert.deepEqual([byName.START, byName.END], [int32Le([1]), int32Le([1])]);
+        const corrid = Buffer.from(byName.CORRID!.slice(4)).toString('utf8');
+        assert.match(corrid, /^inferd-warmup-\d+$/);
+        ids.add(corrid);
+      }
+      assert.equal(ids.size, 2, 'one sequence per warmup request');
+    } finally {
+      await server.shutdown(1000);
+    }
+  } finally {
+    r.cleanup();
+  }
+});

@@ -44,7 +44,7 @@ export function modelInferHandler(server: InferenceServer): handleUnaryCall<pb.M
     const shm = decoded.shm;
     try {
       // inferOnce instead of the infer() promise: no promise pair and microtask hops per request.
-      const init = server.tracer === undefined ? decoded.init : withTraceOrigin(decoded.init, call.metadata.get('traceparent')[0]);
+      const init = server.tracer?.enabled !== true ? decoded.init : withTraceOrigin(decoded.init, call.metadata.get('traceparent')[0]);
       server.inferOnce(init, (response) => {
         if (!response.final) return;
         if (response.error !== undefined) {

@@ -82,7 +82,7 @@ class StreamSession {
     const shm = decoded.shm;
     try {
       const init = { ...decoded.init, signal: this.#controller.signal };
-      const traced = this.#server.tracer === undefined ? init : withTraceOrigin(init, this.#call.metadata.get('traceparent')[0]);
+      const traced = this.#server.tracer?.enabled !== true ? init : withTraceOrigin(init, this.#call.metadata.get('traceparent')[0]);
       this.#server.inferStream(traced, (r) => {
         if (shm === undefined) {
           this.#onResponse(r, slot, decoupled, emptyFinal, undefined);

@@ -143,7 +143,7 @@ function run(ctx: HandlerContext, call: HttpCall, prepared: Prepared, done: Infe
   const socket = call.req.socket;
   const signal = watchClient(socket);
   prepared.init.signal = signal;
-  if (ctx.server.tracer !== undefined) tagTraceOrigin(call, prepared.init);
+  if (ctx.server.tracer?.enabled === true) tagTraceOrigin(call, prepared.init);
   try {
     ctx.server.inferOnce(prepared.init, (response) => {
       if (!response.final) return;

@@ -141,7 +141,7 @@ export class HttpFrontend {
     }
     const closing = this.#closing;
     // Receive stamps for traces; untraced servers skip the clock reads.
-    const recvStartNs = this.#ctx.server.tracer === undefined ? 0 : nowNs();
+    const recvStartNs = this.#ctx.server.tracer?.enabled === true ? nowNs() : 0;
     const what = req.headers[HEADER_KEY] === undefined ? 'Request JSON' : 'Request';
     readBodyThen(req, this.#ctx.maxInputSize, what, (bodyErr, body) => {
       if (bodyErr !== undefined) {
