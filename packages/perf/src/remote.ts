@@ -110,7 +110,8 @@ export class RemoteTransport implements Transport {
     }
     const requestId = String(this.#nextId++);
     const done = new Promise<void>((resolve, reject) => this.#pending.set(requestId, { resolve, reject }));
-    this.#stream.send(r.model, r.tensors, { ...options, requestId });
+    // Decoupled models end a request with a flag-only final response only when asked for one.
+    this.#stream.send(r.model, r.tensors, { ...options, requestId, enableEmptyFinalResponse: true });
     await done;
   }
 
