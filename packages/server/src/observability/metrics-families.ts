@@ -4,7 +4,7 @@
  * path nothing beyond the statistics it keeps anyway. Counters are cumulative (they only grow while a
  * version stays loaded); durations are reported in µs as Triton does (the stats keep ns).
  */
-import { FAILURE_REASONS, type ServedModel } from '../core/index.js';
+import { FAILURE_REASONS, type FailureReason, type ServedModel } from '../core/index.js';
 import type { MetricsConfig } from './metrics-config.js';
 import { ModelInstruments, SUMMARY_FAMILIES, FIRST_RESPONSE_HISTOGRAM, type SummaryKey } from './metrics-instruments.js';
 
@@ -39,6 +39,16 @@ export function sortLabels(labels: Labels): Labels {
 }
 
 const us = (ns: number): number => Math.floor(ns / 1000);
+
+/**
+ * Failures per reason. An ensemble's failures count as OTHER (spec §9): its "execution" is its members'
+ * work, whose own series carry the real reason; a cancellation stays CANCELED.
+ */
+function failureCounts(m: ServedModel): Record<FailureReason, number> {
+  const f = m.stats.failures;
+  if (m.spec.platform !== 'ensemble') return f;
+  return { REJECTED: 0, CANCELED: f.CANCELED, BACKEND: 0, OTHER: f.OTHER + f.REJECTED + f.BACKEND };
+}
 
 const one = (value: number) => (_m: ServedModel, labels: Labels): Sample[] => [{ labels, value }];
 
@@ -76,9 +86,10 @@ export function modelFamilies(config: MetricsConfig, cached: (m: ServedModel) =>
       help: 'Number of failed inference requests, all batch sizes',
       type: 'counter',
       // All four reasons exist from the start, at 0 (spec §9).
-      samples: (m, labels) => FAILURE_REASONS.map((reason) => ({
-        labels: sortLabels({ ...labels, reason }), value: m.stats.failures[reason],
-      })),
+      samples: (m, labels) => {
+        const counts = failureCounts(m);
+        return FAILURE_REASONS.map((reason) => ({ labels: sortLabels({ ...labels, reason }), value: counts[reason] }));
+      },
     },
     counter('nv_inference_count', 'Number of inferences performed (does not include cached requests)', (m) => m.stats.inferenceCount),
     counter('nv_inference_exec_count', 'Number of model executions performed (does not include cached requests)', (m) => m.stats.executionCount),

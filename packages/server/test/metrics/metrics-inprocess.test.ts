@@ -26,6 +26,16 @@ const files = {
   'cached/1/': null,
   'seq/config.pbtxt': identityConfig('sequence_batching { }'),
   'seq/1/': null,
+  // One step through gate: a failure inside gate's backend fails the ensemble.
+  'ens/config.pbtxt': [
+    'platform: "ensemble"',
+    'max_batch_size: 8',
+    'input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ -1 ] } ]',
+    'output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ -1 ] } ]',
+    'ensemble_scheduling { step [ { model_name: "gate" model_version: -1',
+    '  input_map { key: "INPUT0" value: "INPUT0" } output_map { key: "OUTPUT0" value: "OUTPUT0" } } ] }',
+  ].join('\n'),
+  'ens/1/': null,
 };
 
 let server: InferenceServer;
@@ -172,4 +182,18 @@ test('counter_latencies=false drops the duration counters; default config has no
   const none = await createInferenceServer({ modelRepository: repo.dir, logger: new Logger({ info: false }), metrics: false });
   assert.equal(none.metrics, undefined);
   await none.server.shutdown();
+});
+
+test('an ensemble counts its failures as OTHER; its member keeps the real reason', async () => {
+  const before = await metrics.text();
+  const backendBefore = sample(before, 'nv_inference_request_failure', reasonLabels('BACKEND'))!;
+  await server.infer(fp32Request('ens', [5]));
+  await assert.rejects(server.infer(fp32Request('ens', [-1])), /negative input/);
+  const text = await metrics.text();
+  const e = (reason: string) => `{model="ens",reason="${reason}",version="1"}`;
+  assert.equal(sample(text, 'nv_inference_request_success', '{model="ens",version="1"}'), 1);
+  assert.equal(sample(text, 'nv_inference_request_failure', e('OTHER')), 1);
+  assert.equal(sample(text, 'nv_inference_request_failure', e('BACKEND')), 0);
+  assert.equal(sample(text, 'nv_inference_request_failure', e('REJECTED')), 0);
+  assert.equal(sample(text, 'nv_inference_request_failure', reasonLabels('BACKEND')), backendBefore + 1);
 });
