@@ -3,9 +3,9 @@
  * server's message, verbatim) or why no answer came (aborted, timed out, bad client-side data).
  */
 
-/** gRPC status codes the client sets itself for failures that have no server answer. */
+/** gRPC status codes: the ones the client sets itself (no server answer) and the ones it checks. */
 export const GRPC_CODE = {
-  CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, INTERNAL: 13, UNAVAILABLE: 14,
+  CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14,
 } as const;
 
 export interface InferenceServerErrorInit {

@@ -160,7 +160,7 @@ export class GrpcClient implements InferenceClient {
     try {
       return (await this.#unary<pb.ModelReadyResponse>('ModelReady', { name: model, version: String(version ?? '') }, options)).ready;
     } catch (err) {
-      if (err instanceof InferenceServerError && (err.code === 5 || err.code === GRPC_CODE.INVALID_ARGUMENT)) return false;
+      if (err instanceof InferenceServerError && (err.code === GRPC_CODE.NOT_FOUND || err.code === GRPC_CODE.INVALID_ARGUMENT)) return false;
       throw err;
     }
   }
