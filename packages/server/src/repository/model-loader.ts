@@ -282,6 +282,7 @@ export function loadEnsemble(
       const scheduler = createScheduler({
         spec, config, modelDir, invoker: options.invoker, ensemble: { stats, decoupledSteps },
       });
+      options.onVersionLoaded?.(stats, config);
       options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);
       return { version, served: new ServedVersion({ spec, stats, scheduler, config }) };
     } catch (err) {

@@ -36,6 +36,12 @@ const files = {
     '  input_map { key: "INPUT0" value: "INPUT0" } output_map { key: "OUTPUT0" value: "OUTPUT0" } } ] }',
   ].join('\n'),
   'ens/1/': null,
+  // Its own first-response buckets (model_metrics.metric_control).
+  'tuned/config.pbtxt': identityConfig([
+    'model_metrics { metric_control [ { metric_identifier { family: "nv_inference_first_response_histogram_ms" }',
+    '  histogram_options { buckets: [ 10000, 1 ] } } ] }',
+  ].join('\n')),
+  'tuned/1/': null,
 };
 
 let server: InferenceServer;
@@ -196,4 +202,15 @@ test('an ensemble counts its failures as OTHER; its member keeps the real reason
   assert.equal(sample(text, 'nv_inference_request_failure', e('BACKEND')), 0);
   assert.equal(sample(text, 'nv_inference_request_failure', e('REJECTED')), 0);
   assert.equal(sample(text, 'nv_inference_request_failure', reasonLabels('BACKEND')), backendBefore + 1);
+});
+
+test('model_metrics.metric_control overrides the first-response buckets of its model; ensembles have the histogram too', async () => {
+  await server.infer(fp32Request('tuned', [1]));
+  const { samples } = parseProm(await metrics.text());
+  const buckets = (model: string) => samples
+    .filter((s) => s.name === 'nv_inference_first_response_histogram_ms_bucket' && s.labels.includes(`model="${model}"`))
+    .map((s) => [/le="([^"]+)"/.exec(s.labels)![1], s.value]);
+  assert.deepEqual(buckets('tuned'), [['1', buckets('tuned')[0]![1]], ['10000', 1], ['+Inf', 1]]);
+  assert.deepEqual(buckets('ens').map(([le]) => le), ['100', '500', '2000', '5000', '+Inf']);
+  assert.equal(samples.find((s) => s.name === 'nv_inference_first_response_histogram_ms_count' && s.labels === '{model="ens",version="1"}')?.value, 1);
 });
