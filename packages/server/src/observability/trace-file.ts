@@ -20,6 +20,8 @@ export class TraceFile {
   }
 
   add(trace: CompletedTrace, logFrequency: number): void {
+    // No file: nothing to write to, so nothing is kept (it would only grow).
+    if (this.path === '') return;
     for (const o of tritonTraceObjects(trace)) this.#pending.push(o);
     this.#pendingTraces += 1;
     if (logFrequency > 0 && this.#pendingTraces >= logFrequency) this.#write(true);
@@ -36,7 +38,6 @@ export class TraceFile {
     const text = `[${this.#pending.join(',')}]`;
     this.#pending = [];
     this.#pendingTraces = 0;
-    if (this.path === '') return;
     try {
       writeFileSync(target, text);
     } catch (err) {

@@ -97,6 +97,9 @@ export class TraceManager implements Tracer {
     this.#file = new TraceFile(config.file, onError);
     this.#otel = config.mode === 'opentelemetry' ? new OtelTraceExporter(config.otel) : undefined;
     this.#refreshEnabled();
+    if (this.#otel === undefined && config.file === '' && config.level !== 0) {
+      onError('a trace level is set but no trace file (--trace-config triton,file=<path>): traces are dropped');
+    }
   }
 
   #refreshEnabled(): void {
