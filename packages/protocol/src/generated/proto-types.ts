@@ -1191,12 +1191,12 @@ export interface ModelSequenceBatching_StrategyOldestInit {
 /** `inference.ModelEnsembling` as decoded. */
 export interface ModelEnsembling {
   step: ModelEnsembling_Step[];
-  max_inflight_responses: number;
+  max_inflight_requests: number;
 }
 /** `inference.ModelEnsembling` as accepted for encoding. */
 export interface ModelEnsemblingInit {
   step?: ModelEnsembling_StepInit[];
-  max_inflight_responses?: number;
+  max_inflight_requests?: number;
 }
 
 /** `inference.ModelEnsembling.Step` as decoded. */

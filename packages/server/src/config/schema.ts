@@ -240,7 +240,7 @@ const defs: MessageDef[] = [
   },
   {
     name: 'ModelEnsembling',
-    fields: [messages('step', 'ModelEnsembling.Step'), scalar('max_inflight_responses', 'uint32')],
+    fields: [messages('step', 'ModelEnsembling.Step'), scalar('max_inflight_requests', 'uint32')],
   },
   { name: 'ModelParameter', fields: [scalar('string_value', 'string')] },
   {

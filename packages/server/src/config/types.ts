@@ -150,7 +150,7 @@ export interface EnsembleStep {
 export interface ModelEnsembling {
   step?: EnsembleStep[];
   /** Field 2 of ModelEnsembling in model_config.proto (2024+); 0 = unlimited. */
-  max_inflight_responses?: number;
+  max_inflight_requests?: number;
 }
 
 export interface ModelParameter { string_value?: string }

@@ -68,7 +68,7 @@ test('ensemble: no instance groups or optimization; step model_version is a numb
     batch_input: [], batch_output: [],
     ensemble_scheduling: {
       step: [{ model_name: 'a', model_version: -1, input_map: { x: 'IN' }, output_map: { y: 'OUT' }, model_namespace: '' }],
-      max_inflight_responses: 0,
+      max_inflight_requests: 0,
     },
     instance_group: [], default_model_filename: '', cc_model_filenames: {}, metric_tags: {}, parameters: {}, model_warmup: [],
   });

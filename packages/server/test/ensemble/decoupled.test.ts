@@ -1,6 +1,6 @@
 /**
  * Ensembles with a decoupled producer (built-in `repeat`) in process: one ensemble response per
- * produced element, `max_inflight_responses` bounding the downstream requests in flight, and a
+ * produced element, `max_inflight_requests` bounding the downstream requests in flight, and a
  * sequence model (accumulator) inside an ensemble keeping its state across the ensemble's requests.
  */
 import { after, before, beforeEach, test } from 'node:test';
@@ -11,11 +11,11 @@ import { ensembleConfig, examplesDir, gate, gateBackendDir, int32, readInt32, st
 
 const I32 = (name: string, dims = '[ 1 ]') => `{ name: "${name}" data_type: TYPE_INT32 dims: ${dims} }`;
 
-/** repeat_int32 -> gated INT32 echo (three instances), with an optional max_inflight_responses. */
+/** repeat_int32 -> gated INT32 echo (three instances), with an optional max_inflight_requests. */
 const fanOut = (name: string, limit: number) => ensembleConfig(name, `input [ ${I32('IN', '[ -1 ]')} ]
 output [ ${I32('OUT')} ]
 ensemble_scheduling {
-  ${limit > 0 ? `max_inflight_responses: ${limit}` : ''}
+  ${limit > 0 ? `max_inflight_requests: ${limit}` : ''}
   ${step('repeat_int32', { IN: 'IN' }, { OUT: 'element' })}
   ${step('gated_i32', { IN: 'element' }, { OUT: 'OUT' })}
 }`);
@@ -76,7 +76,7 @@ test('without a limit every response of the decoupled step starts its downstream
   assert.equal(responses.at(-1)!.outputs.length, 0, 'the final response carries no outputs');
 });
 
-test('max_inflight_responses: 1 keeps one downstream request in flight; the rest wait in the ensemble', async () => {
+test('max_inflight_requests: 1 keeps one downstream request in flight; the rest wait in the ensemble', async () => {
   const done = stream('fan_limited', [1, 2, 3]);
   for (let n = 1; n <= 3; n++) {
     await gate.until(() => gate.held().length === 1 && gate.state.log.length === n, `downstream request ${n}`);

@@ -83,5 +83,5 @@ test('field numbers of the spec §6.1 table (spot checks of the non-sequential o
   assert.equal(id('ModelOutput', 'reshape'), 5);
   assert.equal(id('ModelSequenceBatching.Control', 'bool_false_true'), 5);
   assert.equal(id('ModelSequenceBatching', 'direct'), 3);
-  assert.equal(id('ModelEnsembling', 'max_inflight_responses'), 2);
+  assert.equal(id('ModelEnsembling', 'max_inflight_requests'), 2);
 });

@@ -49,7 +49,7 @@ export class EnsembleRun {
   /** Member requests sent and not finally answered, per step index. */
   readonly #running = new Map<number, number>();
   #runningTotal = 0;
-  /** Steps ready but held back by `max_inflight_responses`. */
+  /** Steps ready but held back by `max_inflight_requests`. */
   readonly #waiting: Pending[] = [];
   #answered = false;
   #settled = false;

@@ -32,7 +32,7 @@ export interface EnsemblePlan {
   readonly inputs: readonly string[];
   /** The ensemble is decoupled (a decoupled member upstream): answers with 0..N responses. */
   readonly decoupled: boolean;
-  /** `max_inflight_responses`: requests of one step in flight at once per ensemble request; 0 = no limit. */
+  /** `max_inflight_requests`: requests of one step in flight at once per ensemble request; 0 = no limit. */
   readonly maxInflight: number;
 }
 
@@ -60,6 +60,6 @@ export function buildPlan(config: ModelConfig, decoupledSteps: readonly boolean[
     consumers,
     inputs: (config.input ?? []).map((i) => i.name ?? ''),
     decoupled: config.model_transaction_policy?.decoupled === true,
-    maxInflight: config.ensemble_scheduling?.max_inflight_responses ?? 0,
+    maxInflight: config.ensemble_scheduling?.max_inflight_requests ?? 0,
   };
 }
