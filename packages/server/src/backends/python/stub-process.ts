@@ -31,6 +31,8 @@ export interface StubOptions {
 /** Must equal SHM_MIN_BYTES in stub/_inferd_wire.py. */
 const SHM_MIN_BYTES = 64 * 1024;
 const SHM_DIR = '/dev/shm';
+/** How long an exited stub's socket may take to deliver its last frames. */
+const EXIT_DRAIN_MS = 2000;
 
 interface ShmFiles {
   /** Server -> stub bodies, written at offset 0. */
@@ -114,7 +116,24 @@ export class StubProcess {
         if (child.pid === undefined) finish(`could not start '${options.interpreter}': ${err.message}`);
       });
       child.on('exit', (code, signal) => {
-        finish(signal !== null ? `killed by signal ${signal}` : `exited with code ${code ?? '?'}${spawnError ? ` (${spawnError.message})` : ''}`);
+        const description = signal !== null
+          ? `killed by signal ${signal}`
+          : `exited with code ${code ?? '?'}${spawnError ? ` (${spawnError.message})` : ''}`;
+        // On a busy machine 'exit' can come before the last frames the stub wrote (an auto-complete
+        // answer, a response sent just before os._exit): read the socket to its end first. Bounded,
+        // since a process the model started may still hold the stub's end open.
+        const socket = this.#socket;
+        if (socket.readableEnded || socket.destroyed) {
+          finish(description);
+          return;
+        }
+        const timer = setTimeout(() => finish(description), EXIT_DRAIN_MS);
+        const drained = (): void => {
+          clearTimeout(timer);
+          finish(description);
+        };
+        socket.once('end', drained);
+        socket.once('close', drained);
       });
       const finish = (description: string): void => {
         if (this.#exited) return;
