@@ -34,9 +34,10 @@ test('the main event loop keeps ticking while a slow model runs in the worker', 
     const elapsed = performance.now() - t0;
     clearInterval(timer);
     assert.deepEqual(output(r, 'y').shape, [SIZE, SIZE]);
-    // A blocked loop would tick ~0 times; a free one ticks roughly once per ms.
+    // A blocked loop ticks at most once (after the run); a free one roughly once per ms. The bar is low so
+    // a loaded machine, where 1 ms timers fire late, still passes.
     assert.ok(elapsed > 100, `the slow model should take a while (took ${elapsed.toFixed(0)} ms)`);
-    assert.ok(ticks >= elapsed / 4, `${ticks} ticks in ${elapsed.toFixed(0)} ms`);
+    assert.ok(ticks >= 10, `${ticks} ticks in ${elapsed.toFixed(0)} ms`);
   } finally {
     await instance.dispose();
     ctx.cleanup();
