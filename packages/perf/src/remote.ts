@@ -5,11 +5,11 @@
  * with `--streaming` (gRPC) every request goes over one ModelStreamInfer stream, matched by request id.
  */
 import { GrpcClient, HttpClient, InferInput, InferRequestedOutput, type InferStream, type InferenceClient } from '@inferd/client';
+import { SystemSharedMemoryRegion } from '@inferd/client/shm';
 import { ServerError } from 'inferd';
 import type { InputSet } from './input-data.js';
 import type { ModelMetadataLike } from './model-info.js';
 import type { PerfOptions } from './options.js';
-import { ShmRegion } from './shm-region.js';
 import type { PreparedRequest, Transport } from './transport.js';
 
 interface RemoteRequest extends PreparedRequest {
@@ -28,7 +28,7 @@ export class RemoteTransport implements Transport {
   readonly kind: 'http' | 'grpc';
   readonly #client: InferenceClient;
   readonly #shm: { readonly outputSize: number; readonly prefix: string } | undefined;
-  readonly #regions: { name: string; region: ShmRegion }[] = [];
+  readonly #regions: { name: string; region: SystemSharedMemoryRegion }[] = [];
   #outputs: InferRequestedOutput[] | undefined;
   #stream: InferStream | undefined;
   readonly #pending = new Map<string, Pending>();
@@ -60,9 +60,10 @@ export class RemoteTransport implements Transport {
     return this.#client.getInferenceStatistics(model, version === '' ? undefined : version);
   }
 
-  async #register(bytes: number): Promise<{ name: string; region: ShmRegion }> {
+  async #register(bytes: number): Promise<{ name: string; region: SystemSharedMemoryRegion }> {
     const name = `${this.#shm!.prefix}_${this.#regions.length}`;
-    const region = new ShmRegion(name, bytes);
+    // A zero-byte object cannot be mapped; an input set of empty tensors still gets one byte.
+    const region = SystemSharedMemoryRegion.create(name, Math.max(1, bytes));
     this.#regions.push({ name, region });
     await this.#client.registerSystemSharedMemory(name, region.key, region.byteSize);
     return { name, region };
