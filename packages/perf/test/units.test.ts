@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeBytesElements } from '@inferd/protocol';
 import {
-  buildInputSets, csvHeader, parseBatchingChoices, parseModelStats, parseRange, parseShape, rangeValues, summarizeLatencies,
+  addPerfFlags, toPerfOptions, toSweepOptions, buildInputSets, csvHeader, parseBatchingChoices, parseModelStats, parseRange, parseShape, rangeValues, summarizeLatencies,
   type InputDataOptions, type ModelInfo,
 } from '../src/index.js';
 import { Progress } from '../src/progress.js';
+import { Command } from 'commander';
 
 const model: ModelInfo = {
   name: 'm', maxBatchSize: 8, responseCache: false, decoupled: false, sequenceBatching: false,
@@ -107,4 +108,35 @@ test('the progress line is drawn on a TTY only', () => {
   q.update('a');
   q.clear();
   assert.equal(pipe, '');
+});
+
+test('perf_analyzer flag names map onto the options', () => {
+  const parse = (argv: string[]): Record<string, unknown> => {
+    const cmd = addPerfFlags(new Command('inferd-perf').exitOverride().configureOutput({ writeErr: () => undefined }));
+    cmd.parse(argv, { from: 'user' });
+    return cmd.opts();
+  };
+  const v = parse(['-m', 'simple', '-i', 'grpc', '-b', '4', '-p', '750', '-s', '5', '-r', '7', '--percentile', '95',
+    '--shape', 'A:1,2', '--shape', 'B:3', '--request-rate-range', '10:30:10', '--request-distribution', 'poisson', '--sync']);
+  const o = toPerfOptions(v as never);
+  assert.equal(o.url, 'localhost:8001');
+  assert.equal(o.batchSize, 4);
+  assert.equal(o.measurementIntervalMs, 750);
+  assert.equal(o.stabilityPercentage, 5);
+  assert.equal(o.maxTrials, 7);
+  assert.equal(o.percentile, 95);
+  assert.deepEqual([...o.shapes], [['A', [1, 2]], ['B', [3]]]);
+  assert.deepEqual(o.requestRateRange, { start: 10, end: 30, step: 10 });
+  assert.equal(o.concurrencyRange, undefined);
+  assert.equal(o.requestDistribution, 'poisson');
+  const d = toPerfOptions(parse(['-m', 'simple']) as never);
+  assert.deepEqual(d.concurrencyRange, { start: 1, end: 1, step: 1 });
+  assert.equal(d.url, 'localhost:8000');
+  assert.equal(toSweepOptions(parse(['-m', 'x']) as never), undefined);
+  assert.throws(() => toSweepOptions(parse(['-m', 'x', '--sweep']) as never), /--sweep needs --latency-budget-ms/);
+  assert.deepEqual(toSweepOptions(parse(['-m', 'x', '--sweep', '--latency-budget-ms', '20', '--sweep-instance-counts', '1,3']) as never), {
+    instanceCounts: [1, 3], batching: [{ kind: 'off' }, { kind: 'dynamic', delayUs: 0 }, { kind: 'dynamic', delayUs: 500 }],
+    latencyBudgetMs: 20, outputFile: undefined,
+  });
+  assert.throws(() => parse(['-m', 'x', '-i', 'carrier-pigeon']), /Allowed choices are http, grpc, inprocess/);
 });
