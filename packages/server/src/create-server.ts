@@ -10,6 +10,8 @@ import { BackendRegistry } from './backends/registry.js';
 import { RepositoryManager } from './repository/manager.js';
 import { Logger } from './observability/log.js';
 import { MetricsRegistry, type MetricsOptions } from './observability/metrics.js';
+import { defaultTraceConfig, parseTraceConfig, type TraceConfig } from './observability/trace-config.js';
+import { TraceManager } from './observability/trace-manager.js';
 import { RateLimiter, parseRateLimitResource, type RateLimitResourceOverride } from './scheduler/rate-limiter.js';
 
 export interface CreateServerOptions {
@@ -54,6 +56,12 @@ export interface CreateServerOptions {
    * HTTP is the caller's choice (`MetricsServer`, as `inferd serve` does).
    */
   readonly metrics?: MetricsOptions | false;
+  /**
+   * Tracing (spec §1.7, `--trace-config`): a parsed config or the flag's strings
+   * (`['triton,file=/tmp/trace.json', 'level=TIMESTAMPS', 'rate=1']`). Default: tracing off, but the
+   * trace setting API can turn it on.
+   */
+  readonly trace?: TraceConfig | readonly string[];
 }
 
 export interface CreatedServer {
@@ -62,6 +70,8 @@ export interface CreatedServer {
   readonly failedModels: readonly string[];
   /** The `nv_*` metrics of this server (`await metrics.text()` = one scrape); undefined with `metrics: false`. */
   readonly metrics: MetricsRegistry | undefined;
+  /** The server's tracer; `await tracer.shutdown()` after `server.shutdown()` flushes trace files and exports. */
+  readonly tracer: TraceManager;
 }
 
 /** Loads every model of the repositories and returns the server (see `InferenceServer`). */
@@ -101,9 +111,19 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
     ...(options.strictReadiness === undefined ? {} : { strictReadiness: options.strictReadiness }),
   });
   invoker.bind(server);
-  return { server, failedModels, metrics };
+  // The logging and trace setting APIs (HTTP /v2/logging, gRPC LogSettings/TraceSetting) act on these.
+  server.logControl = log;
+  const traceConfig = options.trace === undefined ? defaultTraceConfig()
+    : isStrings(options.trace) ? parseTraceConfig(options.trace) : options.trace;
+  const tracer = new TraceManager(traceConfig, (m) => log.error('tracing', m));
+  server.tracer = tracer;
+  return { server, failedModels, metrics, tracer };
 }
 
 function isCacheStrings(c: CreateServerOptions['cacheConfig']): c is readonly string[] {
+  return Array.isArray(c);
+}
+
+function isStrings(c: TraceConfig | readonly string[]): c is readonly string[] {
   return Array.isArray(c);
 }

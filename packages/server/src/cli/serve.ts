@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { GrpcFrontend, type GrpcFrontendOptions } from '../frontends/grpc/index.js';
 import { HttpFrontend } from '../frontends/http/index.js';
 import { Logger } from '../observability/log.js';
-import { TraceManager } from '../observability/trace-manager.js';
 import { MetricsServer } from '../observability/metrics-server.js';
 import type { ServeSettings } from './options.js';
 
@@ -23,7 +22,7 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
   for (const flag of settings.acceptedButIgnored) {
     logger.warning('server', `--${flag} is accepted for compatibility but has no effect in this version of inferd`);
   }
-  const { server, failedModels, metrics } = await createInferenceServer({
+  const { server, failedModels, metrics, tracer } = await createInferenceServer({
     modelRepository: settings.modelRepositories,
     backendDirectory: settings.backendDirectory,
     backendConfig: settings.backendConfig,
@@ -45,10 +44,8 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
           pinnedMemoryPoolByteSize: settings.pinnedMemoryPoolByteSize,
         }
       : false,
+    trace: settings.trace,
   });
-  server.logControl = logger;
-  const tracer = new TraceManager(settings.trace, (m) => logger.error('tracing', m));
-  server.tracer = tracer;
   if (failedModels.length > 0) logger.warning('server', `models that failed to load: ${failedModels.join(', ')}`);
   for (const row of server.repositoryIndex()) {
     logger.info('server', `model ${row.name}${row.version ? ` version ${row.version}` : ''}: ${row.state ?? 'UNKNOWN'}${row.reason ? ` (${row.reason})` : ''}`);
