@@ -4,20 +4,13 @@
  *   npx tsx examples/clients/ocr.ts photo.png [--url http://localhost:8000] [--boxes]
  *
  * Prints one recognised line per output line, top to bottom (with --boxes: score and box corners first).
- * Plain fetch and no inferd import, so the file can be copied into any Node >= 20 project: the image goes
- * as a BYTES tensor in the binary tensor extension (a JSON header, then the raw element: 4-byte
- * little-endian length + the file's bytes) and the outputs come back as JSON.
+ * Uses `@inferd/client`: the image goes as one BYTES element in the binary tensor extension and the three
+ * outputs come back as binary tensors.
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-
-interface OutputTensor {
-  name: string;
-  datatype: string;
-  shape: number[];
-  data: unknown[];
-}
+import { HttpClient, InferInput, InferRequestedOutput } from '@inferd/client/http';
 
 export interface OcrLine {
   text: string;
@@ -26,38 +19,18 @@ export interface OcrLine {
   box: [number, number][];
 }
 
-/** One BYTES element, as the binary tensor extension carries it: uint32 LE length, then the bytes. */
-function bytesElement(data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + data.byteLength);
-  new DataView(out.buffer).setUint32(0, data.byteLength, true);
-  out.set(data, 4);
-  return out;
-}
-
 export async function ocr(url: string, image: Uint8Array): Promise<OcrLine[]> {
-  const blob = bytesElement(image);
-  const header = new TextEncoder().encode(JSON.stringify({
-    inputs: [{ name: 'IMAGE', datatype: 'BYTES', shape: [1], parameters: { binary_data_size: blob.byteLength } }],
-    outputs: [{ name: 'TEXT' }, { name: 'SCORES' }, { name: 'BOXES' }].map((o) => ({ ...o, parameters: { binary_data: false } })),
-  }));
-  const body = new Uint8Array(header.byteLength + blob.byteLength);
-  body.set(header);
-  body.set(blob, header.byteLength);
-  const res = await fetch(`${url.replace(/\/$/, '')}/v2/models/ocr/infer`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/octet-stream', 'Inference-Header-Content-Length': String(header.byteLength) },
-    body,
+  const client = new HttpClient(url);
+  const result = await client.infer('ocr', [new InferInput('IMAGE', [1], 'BYTES').setData([image])], {
+    outputs: ['TEXT', 'SCORES', 'BOXES'].map((name) => new InferRequestedOutput(name)),
   });
-  const json = (await res.json()) as { error?: string; outputs?: OutputTensor[] };
-  if (!res.ok || json.outputs === undefined) throw new Error(`ocr failed (HTTP ${res.status}): ${json.error ?? 'no outputs'}`);
-  const get = (name: string): unknown[] => json.outputs!.find((o) => o.name === name)?.data ?? [];
-  const text = get('TEXT') as string[];
-  const scores = get('SCORES') as number[];
-  const boxes = get('BOXES') as number[];
+  const text = result.asStrings('TEXT');
+  const scores = result.asTypedArray('SCORES');
+  const boxes = result.asTypedArray('BOXES');
   return text.map((t, i) => ({
     text: t,
-    score: scores[i]!,
-    box: [0, 1, 2, 3].map((c) => [boxes[i * 8 + c * 2]!, boxes[i * 8 + c * 2 + 1]!] as [number, number]),
+    score: Number(scores[i]),
+    box: [0, 1, 2, 3].map((c) => [Number(boxes[i * 8 + c * 2]), Number(boxes[i * 8 + c * 2 + 1])] as [number, number]),
   }));
 }
 

@@ -98,7 +98,7 @@ test('four requests at once over HTTP each get their own text', { skip: SKIP }, 
   assert.deepEqual(results.map((r) => r.json.outputs.find((o: { name: string }) => o.name === 'TEXT').data), texts.map((t) => [t]));
 });
 
-test('examples/clients/ocr.ts: ocr() over fetch, and the CLI prints the lines', { skip: SKIP }, async () => {
+test('examples/clients/ocr.ts: ocr() through @inferd/client, and the CLI prints the lines', { skip: SKIP }, async () => {
   const url = `http://127.0.0.1:${h.httpPort}`;
   const lines = await ocr(url, renderText(DEJAVU, 40, 'first line', 'second line 42'));
   assert.deepEqual(lines.map((l) => l.text), ['first line', 'second line 42']);
