@@ -96,6 +96,7 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
     invoker,
     ...(rateLimiter === undefined ? {} : { rateLimiter }),
     ...(metrics === undefined ? {} : { onVersionLoaded: metrics.attach }),
+    ...(metrics === undefined ? {} : { metrics }),
   });
   metrics?.bind(manager, { cacheEnabled: cacheConfig !== undefined });
   const failedModels = await manager.loadAll();

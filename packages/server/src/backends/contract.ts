@@ -28,6 +28,29 @@ export interface BackendModelContext {
   readonly log: BackendLogger;
   /** Runs other models of this server in-process (Python BLS). Usable once the server has started. */
   readonly invoker: ModelInvoker;
+  /** The server's metrics endpoint, for a backend's own families (Python `MetricFamily`); absent = metrics off. */
+  readonly metrics?: BackendMetrics;
+}
+
+/** One sample line of a backend family; `metricName` for a histogram's `_bucket`/`_sum`/`_count` lines. */
+export interface BackendMetricSample {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+  readonly metricName?: string;
+}
+
+/** A family rendered at scrape time: `get()` returns its current samples (a prom-client custom collector). */
+export interface BackendMetricFamily {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'gauge' | 'histogram';
+  get(): Promise<{ name: string; help: string; type: string; values: BackendMetricSample[]; aggregator: 'sum' }>;
+}
+
+/** What a backend sees of the metrics registry. `addFamily` throws when the name is taken. */
+export interface BackendMetrics {
+  addFamily(family: BackendMetricFamily): void;
+  removeFamily(name: string): void;
 }
 
 export interface BackendInstanceContext {

@@ -84,6 +84,11 @@ export class MetricsRegistry {
     this.registry.registerMetric(metric as Metric);
   }
 
+  /** Drops a family added with `addFamily` (a backend's family whose model unloaded). */
+  removeFamily(name: string): void {
+    this.registry.removeSingleMetric(name);
+  }
+
   /** Starts sampling /proc every interval (also done by the first `text()`); the timer never holds the process. */
   start(): void {
     if (this.#cpu) this.#sampler.start();

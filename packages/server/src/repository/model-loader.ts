@@ -12,7 +12,7 @@ import {
   completePlatform, normalizeConfig, parseModelConfigText, platformInfo, selectVersions, toModelSpec, validateConfig,
   type ModelConfig,
 } from '../config/index.js';
-import type { Backend, BackendModel, BackendModelContext } from '../backends/contract.js';
+import type { Backend, BackendMetrics, BackendModel, BackendModelContext } from '../backends/contract.js';
 import type { BackendRegistry } from '../backends/registry.js';
 import { validateEnsembleMembers } from '../config/validate-ensemble.js';
 import { createScheduler } from '../scheduler/create-scheduler.js';
@@ -35,6 +35,8 @@ export interface LoaderOptions {
   readonly invoker: ModelInvoker;
   /** Called when a version has loaded, before it serves (the metrics registry attaches its observer). */
   readonly onVersionLoaded?: (stats: ModelStats, config: ModelConfig) => void;
+  /** Handed to backends as `BackendModelContext.metrics` (their own families on /metrics). */
+  readonly metrics?: BackendMetrics;
 }
 
 export interface VersionLoadResult {
@@ -141,6 +143,7 @@ function modelContext(
     config,
     backendConfig: options.backendConfig.forBackend(backendName),
     invoker: options.invoker,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     log: {
       info: (m) => options.log.info(component, m),
       warn: (m) => options.log.warning(component, m),
