@@ -7,7 +7,7 @@ import {
 } from './core/index.js';
 import { parseBackendConfig } from './config/index.js';
 import { BackendRegistry } from './backends/registry.js';
-import { RepositoryManager } from './repository/manager.js';
+import { RepositoryManager, type ModelControlMode } from './repository/manager.js';
 import { Logger } from './observability/log.js';
 import { MetricsRegistry, type MetricsOptions } from './observability/metrics.js';
 import { defaultTraceConfig, parseTraceConfig, type TraceConfig } from './observability/trace-config.js';
@@ -29,6 +29,16 @@ export interface CreateServerOptions {
   /** Reject when any model fails to load (default true, like tritonserver). */
   readonly exitOnError?: boolean;
   readonly modelLoadThreadCount?: number;
+  /**
+   * `--model-control-mode` (spec §7): `none` (default) loads everything and refuses load/unload;
+   * `poll` also rescans the repositories every `repositoryPollSecs` and loads/unloads/reloads what
+   * changed; `explicit` loads only `loadModels` and then what the load/unload API asks for.
+   */
+  readonly modelControlMode?: ModelControlMode;
+  /** `--load-model`: explicit mode's startup models; `['*']` = all. */
+  readonly loadModels?: readonly string[];
+  /** `--repository-poll-secs` (default 15). */
+  readonly repositoryPollSecs?: number;
   /** Server name in metadata (default `triton`). */
   readonly id?: string;
   /** Defaults to a logger that prints warnings and errors only. */
@@ -92,6 +102,9 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
     autoComplete: options.autoComplete ?? true,
     ...(options.modelConfigName === undefined ? {} : { configName: options.modelConfigName }),
     loadThreadCount: options.modelLoadThreadCount ?? 4,
+    controlMode: options.modelControlMode ?? 'none',
+    ...(options.loadModels === undefined ? {} : { startupModels: options.loadModels }),
+    ...(options.repositoryPollSecs === undefined ? {} : { pollSecs: options.repositoryPollSecs }),
     log,
     invoker,
     ...(rateLimiter === undefined ? {} : { rateLimiter }),
@@ -99,7 +112,7 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
     ...(metrics === undefined ? {} : { metrics }),
   });
   metrics?.bind(manager, { cacheEnabled: cacheConfig !== undefined });
-  const failedModels = await manager.loadAll();
+  const failedModels = await manager.start();
   if (failedModels.length > 0 && (options.exitOnError ?? true)) {
     await manager.shutdown();
     throw ServerError.internal(`failed to load all models: ${failedModels.join(', ')}`);

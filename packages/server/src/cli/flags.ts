@@ -22,9 +22,9 @@ const f = (name: string, kind: FlagKind, help: string, extra: Partial<FlagDef> =
 export const SERVE_FLAGS: readonly FlagDef[] = [
   f('model-repository', 'list', 'Model repository path; repeat for several repositories (required)'),
   f('model-store', 'list', 'Alias of --model-repository', { aliasOf: 'model-repository' }),
-  f('model-control-mode', 'string', 'none | poll | explicit (only none is implemented yet)', { default: 'none' }),
-  f('load-model', 'list', 'Model to load at start in explicit mode', { accepted: true }),
-  f('repository-poll-secs', 'int', 'Poll interval in seconds', { default: 15, accepted: true }),
+  f('model-control-mode', 'string', 'none | poll | explicit', { default: 'none' }),
+  f('load-model', 'list', 'Model to load at start in explicit mode; repeat for several; * = all'),
+  f('repository-poll-secs', 'int', 'Poll mode: seconds between repository scans', { default: 15 }),
   f('model-config-name', 'string', 'Prefer <model>/configs/<name>.pbtxt over config.pbtxt'),
   f('model-load-thread-count', 'int', 'Models loaded in parallel', { default: 4 }),
   f('model-load-retry-count', 'int', 'Retries of a failed load', { default: 0, accepted: true }),

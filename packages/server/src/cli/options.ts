@@ -42,7 +42,11 @@ export function addServeFlags(cmd: Command): Command {
 
 export interface ServeSettings {
   modelRepositories: string[];
-  modelControlMode: string;
+  modelControlMode: 'none' | 'poll' | 'explicit';
+  /** `--load-model` (explicit mode's startup models; `*` = all). */
+  loadModels: string[];
+  /** `--repository-poll-secs`. */
+  repositoryPollSecs: number;
   modelConfigName: string | undefined;
   modelLoadThreadCount: number;
   autoComplete: boolean;
@@ -155,7 +159,8 @@ export function toServeSettings(values: FlagValues): ServeSettings {
   if (format !== 'default' && format !== 'ISO8601') throw new Error(`invalid argument for --log-format, got: ${format}`);
   const mode = get<string>('model-control-mode');
   if (!['none', 'poll', 'explicit'].includes(mode)) throw new Error(`invalid argument for --model-control-mode, got: ${mode}`);
-  if (mode !== 'none') throw new Error(`--model-control-mode=${mode} is not supported yet; only 'none' is`);
+  const pollSecs = get<number>('repository-poll-secs');
+  if (pollSecs < 0) throw new Error(`invalid argument for --repository-poll-secs, got: ${pollSecs}`);
   const disableAuto = get<boolean | undefined>('disable-auto-complete-config') === true;
   const strictConfig = get<boolean>('strict-model-config');
   const compression = get<string>('grpc-infer-response-compression-level');
@@ -170,7 +175,9 @@ export function toServeSettings(values: FlagValues): ServeSettings {
   const acceptedButIgnored = SERVE_FLAGS.filter((d) => d.accepted && values[camel(d.name)] !== undefined).map((d) => d.name);
   return {
     modelRepositories: repos,
-    modelControlMode: mode,
+    modelControlMode: mode as ServeSettings['modelControlMode'],
+    loadModels: get<string[] | undefined>('load-model') ?? [],
+    repositoryPollSecs: pollSecs,
     modelConfigName: get<string | undefined>('model-config-name'),
     modelLoadThreadCount: get<number>('model-load-thread-count'),
     autoComplete: !disableAuto && !strictConfig,

@@ -1,18 +1,32 @@
 /**
  * The repository manager: which models exist, the state of every version, and leases on READY
- * versions. Implements core's ModelResolver. Control mode `none` for now: everything is loaded at
- * start and load/unload requests are refused as Triton refuses them in that mode.
+ * versions. Implements core's ModelResolver and the three model control modes (spec §7):
+ * - `none`: everything loads at start; load/unload requests are refused as Triton refuses them.
+ * - `poll`: as `none`, then every `pollSecs` the repositories are rescanned: new models load, removed
+ *   ones unload, changed ones reload (a failing reload keeps the old versions serving).
+ * - `explicit`: only the startup models load; then the load/unload API decides (with overrides).
+ *
+ * A (re)load builds the new versions next to the old ones and swaps the model's version map in one
+ * step: requests holding a lease on an old version finish on it, new requests lease the new one, and
+ * the old versions are disposed once their leases drain.
  */
 import {
   ServerError,
   type ModelIndexEntry, type ModelLease, type ModelResolver, type ModelState, type ServedModel,
 } from '../core/index.js';
+import type { ModelConfig } from '../config/index.js';
 import type { Logger } from '../observability/log.js';
-import { scanRepositories } from './layout.js';
+import { modelFingerprint } from './fingerprint.js';
+import { scanRepositories, type ModelLocation } from './layout.js';
 import {
   isEnsembleDir, loadEnsemble, loadModel, prepareEnsemble, type LoaderOptions, type ModelLoadResult, type PreparedEnsemble,
 } from './model-loader.js';
+import { parseLoadOverrides, removeOverrideDir, writeOverrideDir } from './overrides.js';
 import type { ServedVersion } from './served-version.js';
+
+export type ModelControlMode = 'none' | 'poll' | 'explicit';
+
+const POLLING_REFUSAL = 'explicit model load / unload is not allowed if polling is enabled';
 
 interface VersionRecord {
   readonly version: number;
@@ -25,10 +39,27 @@ interface VersionRecord {
 
 interface ModelRecord {
   readonly name: string;
-  readonly versions: Map<number, VersionRecord>;
-  /** Model-level state when no version record exists (failed config, duplicate, loading). */
+  /** Replaced as a whole by a (re)load, so a lease taken before the swap keeps its old version. */
+  versions: Map<number, VersionRecord>;
+  /** Model-level state when no version record exists (failed config, duplicate, loading; undefined = never loaded). */
   state: ModelState | undefined;
   reason: string;
+  /** Composing models of an ensemble, as last loaded (for `unload_dependents`). */
+  members: readonly string[];
+  /** Temporary file-override directory the current versions were loaded from; removed when they go. */
+  tempDir: string | undefined;
+  /** Poll mode: the directory's fingerprint when it was last (re)loaded. */
+  fingerprint: string | undefined;
+  /** Load and unload of one model run one after another. */
+  busy: Promise<void>;
+}
+
+/** Where a load takes the model from: its directory, and the `config` override if any. */
+interface LoadSource {
+  readonly dir: string;
+  readonly config?: ModelConfig;
+  /** Set when `dir` is a temporary override directory this load owns. */
+  readonly tempDir?: string;
 }
 
 export interface RepositoryManagerOptions extends LoaderOptions {
@@ -36,14 +67,67 @@ export interface RepositoryManagerOptions extends LoaderOptions {
   /** --model-load-thread-count: models loaded in parallel. */
   readonly loadThreadCount?: number;
   readonly log: Logger;
+  /** --model-control-mode (default none). */
+  readonly controlMode?: ModelControlMode;
+  /** --load-model: explicit mode's startup models (`*` = all, alone). */
+  readonly startupModels?: readonly string[];
+  /** --repository-poll-secs: poll mode's rescan interval (<= 0: no timer; `poll()` still works). */
+  readonly pollSecs?: number;
 }
 
 export class RepositoryManager implements ModelResolver {
   readonly #options: RepositoryManagerOptions;
+  readonly #mode: ModelControlMode;
   readonly #models = new Map<string, ModelRecord>();
+  /** Background work (old versions draining, then disposing) that shutdown waits for. */
+  readonly #pending = new Set<Promise<void>>();
+  #pollTimer: NodeJS.Timeout | undefined;
+  #polling: Promise<void> | undefined;
+  #stopped = false;
 
   constructor(options: RepositoryManagerOptions) {
     this.#options = options;
+    this.#mode = options.controlMode ?? 'none';
+  }
+
+  get controlMode(): ModelControlMode {
+    return this.#mode;
+  }
+
+  /**
+   * Start-up as the control mode says: `none`/`poll` load everything (poll then starts its timer),
+   * `explicit` loads only the startup models. Resolves with the names of models that failed.
+   */
+  async start(): Promise<string[]> {
+    if (this.#mode !== 'explicit') {
+      const failed = await this.loadAll();
+      const secs = this.#options.pollSecs ?? 15;
+      if (this.#mode === 'poll' && secs > 0) {
+        this.#pollTimer = setInterval(() => void this.poll(), secs * 1000);
+        this.#pollTimer.unref();
+      }
+      return failed;
+    }
+    const names = [...new Set(this.#options.startupModels ?? [])];
+    if (names.includes('*')) {
+      if (names.length > 1) throw ServerError.invalidArg("Wildcard model name '*' must be the ONLY startup model if specified at all.");
+      return this.loadAll();
+    }
+    this.#refreshNames();
+    const failed: string[] = [];
+    const queue = [...names];
+    const workers = Array.from({ length: Math.max(1, this.#options.loadThreadCount ?? 4) }, async () => {
+      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+        try {
+          await this.#loadByName(name, {});
+        } catch (err) {
+          this.#options.log.error('model_lifecycle', ServerError.from(err).message);
+          failed.push(name);
+        }
+      }
+    });
+    await Promise.all(workers);
+    return failed.sort();
   }
 
   /**
@@ -54,7 +138,9 @@ export class RepositoryManager implements ModelResolver {
   async loadAll(): Promise<string[]> {
     const locations = scanRepositories(this.#options.repositories);
     for (const loc of locations) {
-      this.#models.set(loc.name, { name: loc.name, versions: new Map(), state: 'LOADING', reason: '' });
+      const record = this.#newRecord(loc.name, 'LOADING');
+      if (this.#mode === 'poll' && loc.dirs.length === 1) record.fingerprint = modelFingerprint(loc.dirs[0]!);
+      this.#models.set(loc.name, record);
     }
     const failed: string[] = [];
     const queue: typeof locations = [];
@@ -123,7 +209,9 @@ export class RepositoryManager implements ModelResolver {
       const result: ModelLoadResult = reason !== undefined
         ? { versions: [], error: reason }
         : loadEnsemble(name, dirs.get(name)!, p, this.#options, (m) => this.#latestReady(m)!.served!.config!);
-      if (!this.#record(this.#models.get(name)!, result)) failed.push(name);
+      const record = this.#models.get(name)!;
+      record.members = members(name);
+      if (!this.#record(record, result)) failed.push(name);
     }
     return failed;
   }
@@ -231,6 +319,13 @@ export class RepositoryManager implements ModelResolver {
   }
 
   index(readyOnly: boolean): readonly ModelIndexEntry[] {
+    if (this.#mode === 'explicit' && !this.#stopped) {
+      try {
+        this.#refreshNames();
+      } catch (err) {
+        this.#options.log.error('model_repository_manager', `failed to scan model repository: ${(err as Error).message}`);
+      }
+    }
     const out: ModelIndexEntry[] = [];
     const names = [...this.#models.keys()].sort();
     for (const name of names) {
@@ -258,20 +353,291 @@ export class RepositoryManager implements ModelResolver {
     return true;
   }
 
-  async load(): Promise<void> {
-    throw ServerError.unavailable('explicit model load / unload is not allowed if polling is enabled');
+  /**
+   * Explicit mode: loads the model (or reloads it when loaded), with the `config` and `file:`
+   * overrides of the load API. Ensembles load their composing models first. Resolves once the new
+   * versions serve; a failed reload keeps the old versions serving and rejects with the error.
+   */
+  async load(name: string, parameters: Readonly<Record<string, unknown>>): Promise<void> {
+    if (this.#mode !== 'explicit') throw ServerError.unavailable(POLLING_REFUSAL);
+    await this.#loadByName(name, parameters);
   }
 
-  async unload(): Promise<void> {
-    throw ServerError.unavailable('explicit model load / unload is not allowed if polling is enabled');
+  /**
+   * Explicit mode: new requests are refused at once, in-flight ones finish on their versions, which
+   * are then disposed (this does not wait for that, as Triton's unload). `unload_dependents` also
+   * unloads an ensemble's composing models that no other loaded ensemble uses. Unknown or
+   * not-loaded models are fine.
+   */
+  async unload(name: string, parameters: Readonly<Record<string, unknown>>): Promise<void> {
+    if (this.#mode !== 'explicit') throw ServerError.unavailable(POLLING_REFUSAL);
+    const record = this.#models.get(name);
+    if (record === undefined) return;
+    await this.#serialize(record, async () => this.#unloadRecord(record));
+    if (parameters.unload_dependents !== true) return;
+    for (const m of record.members) {
+      const usedElsewhere = [...this.#models.values()].some((other) =>
+        other !== record && other.members.includes(m) && this.#latestReady(other.name) !== undefined);
+      if (!usedElsewhere) await this.unload(m, parameters);
+    }
+  }
+
+  /**
+   * Poll mode's rescan (the timer calls it; tests may too): loads new models, unloads removed ones,
+   * reloads those whose directory changed. Concurrent calls share one scan.
+   */
+  poll(): Promise<void> {
+    this.#polling ??= this.#pollOnce().finally(() => (this.#polling = undefined));
+    return this.#polling;
+  }
+
+  async #pollOnce(): Promise<void> {
+    if (this.#stopped) return;
+    let locations: ModelLocation[];
+    try {
+      locations = scanRepositories(this.#options.repositories);
+    } catch (err) {
+      this.#options.log.error('model_repository_manager', `failed to poll model repository: ${(err as Error).message}`);
+      return;
+    }
+    const seen = new Set(locations.map((l) => l.name));
+    for (const [name, record] of this.#models) {
+      if (seen.has(name)) continue;
+      this.#options.log.info('model_lifecycle', `model '${name}' was removed from the repository: unloading`);
+      await this.#serialize(record, async () => this.#unloadRecord(record));
+      this.#models.delete(name);
+    }
+    const changed: { record: ModelRecord; dir: string }[] = [];
+    for (const loc of locations) {
+      let record = this.#models.get(loc.name);
+      if (record === undefined) {
+        record = this.#newRecord(loc.name, undefined);
+        this.#models.set(loc.name, record);
+      }
+      if (loc.dirs.length > 1) {
+        if (record.fingerprint !== 'duplicate') {
+          record.fingerprint = 'duplicate';
+          this.#fail(record, `model '${loc.name}' appears in multiple model repositories: ${loc.dirs.join(', ')}`, 'model_repository_manager');
+        }
+        continue;
+      }
+      const fingerprint = modelFingerprint(loc.dirs[0]!);
+      if (fingerprint === record.fingerprint) continue;
+      record.fingerprint = fingerprint;
+      changed.push({ record, dir: loc.dirs[0]! });
+    }
+    // Other models first (in parallel), then ensembles, which would otherwise load a changed member's old version.
+    const ensembles = changed.filter((c) => isEnsembleDir(c.record.name, c.dir, this.#options));
+    const others = changed.filter((c) => !ensembles.includes(c));
+    const workers = Array.from({ length: Math.max(1, this.#options.loadThreadCount ?? 4) }, async () => {
+      for (let c = others.shift(); c !== undefined; c = others.shift()) {
+        const { record, dir } = c;
+        await this.#serialize(record, () => this.#loadFrom(record, { dir }, []));
+      }
+    });
+    await Promise.all(workers);
+    for (const { record, dir } of ensembles) await this.#serialize(record, () => this.#loadFrom(record, { dir }, []));
   }
 
   async shutdown(): Promise<void> {
+    this.#stopped = true;
+    if (this.#pollTimer !== undefined) clearInterval(this.#pollTimer);
+    await this.#polling;
+    await Promise.all([...this.#models.values()].map((r) => r.busy));
     const all: Promise<void>[] = [];
     for (const record of this.#models.values()) {
-      for (const v of record.versions.values()) if (v.served !== undefined) all.push(this.#unloadVersion(record.name, v));
+      for (const v of record.versions.values()) if (v.served !== undefined && v.state === 'READY') all.push(this.#unloadVersion(record.name, v));
     }
     await Promise.all(all);
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+    for (const record of this.#models.values()) {
+      if (record.tempDir !== undefined) removeOverrideDir(record.tempDir);
+      record.tempDir = undefined;
+    }
+  }
+
+  #newRecord(name: string, state: ModelState | undefined): ModelRecord {
+    return { name, versions: new Map(), state, reason: '', members: [], tempDir: undefined, fingerprint: undefined, busy: Promise.resolve() };
+  }
+
+  /** Runs `fn` after every earlier load/unload of the same model (whatever their outcome). */
+  #serialize<T>(record: ModelRecord, fn: () => Promise<T>): Promise<T> {
+    const run = record.busy.then(fn, fn);
+    record.busy = run.then(() => {}, () => {});
+    return run;
+  }
+
+  #track(work: Promise<void>): void {
+    const p = work.catch((err: unknown) => this.#options.log.error('model_lifecycle', ServerError.from(err).message))
+      .finally(() => this.#pending.delete(p));
+    this.#pending.add(p);
+  }
+
+  /** Explicit mode: a record for every model directory on disk (never-loaded ones show as a bare name). */
+  #refreshNames(): void {
+    const onDisk = new Set<string>();
+    for (const loc of scanRepositories(this.#options.repositories)) {
+      onDisk.add(loc.name);
+      if (!this.#models.has(loc.name)) this.#models.set(loc.name, this.#newRecord(loc.name, undefined));
+    }
+    for (const [name, record] of this.#models) {
+      const untouched = record.versions.size === 0 && record.state === undefined && record.tempDir === undefined;
+      if (untouched && !onDisk.has(name)) this.#models.delete(name);
+    }
+  }
+
+  /** The model's directory on disk, or the error Triton gives when it cannot be polled. */
+  #locate(name: string): string {
+    const loc = scanRepositories(this.#options.repositories).find((l) => l.name === name);
+    if (loc === undefined) throw ServerError.internal(`failed to load '${name}', failed to poll from model repository`);
+    if (loc.dirs.length > 1) {
+      throw ServerError.invalidArg(`model '${name}' appears in multiple model repositories: ${loc.dirs.join(', ')}`);
+    }
+    return loc.dirs[0]!;
+  }
+
+  async #loadByName(name: string, parameters: Readonly<Record<string, unknown>>): Promise<void> {
+    const overrides = parseLoadOverrides(name, parameters);
+    let record = this.#models.get(name);
+    if (record === undefined) {
+      if (overrides.files.size === 0) this.#locate(name); // throws when it is not on disk
+      record = this.#newRecord(name, undefined);
+      this.#models.set(name, record);
+    }
+    const target = record;
+    await this.#serialize(target, async () => {
+      let source: LoadSource;
+      if (overrides.files.size > 0) {
+        const tempDir = writeOverrideDir(name, overrides.files);
+        source = { dir: tempDir, tempDir, ...(overrides.config === undefined ? {} : { config: overrides.config }) };
+      } else {
+        source = { dir: this.#locate(name), ...(overrides.config === undefined ? {} : { config: overrides.config }) };
+      }
+      const error = await this.#loadFrom(target, source, []);
+      if (error !== undefined) throw ServerError.invalidArg(error);
+    });
+  }
+
+  /** Loads a composing model from disk unless a version of it serves already (runs in its queue). */
+  async #ensureLoaded(name: string, stack: readonly string[]): Promise<void> {
+    const record = this.#models.get(name);
+    if (record === undefined) return; // reported as a missing member by the ensemble
+    await this.#serialize(record, async () => {
+      if (this.#latestReady(name) !== undefined) return;
+      let dir: string;
+      try {
+        dir = this.#locate(name);
+      } catch (err) {
+        this.#fail(record, ServerError.from(err).message);
+        return;
+      }
+      await this.#loadFrom(record, { dir }, stack);
+    });
+  }
+
+  /**
+   * Loads the model from `source` and swaps it in (see `#swap`). `stack`: the ensembles whose load led
+   * here, to stop on cycles. Returns the load error, if any. Must run in the record's queue.
+   */
+  async #loadFrom(record: ModelRecord, source: LoadSource, stack: readonly string[]): Promise<string | undefined> {
+    const name = record.name;
+    this.#options.log.info('model_lifecycle', `loading: ${name}`);
+    let result: ModelLoadResult;
+    let members: string[] = [];
+    if (isEnsembleDir(name, source.dir, this.#options, source.config)) {
+      try {
+        const p = prepareEnsemble(name, source.dir, this.#options, source.config);
+        members = [...new Set(p.members.map((m) => m.name))];
+        const cyclic = members.find((m) => m === name || stack.includes(m));
+        if (cyclic !== undefined) {
+          result = { versions: [], error: `circular dependency between ensembles: ${cyclic} -> ... -> ${name} -> ${cyclic}` };
+        } else {
+          if (this.#mode === 'explicit') this.#refreshNames();
+          for (const m of members) await this.#ensureLoaded(m, [...stack, name]);
+          const missing = members.filter((m) => !this.#models.has(m)).sort();
+          const reason = missing.length > 0
+            ? `ensemble ${name} contains models that are not available or ambiguous: ${missing.join(', ')}`
+            : this.#memberProblem(name, p);
+          result = reason !== undefined
+            ? { versions: [], error: reason }
+            : loadEnsemble(name, source.dir, p, this.#options, (m) => this.#latestReady(m)!.served!.config!);
+        }
+      } catch (err) {
+        result = { versions: [], error: ServerError.from(err).message };
+      }
+    } else {
+      result = await loadModel(name, source.dir, this.#options, source.config);
+    }
+    return this.#swap(record, result, source.tempDir, members);
+  }
+
+  /**
+   * Makes a load result the model's versions in one step. When the new load failed and old versions
+   * serve, they keep serving (their index entries carry the failure as reason) and the new pieces are
+   * dropped. Otherwise the old served versions are retired: they drain their leases and are disposed
+   * in the background, and the override directory they came from goes with them.
+   */
+  #swap(record: ModelRecord, result: ModelLoadResult, tempDir: string | undefined, members: readonly string[]): string | undefined {
+    const name = record.name;
+    const failure = loadFailure(name, result);
+    const serving = [...record.versions.values()].filter((v) => v.state === 'READY');
+    if (failure !== undefined && serving.length > 0) {
+      this.#options.log.error('model_lifecycle', `failed to reload '${name}', the previous version(s) keep serving: ${failure}`);
+      const dropped = result.versions.flatMap((v) => (v.served === undefined ? [] : [v.served]));
+      this.#track(Promise.all(dropped.map((s) => s.dispose())).then(() => {
+        if (tempDir !== undefined) removeOverrideDir(tempDir);
+      }));
+      for (const v of serving) v.reason = failure;
+      return failure;
+    }
+    const next = new Map<number, VersionRecord>();
+    for (const v of result.versions) {
+      next.set(v.version, {
+        version: v.version,
+        state: v.served !== undefined ? 'READY' : 'UNAVAILABLE',
+        reason: v.error ?? '',
+        served: v.served,
+        leases: 0,
+        onDrained: undefined,
+      });
+    }
+    if (result.error === undefined) {
+      // Versions no longer selected stay listed as unloaded, as Triton lists them.
+      for (const v of record.versions.values()) {
+        if (!next.has(v.version)) next.set(v.version, v.state === 'READY' ? v : { ...v, state: 'UNAVAILABLE', reason: 'unloaded' });
+      }
+    }
+    const retiring = serving;
+    const oldTemp = record.tempDir;
+    record.versions = next;
+    record.state = result.error === undefined ? undefined : 'UNAVAILABLE';
+    record.reason = result.error ?? '';
+    record.members = members;
+    const anyServed = result.versions.some((v) => v.served !== undefined);
+    record.tempDir = anyServed ? tempDir : undefined;
+    if (!anyServed && tempDir !== undefined) removeOverrideDir(tempDir);
+    if (result.error !== undefined) this.#options.log.error('model_lifecycle', `failed to load '${name}': ${result.error}`);
+    this.#track(Promise.all(retiring.map((v) => this.#unloadVersion(name, v))).then(() => {
+      if (oldTemp !== undefined && oldTemp !== record.tempDir) removeOverrideDir(oldTemp);
+    }));
+    return failure;
+  }
+
+  /** Starts unloading every served version (draining in the background) and marks the model unloaded. */
+  #unloadRecord(record: ModelRecord): void {
+    const serving = [...record.versions.values()].filter((v) => v.state === 'READY' && v.served !== undefined);
+    const tempDir = record.tempDir;
+    record.tempDir = undefined;
+    if (record.versions.size === 0 && record.state !== undefined) {
+      record.state = 'UNAVAILABLE';
+      record.reason = 'unloaded';
+    }
+    for (const v of record.versions.values()) {
+      if (v.state === 'UNAVAILABLE' && v.served === undefined) v.reason = 'unloaded';
+    }
+    this.#track(Promise.all(serving.map((v) => this.#unloadVersion(record.name, v))).then(() => {
+      if (tempDir !== undefined) removeOverrideDir(tempDir);
+    }));
   }
 
   async #unloadVersion(name: string, v: VersionRecord): Promise<void> {
@@ -307,6 +673,15 @@ function cycleThrough(start: string, members: (name: string) => readonly string[
     return undefined;
   };
   return visit(start);
+}
+
+/** The error a load answers with: the model-level error, else every version that did not load. */
+function loadFailure(name: string, result: ModelLoadResult): string | undefined {
+  if (result.error !== undefined) return result.error;
+  const failed = result.versions.filter((v) => v.served === undefined);
+  if (failed.length === 0 && result.versions.length > 0) return undefined;
+  if (failed.length === 0) return `failed to load '${name}', no version is available`;
+  return failed.map((v) => `load failed for model '${name}': version ${v.version} is at UNAVAILABLE state: ${v.error ?? ''};`).join('\n');
 }
 
 function entry(name: string, version: string | undefined, state: ModelState | undefined, reason: string): ModelIndexEntry {

@@ -60,10 +60,16 @@ interface Prepared {
   labels: Map<string, string[]>;
 }
 
-export async function loadModel(name: string, modelDir: string, options: LoaderOptions): Promise<ModelLoadResult> {
+/**
+ * `configOverride`: the load API's `config` parameter, used instead of the config file on disk (as
+ * Triton does; it still goes through auto-complete, normalization and validation).
+ */
+export async function loadModel(
+  name: string, modelDir: string, options: LoaderOptions, configOverride?: ModelConfig,
+): Promise<ModelLoadResult> {
   let prepared: Prepared;
   try {
-    prepared = await prepare(name, modelDir, options);
+    prepared = await prepare(name, modelDir, options, configOverride);
   } catch (err) {
     return { versions: [], error: ServerError.from(err).message };
   }
@@ -74,7 +80,8 @@ export async function loadModel(name: string, modelDir: string, options: LoaderO
   return { versions };
 }
 
-function readConfig(name: string, modelDir: string, options: LoaderOptions): ModelConfig {
+function readConfig(name: string, modelDir: string, options: LoaderOptions, override?: ModelConfig): ModelConfig {
+  if (override !== undefined) return override;
   const path = configFilePath(modelDir, options.configName);
   if (path !== undefined) return parseModelConfigText(readFileSync(path, 'utf8'), path);
   if (options.autoComplete) return {};
@@ -83,8 +90,8 @@ function readConfig(name: string, modelDir: string, options: LoaderOptions): Mod
   );
 }
 
-async function prepare(name: string, modelDir: string, options: LoaderOptions): Promise<Prepared> {
-  let config = readConfig(name, modelDir, options);
+async function prepare(name: string, modelDir: string, options: LoaderOptions, override?: ModelConfig): Promise<Prepared> {
+  let config = readConfig(name, modelDir, options, override);
   const available = listVersionDirs(modelDir);
   // Triton fills the backend fields (backend, platform, default file) whether or not auto-complete is
   // on: without them no backend can be found. `autoComplete` governs only the backend's own step.
@@ -231,9 +238,9 @@ const isEnsembleConfig = (config: ModelConfig): boolean =>
  * load ensembles after their members). A config that cannot be read is not an ensemble here: loading
  * it as a model reports the error.
  */
-export function isEnsembleDir(name: string, modelDir: string, options: LoaderOptions): boolean {
+export function isEnsembleDir(name: string, modelDir: string, options: LoaderOptions, override?: ModelConfig): boolean {
   try {
-    return isEnsembleConfig(readConfig(name, modelDir, options));
+    return isEnsembleConfig(readConfig(name, modelDir, options, override));
   } catch {
     return false;
   }
@@ -247,8 +254,8 @@ export interface PreparedEnsemble {
   readonly members: readonly { readonly name: string; readonly version: number }[];
 }
 
-export function prepareEnsemble(name: string, modelDir: string, options: LoaderOptions): PreparedEnsemble {
-  let config = readConfig(name, modelDir, options);
+export function prepareEnsemble(name: string, modelDir: string, options: LoaderOptions, override?: ModelConfig): PreparedEnsemble {
+  let config = readConfig(name, modelDir, options, override);
   const available = listVersionDirs(modelDir);
   config = completePlatform(config, name, firstVersionEntries(modelDir, available));
   config = normalizeConfig(config, { modelName: name });
