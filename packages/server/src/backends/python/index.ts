@@ -9,31 +9,25 @@
  * `--backend-config=python,<key>=<value>`: `python-interpreter` (path of the interpreter; env
  * `INFERD_PYTHON` otherwise), `stub-timeout-seconds` (default 30: how long a health check may go
  * unanswered, finalize may take, and an unload waits for streaming responses, before the stub is
- * killed). A model's config
+ * killed); Triton's shm and thread-pool keys are accepted as no-ops (`backend-config.ts`). A model's config
  * parameter `EXECUTION_ENV_PATH` picks its own environment (see `execution-env.ts`).
+ *
+ * `pb_utils.MetricFamily` values are kept by the server and shown on /metrics (`custom-metrics.ts`).
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ServerError } from '../../core/index.js';
 import type { Backend, BackendInstanceContext, BackendModel, BackendModelContext } from '../contract.js';
 import { pythonAutoComplete } from './auto-complete.js';
+import { pythonSettings } from './backend-config.js';
 import { executionEnv } from './execution-env.js';
+import { PythonMetricStore } from './custom-metrics.js';
 import { PythonInstance } from './instance.js';
 import { pythonInterpreter, stubDirectory } from './interpreter.js';
 
 const KIND: Record<BackendInstanceContext['kind'], string> = {
   KIND_CPU: 'CPU', KIND_GPU: 'GPU', KIND_MODEL: 'MODEL', KIND_AUTO: 'CPU',
 };
-
-function stubTimeoutMs(settings: Readonly<Record<string, string>>): number {
-  const raw = settings['stub-timeout-seconds'];
-  if (raw === undefined || raw === '') return 30_000;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw ServerError.invalidArg(`python backend: stub-timeout-seconds must be a positive number, got '${raw}'`);
-  }
-  return seconds * 1000;
-}
 
 /** `initialize(args)` of spec §10: every value a string. */
 function initializeArgs(ctx: BackendModelContext, instance: BackendInstanceContext): Record<string, string> {
@@ -59,7 +53,7 @@ export const backend: Backend = {
     const modelEnv = await executionEnv(ctx.config, ctx.modelDir, modelName);
     const interpreter = modelEnv?.interpreter ?? pythonInterpreter(ctx.backendConfig);
     const env = modelEnv?.env;
-    const timeoutMs = stubTimeoutMs(ctx.backendConfig);
+    const timeoutMs = pythonSettings(ctx.backendConfig, ctx.log).stubTimeoutMs;
     const stubDir = stubDirectory();
     const instances: PythonInstance[] = [];
     return {
@@ -67,6 +61,7 @@ export const backend: Backend = {
         modelName, interpreter, ...(env === undefined ? {} : { env }), stubDir, modelPath: ctx.modelPath, log: ctx.log,
       }),
       createInstance: async (instanceCtx) => {
+        const metrics = ctx.metrics === undefined ? undefined : PythonMetricStore.of(ctx.metrics).owner();
         const instance = await PythonInstance.start({
           name: instanceCtx.name,
           modelName: instanceCtx.spec.name,
@@ -79,6 +74,10 @@ export const backend: Backend = {
           stubTimeoutMs: timeoutMs,
           log: ctx.log,
           invoker: ctx.invoker,
+          ...(metrics === undefined ? {} : { metrics }),
+        }).catch((err: unknown) => {
+          metrics?.close();
+          throw err;
         });
         instances.push(instance);
         return instance;

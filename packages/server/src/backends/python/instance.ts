@@ -9,6 +9,7 @@ import {
 } from '../../core/index.js';
 import type { BackendLogger } from '../contract.js';
 import { BlsBridge } from './bls.js';
+import type { PythonMetricOwner } from './custom-metrics.js';
 import type { FrameHead } from './framing.js';
 import { HealthCheck } from './health-check.js';
 import { StubProcess } from './stub-process.js';
@@ -33,6 +34,8 @@ export interface PythonInstanceOptions {
   readonly log: BackendLogger;
   /** Runs the models the stub calls through BLS. */
   readonly invoker: ModelInvoker;
+  /** Keeps this instance's `MetricFamily` values for /metrics; absent = they stay in the stub. */
+  readonly metrics?: PythonMetricOwner;
 }
 
 /** A response as the stub describes it in a frame header. */
@@ -171,6 +174,8 @@ export class PythonInstance implements ExecutionInstance {
       await stub.stop(this.#o.stubTimeoutMs);
     }
     this.#failAll(ServerError.unavailable(`model instance '${this.name}' was unloaded`));
+    // The model's families leave /metrics with it.
+    this.#o.metrics?.close();
   }
 
   #restart(): Promise<void> {
@@ -195,7 +200,11 @@ export class PythonInstance implements ExecutionInstance {
       modelPath: this.#o.modelPath,
       instanceName: this.name,
       log: this.#o.log,
-      onFrame: (head, body) => this.#onFrame(head, body, bls),
+      onFrame: (head, body) => {
+        // MetricFamily frames (`metric_*`); answers go to the stub that asked.
+        if (head.t.startsWith('metric_')) this.#o.metrics?.onFrame(head, (h) => stub.send(h));
+        else this.#onFrame(head, body, bls);
+      },
       onExit: (description) => {
         bls.close();
         this.#onExit(stub, description);
@@ -204,7 +213,7 @@ export class PythonInstance implements ExecutionInstance {
     this.#stub = stub;
     this.#bls = bls;
     try {
-      stub.send({ t: 'init', args: this.#o.args, decoupled: this.#o.decoupled });
+      stub.send({ t: 'init', args: this.#o.args, decoupled: this.#o.decoupled, metrics: this.#o.metrics !== undefined });
     } catch {
       // The exit handler rejects the init waiter.
     }

@@ -16,6 +16,7 @@ import threading
 import traceback
 
 import _inferd_bls
+import _inferd_metrics
 import _inferd_runtime as rt
 from _inferd_wire import Channel
 
@@ -37,7 +38,7 @@ def _reader(channel, inbox, stub):
             elif kind == "ping":
                 # Health check: answered here, so a long execute on the main thread is no hang.
                 channel.send({"t": "pong"})
-            elif kind in ("bls_resp", "control_result"):
+            elif kind in ("bls_resp", "control_result", "metric_result"):
                 # Answers to calls a model thread is waiting on (never queued behind that thread).
                 _inferd_bls.deliver(head, body)
             elif kind == "is_ready":
@@ -112,10 +113,13 @@ class Stub:
     def initialize(self, head):
         try:
             rt.decoupled = bool(head.get("decoupled", False))
+            # The server keeps MetricFamily values (shown on /metrics) when it exports metrics.
+            _inferd_metrics.remote = bool(head.get("metrics", False))
             cls = _load_model_class(self.model_path)
             self.model = cls()
             if hasattr(self.model, "initialize"):
                 self._run(self.model.initialize(head["args"]))
+            _inferd_metrics.flush_deleted()
             self.channel.send({"t": "ready", "has_is_ready": hasattr(self.model, "is_ready")})
         except BaseException as err:  # noqa: BLE001 - any failure is reported, the process then ends
             rt.log("error", traceback.format_exc())
@@ -148,6 +152,7 @@ class Stub:
                                           f"message: {self._error_text(err)}")
         finally:
             rt.executing_keys = ()
+            _inferd_metrics.flush_deleted()
             with rt.cancelled_lock:
                 for r in head["requests"]:
                     if not rt.decoupled:

@@ -3,7 +3,8 @@ written for inferd's stub. Model files import it as ``import triton_python_backe
 
 Tensors are numpy arrays. BYTES tensors are numpy object arrays of ``bytes``. BLS
 (``InferenceRequest(...).exec()``) and model control run through the server in-process (_inferd_bls).
-Not supported yet: metrics export (``MetricFamily`` values stay in the stub) and request rescheduling.
+``MetricFamily`` values are kept by the server and shown on its /metrics (_inferd_metrics).
+Not supported yet: request rescheduling.
 """
 import base64
 import json
