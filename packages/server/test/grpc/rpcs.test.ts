@@ -160,7 +160,7 @@ test('shared memory RPCs with client shm disabled; CUDA as a CPU-only build', as
   assert.deepEqual(await h.client.call('CudaSharedMemoryUnregister', { name: 'c' }), {});
 });
 
-test('TraceSetting and LogSettings report the defaults; without a tracer or logger attached updates are UNAVAILABLE', async () => {
+test('TraceSetting and LogSettings report the defaults and take updates (createInferenceServer attaches a tracer and its logger)', async () => {
   const trace = {
     settings: {
       trace_level: { value: ['OFF'] }, trace_rate: { value: ['1000'] }, trace_count: { value: ['-1'] },
@@ -172,20 +172,26 @@ test('TraceSetting and LogSettings report the defaults; without a tracer or logg
   await assert.rejects(h.client.call('TraceSetting', { model_name: 'nope' }), {
     code: status.INVALID_ARGUMENT, details: 'Request for unknown model : nope',
   });
-  await assert.rejects(h.client.call('TraceSetting', { settings: { trace_rate: { value: ['5'] } } }), {
-    code: status.UNAVAILABLE, details: 'the server does not support tracing',
-  });
+  assert.deepEqual(
+    (await h.client.call('TraceSetting', { model_name: 'simple', settings: { trace_rate: { value: ['5'] } } }) as typeof trace)
+      .settings.trace_rate,
+    { value: ['5'] },
+  );
+  assert.deepEqual(await h.client.call('TraceSetting', {}), trace, 'a model setting leaves the global one alone');
   assert.deepEqual(await h.client.call('LogSettings', {}), {
     settings: {
       log_file: { string_param: '', parameter_choice: 'string_param' },
-      log_info: { bool_param: true, parameter_choice: 'bool_param' },
+      // createInferenceServer's default logger prints warnings and errors only.
+      log_info: { bool_param: false, parameter_choice: 'bool_param' },
       log_warning: { bool_param: true, parameter_choice: 'bool_param' },
       log_error: { bool_param: true, parameter_choice: 'bool_param' },
       log_verbose_level: { uint32_param: 0, parameter_choice: 'uint32_param' },
       log_format: { string_param: 'default', parameter_choice: 'string_param' },
     },
   });
-  await assert.rejects(h.client.call('LogSettings', { settings: { log_info: { bool_param: false } } }), {
-    code: status.UNAVAILABLE, details: 'the server does not support dynamic logging',
-  });
+  const updated = await h.client.call('LogSettings', { settings: { log_verbose_level: { uint32_param: 2 } } }) as {
+    settings: Record<string, unknown>;
+  };
+  assert.deepEqual(updated.settings.log_verbose_level, { uint32_param: 2, parameter_choice: 'uint32_param' });
+  await h.client.call('LogSettings', { settings: { log_verbose_level: { uint32_param: 0 } } });
 });
