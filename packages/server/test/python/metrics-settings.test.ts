@@ -38,7 +38,7 @@ const CONFIG = 'backend: "python"\nmax_batch_size: 0\n'
 const input = (x: number) => [{ name: 'IN', datatype: 'FP32' as const, shape: [1], data: new Uint8Array(new Float32Array([x]).buffer) }];
 const outValue = (data: Uint8Array): number => new Float32Array(data.slice().buffer)[0]!;
 
-async function serve(options: { metrics?: false; backendConfig?: string[] } = {}) {
+async function serve(options: { metrics?: false; backendConfig?: string[]; explicit?: boolean } = {}) {
   const repo = makeRepo({ 'restarting/config.pbtxt': CONFIG, 'restarting/1/model.py': MODEL });
   const logs: string[] = [];
   const logger = new Logger({ info: true });
@@ -47,6 +47,7 @@ async function serve(options: { metrics?: false; backendConfig?: string[] } = {}
     const created = await createInferenceServer({
       modelRepository: repo.dir, logger, backendConfig: options.backendConfig ?? [],
       metrics: options.metrics === false ? false : { cpuMetrics: false },
+      ...(options.explicit === true ? { modelControlMode: 'explicit' as const, loadModels: ['restarting'] } : {}),
     });
     return {
       ...created, logs,
@@ -77,6 +78,24 @@ test('a killed stub loses no counts: the restarted stub finds its series with th
     assert.equal(outValue(r.outputs[0]!.data), 5);
     const text = await s.metrics!.text();
     assert.match(text, /# HELP restart_requests Requests, across stub restarts\n# TYPE restart_requests counter\nrestart_requests\{model="restarting"\} 5\n/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('unloading the model takes its families off /metrics; loading it again starts them afresh', async () => {
+  const s = await serve({ explicit: true });
+  try {
+    for (let i = 1; i <= 2; i++) assert.equal((await s.server.infer({ modelName: 'restarting', inputs: input(i) })).error, undefined);
+    assert.match(await s.metrics!.text(), /\nrestart_requests\{model="restarting"\} 2\n/);
+    await s.server.unloadModel('restarting');
+    // The unload call returns before the instances have finished (finalize runs in the background).
+    for (let i = 0; i < 500 && /restart_requests/.test(await s.metrics!.text()); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.doesNotMatch(await s.metrics!.text(), /restart_requests/);
+    await s.server.loadModel('restarting');
+    assert.match(await s.metrics!.text(), /\nrestart_requests\{model="restarting"\} 0\n/);
+    const r = await s.server.infer({ modelName: 'restarting', inputs: input(1) });
+    assert.equal(outValue(r.outputs[0]!.data), 1);
   } finally {
     await s.close();
   }
