@@ -374,6 +374,7 @@ export class RepositoryManager implements ModelResolver {
     const record = this.#models.get(name);
     if (record === undefined) return;
     await this.#serialize(record, async () => this.#unloadRecord(record));
+    await this.#unloadEnsemblesUsing(name);
     if (parameters.unload_dependents !== true) return;
     for (const m of record.members) {
       const usedElsewhere = [...this.#models.values()].some((other) =>
@@ -406,6 +407,7 @@ export class RepositoryManager implements ModelResolver {
       this.#options.log.info('model_lifecycle', `model '${name}' was removed from the repository: unloading`);
       await this.#serialize(record, async () => this.#unloadRecord(record));
       this.#models.delete(name);
+      await this.#unloadEnsemblesUsing(name);
     }
     const changed: { record: ModelRecord; dir: string }[] = [];
     for (const loc of locations) {
@@ -542,6 +544,7 @@ export class RepositoryManager implements ModelResolver {
   async #loadFrom(record: ModelRecord, source: LoadSource, stack: readonly string[]): Promise<string | undefined> {
     const name = record.name;
     this.#options.log.info('model_lifecycle', `loading: ${name}`);
+    if (record.versions.size === 0) record.state = 'LOADING';
     let result: ModelLoadResult;
     let members: string[] = [];
     if (isEnsembleDir(name, source.dir, this.#options, source.config)) {
@@ -621,6 +624,19 @@ export class RepositoryManager implements ModelResolver {
       if (oldTemp !== undefined && oldTemp !== record.tempDir) removeOverrideDir(oldTemp);
     }));
     return failure;
+  }
+
+  /**
+   * An ensemble cannot serve without its composing models: when one goes, loaded ensembles using it
+   * (directly or through other ensembles) are unloaded too, as Triton re-checks dependents.
+   */
+  async #unloadEnsemblesUsing(name: string): Promise<void> {
+    for (const record of [...this.#models.values()]) {
+      if (!record.members.includes(name) || this.#latestReady(record.name) === undefined) continue;
+      this.#options.log.info('model_lifecycle', `unloading '${record.name}': its composing model '${name}' was unloaded`);
+      await this.#serialize(record, async () => this.#unloadRecord(record));
+      await this.#unloadEnsemblesUsing(record.name);
+    }
   }
 
   /** Starts unloading every served version (draining in the background) and marks the model unloaded. */

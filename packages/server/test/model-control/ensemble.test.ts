@@ -1,4 +1,7 @@
-/** Explicit mode with ensembles: loading one loads its composing models; unload_dependents. */
+/**
+ * Explicit mode with ensembles: loading one loads its composing models; unloading a composing model
+ * unloads the ensembles using it; unload_dependents.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InferenceServerError } from '@inferd/client';
@@ -20,6 +23,12 @@ test('loading an ensemble loads its composing models first', async () => {
     assert.equal(await tagOf(live.grpc, 'ens'), 3);
     await assert.rejects(live.http.loadModel('broken'), (e: unknown) => e instanceof InferenceServerError && e.status === 400
       && e.message === 'ensemble broken contains models that are not available or ambiguous: missing_member');
+    // Unloading a composing model unloads the ensembles that need it.
+    await live.http.unloadModel('member');
+    await waitFor(() => indexLines(live.server).join() === 'broken=UNAVAILABLE (ensemble broken contains models that are not available or ambiguous: missing_member),ens:1=UNAVAILABLE (unloaded),ens2,member:1=UNAVAILABLE (unloaded)');
+    // Loading the ensemble again brings the member back.
+    await live.grpc.loadModel('ens');
+    assert.equal(await tagOf(live.http, 'ens'), 3);
   } finally {
     await live.close();
   }
