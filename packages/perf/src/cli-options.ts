@@ -38,6 +38,7 @@ export interface FlagValues {
   sweepInstanceCounts: string;
   sweepBatching: string;
   sweepOutput?: string;
+  sweepApply?: boolean;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -71,11 +72,12 @@ export function addPerfFlags(cmd: Command): Command {
     .option('--verbose-csv', 'add Avg latency, request/response and response wait columns to the CSV')
     .option('-v, --verbose', 'print every measurement window')
     .option('--seed <n>', 'seed of random inputs and Poisson arrivals', '1')
-    .option('--sweep', 'try instance counts x dynamic batching x concurrency, print the best config.pbtxt (-i inprocess)')
+    .option('--sweep', 'try instance counts x dynamic batching x concurrency, print the best config.pbtxt (-i http|grpc: server in explicit model control mode)')
     .option('--latency-budget-ms <ms>', 'latency budget of --sweep (p99, or --percentile)')
     .option('--sweep-instance-counts <list>', 'instance counts tried by --sweep', '1,2')
     .option('--sweep-batching <list>', "dynamic batching tried by --sweep: 'off' or queue delays in µs", 'off,0,500')
-    .option('--sweep-output <path>', 'also write the best config.pbtxt here');
+    .option('--sweep-output <path>', 'also write the best config.pbtxt here')
+    .option('--sweep-apply', '-i http|grpc: leave the best config loaded on the server (default: reload the config it had before)');
 }
 
 function int(v: string, flag: string, min = 0): number {
@@ -134,5 +136,6 @@ export function toSweepOptions(v: FlagValues): SweepOptions | undefined {
     batching: parseBatchingChoices(v.sweepBatching),
     latencyBudgetMs: positive(v.latencyBudgetMs, '--latency-budget-ms'),
     outputFile: v.sweepOutput,
+    apply: v.sweepApply === true,
   };
 }

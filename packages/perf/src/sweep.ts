@@ -1,21 +1,19 @@
 /**
- * `--sweep`: which config serves this model best within a latency budget? The server has no explicit
- * model control with config overrides yet (issue #7), so each candidate (instance count × dynamic
- * batching off / queue delays) gets its own temporary repository — the model's files symlinked, a
- * generated config.pbtxt — loaded in-process and measured at every concurrency of the range. The
+ * `--sweep`: which config serves this model best within a latency budget? Each candidate (instance
+ * count × dynamic batching off / queue delays) is put in force by a SweepTarget — a temporary
+ * in-process repository (`-i inprocess`) or a reload with a config override on a live server in
+ * explicit model control mode (`-i http|grpc`) — and measured at every concurrency of the range. The
  * winner (highest throughput whose budget latency fits) is printed as a ready-to-use config.pbtxt,
  * written by the server's own printer so it parses back as it was measured.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import {
-  ServerError, createInferenceServer, parseModelConfigJson, parseModelConfigText, printModelConfigText, type ModelConfig,
-} from 'inferd';
-import { InProcessTransport } from './inprocess.js';
+import { writeFileSync } from 'node:fs';
+import { ServerError, printModelConfigText, type ModelConfig } from 'inferd';
 import type { PerfOptions } from './options.js';
 import type { LevelResult } from './report.js';
-import { runPerf, type PerfIo } from './run.js';
+import type { PerfIo } from './run.js';
+import { openInProcessSweepTarget } from './sweep-inprocess.js';
+import { openRemoteSweepTarget } from './sweep-remote.js';
+import type { SweepTarget } from './sweep-target.js';
 
 /** Dynamic batching of a candidate: off, or on with this max_queue_delay_microseconds. */
 export type BatchingChoice = { readonly kind: 'off' } | { readonly kind: 'dynamic'; readonly delayUs: number };
@@ -26,6 +24,8 @@ export interface SweepOptions {
   readonly latencyBudgetMs: number;
   /** Write the winning config.pbtxt here too. */
   readonly outputFile: string | undefined;
+  /** `-i http|grpc`: leave the winner loaded on the server instead of restoring the original config. */
+  readonly apply?: boolean;
 }
 
 export interface SweepPoint {
@@ -56,50 +56,6 @@ export function batchingLabel(b: BatchingChoice): string {
   return b.kind === 'off' ? 'off' : `dynamic, delay ${b.delayUs} us`;
 }
 
-function findModelDir(o: PerfOptions): string {
-  for (const repo of o.modelRepository) {
-    const dir = resolve(repo, o.modelName);
-    if (existsSync(dir)) return dir;
-  }
-  throw ServerError.notFound(`--sweep: model '${o.modelName}' is in none of the --model-repository directories`);
-}
-
-/** A repository holding only `model`: its files symlinked, config.pbtxt replaced by `configText`. */
-function tempRepository(modelDir: string, model: string, configText: string | undefined): string {
-  const root = mkdtempSync(join(tmpdir(), 'inferd-perf-sweep-'));
-  const dir = join(root, model);
-  mkdirSync(dir);
-  for (const entry of readdirSync(modelDir)) {
-    if (configText !== undefined && (entry === 'config.pbtxt' || entry === 'configs')) continue;
-    symlinkSync(join(modelDir, entry), join(dir, entry));
-  }
-  if (configText !== undefined) writeFileSync(join(dir, 'config.pbtxt'), configText);
-  return root;
-}
-
-/**
- * The config the candidates start from: config.pbtxt when it lists inputs and outputs; otherwise the
- * loaded model's completed config, so auto-complete cannot add dynamic batching back to an "off" candidate.
- */
-async function baseConfig(modelDir: string, model: string): Promise<ModelConfig> {
-  const file = join(modelDir, 'config.pbtxt');
-  if (existsSync(file)) {
-    const parsed = parseModelConfigText(readFileSync(file, 'utf8'), file);
-    if ((parsed.input?.length ?? 0) > 0 && (parsed.output?.length ?? 0) > 0) return { ...parsed, name: model };
-  }
-  const root = tempRepository(modelDir, model, undefined);
-  try {
-    const { server } = await createInferenceServer({ modelRepository: root });
-    try {
-      return { ...parseModelConfigJson(server.modelConfig(model)), name: model };
-    } finally {
-      await server.shutdown();
-    }
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
-
 export function candidateConfig(base: ModelConfig, instances: number, batching: BatchingChoice): ModelConfig {
   const group = base.instance_group?.[0] ?? {};
   const out: ModelConfig = { ...base, instance_group: [{ ...group, count: instances, kind: group.kind ?? 'KIND_CPU' }] };
@@ -109,11 +65,19 @@ export function candidateConfig(base: ModelConfig, instances: number, batching: 
 }
 
 export async function runSweep(o: PerfOptions, sweep: SweepOptions, io: PerfIo): Promise<SweepResult> {
-  if (o.transport !== 'inprocess') {
-    throw ServerError.unsupported('--sweep needs -i inprocess: the server has no model load with config overrides yet');
+  if (sweep.apply === true && o.transport === 'inprocess') {
+    throw ServerError.invalidArg('--sweep-apply needs -i http or -i grpc (an in-process sweep leaves nothing loaded)');
   }
-  const modelDir = findModelDir(o);
-  const base = await baseConfig(modelDir, o.modelName);
+  const target = o.transport === 'inprocess' ? await openInProcessSweepTarget(o, io) : await openRemoteSweepTarget(o, io, sweep.apply === true);
+  try {
+    return await sweepWith(target, o, sweep, io);
+  } finally {
+    await target.close();
+  }
+}
+
+async function sweepWith(target: SweepTarget, o: PerfOptions, sweep: SweepOptions, io: PerfIo): Promise<SweepResult> {
+  const base = target.base;
   const canBatch = (base.max_batch_size ?? 0) > 0 && base.sequence_batching === undefined;
   const choices = canBatch ? sweep.batching : sweep.batching.filter((b) => b.kind === 'off');
   if (choices.length === 0) throw ServerError.invalidArg(`--sweep: model '${o.modelName}' cannot batch; include 'off' in --sweep-batching`);
@@ -121,39 +85,34 @@ export async function runSweep(o: PerfOptions, sweep: SweepOptions, io: PerfIo):
   const points: SweepPoint[] = [];
   io.out.write(`*** Sweep of '${o.modelName}': ${sweep.instanceCounts.length} instance counts x ${choices.length} batching settings, ` +
     `budget p${budgetPct} <= ${sweep.latencyBudgetMs} ms ***\n`);
-  for (const instances of sweep.instanceCounts) {
-    for (const batching of choices) {
-      const config = candidateConfig(base, instances, batching);
-      const root = tempRepository(modelDir, o.modelName, printModelConfigText(config));
-      try {
-        const { server } = await createInferenceServer({ modelRepository: root });
-        const transport = new InProcessTransport(server, true);
-        try {
-          const run = await runPerf({ ...o, csvFile: undefined }, { ...io, transport, quiet: true });
-          for (const result of run.results) {
-            const budgetLatencyUs = result.latency.percentilesUs.get(budgetPct) ?? 0;
-            points.push({ instances, batching, result, budgetLatencyUs });
-            io.out.write(`  instances ${instances}, batching ${batchingLabel(batching)}, concurrency ${result.value}: ` +
-              `${result.throughput.toFixed(1)} infer/sec, p${budgetPct} ${Math.floor(budgetLatencyUs)} usec` +
-              `${budgetLatencyUs <= sweep.latencyBudgetMs * 1000 ? '' : ' (over budget)'}\n`);
-          }
-        } finally {
-          await transport.close();
+  try {
+    for (const instances of sweep.instanceCounts) {
+      for (const batching of choices) {
+        for (const result of await target.measure(candidateConfig(base, instances, batching))) {
+          const budgetLatencyUs = result.latency.percentilesUs.get(budgetPct) ?? 0;
+          points.push({ instances, batching, result, budgetLatencyUs });
+          io.out.write(`  instances ${instances}, batching ${batchingLabel(batching)}, concurrency ${result.value}: ` +
+            `${result.throughput.toFixed(1)} infer/sec, p${budgetPct} ${Math.floor(budgetLatencyUs)} usec` +
+            `${budgetLatencyUs <= sweep.latencyBudgetMs * 1000 ? '' : ' (over budget)'}\n`);
         }
-      } finally {
-        rmSync(root, { recursive: true, force: true });
       }
     }
+  } catch (err) {
+    // Put the server back as it was; the sweep's own error is the one to report.
+    await target.finish(undefined).catch(() => undefined);
+    throw err;
   }
   const fitting = points.filter((p) => p.budgetLatencyUs <= sweep.latencyBudgetMs * 1000);
   // Highest throughput; ties go to fewer instances (less memory) then lower latency.
   fitting.sort((a, b) => b.result.throughput - a.result.throughput || a.instances - b.instances || a.budgetLatencyUs - b.budgetLatencyUs);
   const top = fitting[0];
-  if (top === undefined) {
+  const config = top === undefined ? undefined : candidateConfig(base, top.instances, top.batching);
+  const finished = await target.finish(config);
+  if (finished !== undefined) io.out.write(`\n${finished}\n`);
+  if (top === undefined || config === undefined) {
     io.out.write(`\nNo configuration met the budget of ${sweep.latencyBudgetMs} ms at p${budgetPct}.\n`);
     return { points, best: undefined };
   }
-  const config = candidateConfig(base, top.instances, top.batching);
   const configText = printModelConfigText(config);
   io.out.write(`\nBest configuration within p${budgetPct} <= ${sweep.latencyBudgetMs} ms: instances ${top.instances}, ` +
     `batching ${batchingLabel(top.batching)}, at concurrency ${top.result.value}: ${top.result.throughput.toFixed(1)} infer/sec, ` +

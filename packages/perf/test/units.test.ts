@@ -136,7 +136,8 @@ test('perf_analyzer flag names map onto the options', () => {
   assert.throws(() => toSweepOptions(parse(['-m', 'x', '--sweep']) as never), /--sweep needs --latency-budget-ms/);
   assert.deepEqual(toSweepOptions(parse(['-m', 'x', '--sweep', '--latency-budget-ms', '20', '--sweep-instance-counts', '1,3']) as never), {
     instanceCounts: [1, 3], batching: [{ kind: 'off' }, { kind: 'dynamic', delayUs: 0 }, { kind: 'dynamic', delayUs: 500 }],
-    latencyBudgetMs: 20, outputFile: undefined,
+    latencyBudgetMs: 20, outputFile: undefined, apply: false,
   });
+  assert.equal(toSweepOptions(parse(['-m', 'x', '--sweep', '--latency-budget-ms', '20', '--sweep-apply']) as never)!.apply, true);
   assert.throws(() => parse(['-m', 'x', '-i', 'carrier-pigeon']), /Allowed choices are http, grpc, inprocess/);
 });
