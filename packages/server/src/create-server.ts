@@ -29,6 +29,8 @@ export interface CreateServerOptions {
   /** Reject when any model fails to load (default true, like tritonserver). */
   readonly exitOnError?: boolean;
   readonly modelLoadThreadCount?: number;
+  /** `--model-load-retry-count`: further attempts after a model fails to load (default 0). */
+  readonly modelLoadRetryCount?: number;
   /**
    * `--model-control-mode` (spec §7): `none` (default) loads everything and refuses load/unload;
    * `poll` also rescans the repositories every `repositoryPollSecs` and loads/unloads/reloads what
@@ -102,6 +104,7 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
     autoComplete: options.autoComplete ?? true,
     ...(options.modelConfigName === undefined ? {} : { configName: options.modelConfigName }),
     loadThreadCount: options.modelLoadThreadCount ?? 4,
+    loadRetryCount: options.modelLoadRetryCount ?? 0,
     controlMode: options.modelControlMode ?? 'none',
     ...(options.loadModels === undefined ? {} : { startupModels: options.loadModels }),
     ...(options.repositoryPollSecs === undefined ? {} : { pollSecs: options.repositoryPollSecs }),

@@ -27,7 +27,7 @@ export const SERVE_FLAGS: readonly FlagDef[] = [
   f('repository-poll-secs', 'int', 'Poll mode: seconds between repository scans', { default: 15 }),
   f('model-config-name', 'string', 'Prefer <model>/configs/<name>.pbtxt over config.pbtxt'),
   f('model-load-thread-count', 'int', 'Models loaded in parallel', { default: 4 }),
-  f('model-load-retry-count', 'int', 'Retries of a failed load', { default: 0, accepted: true }),
+  f('model-load-retry-count', 'int', 'Further attempts after a model fails to load', { default: 0 }),
   f('disable-auto-complete-config', 'switch', 'Do not complete model configurations from the model files'),
   f('strict-model-config', 'bool', 'DEPRECATED inverse of --disable-auto-complete-config', { default: false }),
   f('strict-readiness', 'bool', 'Server ready only when every model is ready', { default: true }),

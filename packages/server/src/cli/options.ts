@@ -49,6 +49,7 @@ export interface ServeSettings {
   repositoryPollSecs: number;
   modelConfigName: string | undefined;
   modelLoadThreadCount: number;
+  modelLoadRetryCount: number;
   autoComplete: boolean;
   strictReadiness: boolean;
   allowClientShm: boolean;
@@ -180,6 +181,7 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     repositoryPollSecs: pollSecs,
     modelConfigName: get<string | undefined>('model-config-name'),
     modelLoadThreadCount: get<number>('model-load-thread-count'),
+    modelLoadRetryCount: get<number>('model-load-retry-count'),
     autoComplete: !disableAuto && !strictConfig,
     strictReadiness: get<boolean>('strict-readiness'),
     allowClientShm: get<boolean>('allow-client-shm'),

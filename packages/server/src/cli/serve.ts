@@ -32,6 +32,7 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
     allowClientShm: settings.allowClientShm,
     exitOnError: settings.exitOnError,
     modelLoadThreadCount: settings.modelLoadThreadCount,
+    modelLoadRetryCount: settings.modelLoadRetryCount,
     modelControlMode: settings.modelControlMode,
     loadModels: settings.loadModels,
     repositoryPollSecs: settings.repositoryPollSecs,

@@ -73,6 +73,8 @@ export interface RepositoryManagerOptions extends LoaderOptions {
   readonly startupModels?: readonly string[];
   /** --repository-poll-secs: poll mode's rescan interval (<= 0: no timer; `poll()` still works). */
   readonly pollSecs?: number;
+  /** --model-load-retry-count: further attempts after a model (or one of its versions) fails to load. */
+  readonly loadRetryCount?: number;
 }
 
 export class RepositoryManager implements ModelResolver {
@@ -251,7 +253,23 @@ export class RepositoryManager implements ModelResolver {
 
   async #load(record: ModelRecord, dir: string): Promise<boolean> {
     this.#options.log.info('model_lifecycle', `loading: ${record.name}`);
-    return this.#record(record, await loadModel(record.name, dir, this.#options));
+    return this.#record(record, await this.#loadWithRetry(record.name, dir));
+  }
+
+  /**
+   * `loadModel` with --model-load-retry-count further attempts while the model or any version fails
+   * (a model file still being copied, a backend that needs a second try). Versions that did load in a
+   * failed attempt are disposed first, so each attempt starts clean.
+   */
+  async #loadWithRetry(name: string, dir: string, config?: ModelConfig): Promise<ModelLoadResult> {
+    const retries = Math.max(0, this.#options.loadRetryCount ?? 0);
+    for (let attempt = 0; ; attempt++) {
+      const result = await loadModel(name, dir, this.#options, config);
+      const failed = result.error !== undefined || result.versions.some((v) => v.error !== undefined);
+      if (!failed || attempt >= retries) return result;
+      await Promise.all(result.versions.map((v) => v.served?.dispose().catch(() => {})));
+      this.#options.log.warning('model_lifecycle', `retrying load of '${name}' (attempt ${attempt + 2} of ${retries + 1})`);
+    }
   }
 
   /** Stores a load result in the model's record; true when every version is READY. */
@@ -569,7 +587,7 @@ export class RepositoryManager implements ModelResolver {
         result = { versions: [], error: ServerError.from(err).message };
       }
     } else {
-      result = await loadModel(name, source.dir, this.#options, source.config);
+      result = await this.#loadWithRetry(name, source.dir, source.config);
     }
     return this.#swap(record, result, source.tempDir, members);
   }
