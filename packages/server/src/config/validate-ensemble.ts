@@ -22,18 +22,14 @@ function flowNode(written: boolean): FlowNode {
   return { written, ready: false, prev: [], next: [] };
 }
 
-/** Builds the tensor graph (an edge from every step input to every output of that step). */
+/**
+ * Builds the tensor graph (an edge from every step input to every output of that step). Each step's
+ * model_name / input_map / output_map were checked by `validateConfig` before this runs.
+ */
 function buildFlowGraph(config: ModelConfig): Map<string, FlowNode> {
   const name = config.name ?? '';
   const graph = new Map<string, FlowNode>();
   (config.ensemble_scheduling?.step ?? []).forEach((step, i) => {
-    for (const [field, empty] of [
-      ['model_name', !step.model_name],
-      ['input_map', Object.keys(step.input_map ?? {}).length === 0],
-      ['output_map', Object.keys(step.output_map ?? {}).length === 0],
-    ] as const) {
-      if (empty) throw new ConfigError(`must specify '${field}' in step ${i} of ensemble '${name}'`);
-    }
     const outputs: FlowNode[] = [];
     for (const tensor of Object.values(step.output_map ?? {})) {
       let node = graph.get(tensor);

@@ -295,9 +295,7 @@ export class InferenceServer {
         requestedOutputs: checked.requestedOutputs,
         batchSize: checked.batchSize,
         received,
-        sink: use === undefined
-          ? (r) => this.#deliver(lease, request, r, sink, undefined, trace)
-          : (r) => this.#deliver(lease, request, r, sink, use, trace),
+        sink: (r) => this.#deliver(lease, request, r, sink, use, trace),
       });
       if (this.tracer?.enabled === true) trace = this.tracer.sample(model.spec.name, (init as TracedRequestInit).traceOrigin);
     } catch (err) {

@@ -20,6 +20,7 @@ import { modelFingerprint } from './fingerprint.js';
 import { scanRepositories, type ModelLocation } from './layout.js';
 import {
   isEnsembleDir, loadEnsemble, loadModel, prepareEnsemble, type LoaderOptions, type ModelLoadResult, type PreparedEnsemble,
+  type VersionLoadResult,
 } from './model-loader.js';
 import { parseLoadOverrides, removeOverrideDir, writeOverrideDir } from './overrides.js';
 import type { ServedVersion } from './served-version.js';
@@ -35,6 +36,18 @@ interface VersionRecord {
   served: ServedVersion | undefined;
   leases: number;
   onDrained: (() => void) | undefined;
+}
+
+/** A freshly loaded (or failed) version, before any lease. */
+function versionRecord(v: VersionLoadResult): VersionRecord {
+  return {
+    version: v.version,
+    state: v.served !== undefined ? 'READY' : 'UNAVAILABLE',
+    reason: v.error ?? '',
+    served: v.served,
+    leases: 0,
+    onDrained: undefined,
+  };
 }
 
 interface ModelRecord {
@@ -284,14 +297,7 @@ export class RepositoryManager implements ModelResolver {
     record.reason = '';
     let ok = true;
     for (const v of result.versions) {
-      record.versions.set(v.version, {
-        version: v.version,
-        state: v.served !== undefined ? 'READY' : 'UNAVAILABLE',
-        reason: v.error ?? '',
-        served: v.served,
-        leases: 0,
-        onDrained: undefined,
-      });
+      record.versions.set(v.version, versionRecord(v));
       if (v.served === undefined) ok = false;
     }
     return ok;
@@ -613,14 +619,7 @@ export class RepositoryManager implements ModelResolver {
     }
     const next = new Map<number, VersionRecord>();
     for (const v of result.versions) {
-      next.set(v.version, {
-        version: v.version,
-        state: v.served !== undefined ? 'READY' : 'UNAVAILABLE',
-        reason: v.error ?? '',
-        served: v.served,
-        leases: 0,
-        onDrained: undefined,
-      });
+      next.set(v.version, versionRecord(v));
     }
     if (result.error === undefined) {
       // Versions no longer selected stay listed as unloaded, as Triton lists them.
