@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GrpcFrontend, HttpFrontend, createInferenceServer, type InferenceServer } from 'inferd';
+import { pluginBackend } from '../../../server/test/support/plugin-backend.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../../examples/models/', import.meta.url));
 export const EXAMPLE_MODELS = ['simple', 'identity_fp32', 'strings', 'classifier', 'repeat_int32', 'accumulator'] as const;
@@ -24,26 +25,11 @@ function typesConfig(): string {
 }
 
 
-const SLOW_BACKEND = `
-export const backend = {
-  name: 'client_test_slow',
-  async createModel() {
-    return {
-      createInstance: async (ctx) => ({
-        name: ctx.name,
-        async execute(requests) {
+const SLOW_BACKEND = pluginBackend('client_test_slow', `
           await Promise.all(requests.map((r) => new Promise((resolve) => {
             const ms = new DataView(r.inputs[0].data.buffer, r.inputs[0].data.byteOffset, 4).getInt32(0, true);
             setTimeout(() => { r.respond({ outputs: [{ ...r.inputs[0], name: 'OUT' }] }); resolve(); }, ms);
-          })));
-        },
-        async dispose() {},
-      }),
-      dispose: async () => {},
-    };
-  },
-};
-`;
+          })));`);
 
 const SLOW_CONFIG = [
   'backend: "client_test_slow"', 'max_batch_size: 0',

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createInferenceServer } from '../../src/create-server.js';
 import { ResponseCache, parseCacheConfig, type InferenceServer, type Tensor } from '../../src/core/index.js';
 import { fp32, identityConfig, makeRepo, readFp32 } from '../support/temp-repo.js';
+import { pluginBackend } from '../support/plugin-backend.js';
 
 const t = (name: string, values: number[], shape = [1, values.length]): Tensor => ({ name, datatype: 'FP32', shape, data: fp32(values) });
 
@@ -204,27 +205,12 @@ test('models without response_cache, and servers without a cache, execute every 
 });
 
 /** Echoes INPUT0, but fails every request whose first value is negative. */
-const FLAKY_BACKEND = `
-export const backend = {
-  name: 'test_flaky',
-  async createModel() {
-    return {
-      createInstance: async (ctx) => ({
-        name: ctx.name,
-        async execute(requests) {
+const FLAKY_BACKEND = pluginBackend('test_flaky', `
           for (const r of requests) {
             const first = new Float32Array(r.inputs[0].data.slice().buffer)[0];
             if (first < 0) r.respondError(new Error('negative input'));
             else r.respond({ outputs: [{ ...r.inputs[0], name: 'OUTPUT0' }] });
-          }
-        },
-        async dispose() {},
-      }),
-      dispose: async () => {},
-    };
-  },
-};
-`;
+          }`);
 
 test('failed responses are not cached: the same request executes again', async () => {
   const repo = makeRepo({

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createInferenceServer, type InferenceServer } from '../../src/index.js';
 import { Logger } from '../../src/observability/log.js';
 import { makeRepo, type RepoFiles } from '../support/temp-repo.js';
+import { pluginBackend } from '../support/plugin-backend.js';
 
 export const examplesDir = fileURLToPath(new URL('../../../../examples/models', import.meta.url));
 
@@ -71,15 +72,7 @@ export async function startServer(
  * `globalThis.__inferdEnsembleGate` so tests see which steps started and in what order. A request
  * whose parameter `fail_step` names the model fails there.
  */
-const GATE_BACKEND = `
-const gate = (globalThis.__inferdEnsembleGate ??= { held: [], log: [], open: new Set() });
-export const backend = {
-  name: 'test_gate',
-  async createModel() {
-    return {
-      createInstance: async (ctx) => ({
-        name: ctx.name,
-        async execute(requests) {
+const GATE_BACKEND = pluginBackend('test_gate', `
           const model = ctx.config.name;
           for (const r of requests) gate.log.push({ model, id: r.id, parameters: r.parameters, priority: r.priority, correlationId: r.correlationId, flags: r.flags, timeoutUs: r.timeoutUs });
           if (!gate.open.has(model)) await new Promise((resolve) => gate.held.push({ model, release: resolve }));
@@ -92,15 +85,7 @@ export const backend = {
               if (source !== undefined) outputs.push({ ...source, name });
             }
             r.respond({ outputs });
-          }
-        },
-        async dispose() {},
-      }),
-      dispose: async () => {},
-    };
-  },
-};
-`;
+          }`, `const gate = (globalThis.__inferdEnsembleGate ??= { held: [], log: [], open: new Set() });`);
 
 export interface GateEntry {
   readonly model: string;

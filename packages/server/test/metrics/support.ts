@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InferenceRequestInit } from '../../src/index.js';
 import { fp32 } from '../support/temp-repo.js';
+import { pluginBackend } from '../support/plugin-backend.js';
 
 /**
  * Controls of the `metrics_gate` backend, shared through globalThis with the backend module (loaded by
@@ -29,14 +30,7 @@ export function installGate(): Gate {
  * `metrics_gate`: OUTPUT0 = INPUT0, each execution held until the gate opens; a request whose first
  * element is negative fails in the backend.
  */
-const GATE_BACKEND = `
-export const backend = {
-  name: 'metrics_gate',
-  async createModel() {
-    return {
-      createInstance: async (ctx) => ({
-        name: ctx.name,
-        async execute(requests) {
+const GATE_BACKEND = pluginBackend('metrics_gate', `
           const gate = globalThis.__inferdMetricsGate;
           gate.entered += 1;
           await gate.wait();
@@ -45,15 +39,7 @@ export const backend = {
             const first = new DataView(input.data.buffer, input.data.byteOffset, input.data.byteLength).getFloat32(0, true);
             if (first < 0) r.respondError(new Error('negative input'));
             else r.respond({ outputs: [{ name: 'OUTPUT0', datatype: 'FP32', shape: input.shape, data: input.data }] });
-          }
-        },
-        async dispose() {},
-      }),
-      dispose: async () => {},
-    };
-  },
-};
-`;
+          }`);
 
 export function gateBackendDir(): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'inferd-metrics-backends-'));

@@ -11,30 +11,16 @@ import { GrpcFrontend, type GrpcFrontendOptions } from '../../src/frontends/grpc
 import { HttpFrontend, type HttpFrontendOptions } from '../../src/frontends/http/index.js';
 import { connect, type TestClient } from '../support/grpc-client.js';
 import { makeRepo, identityConfig } from '../support/temp-repo.js';
+import { pluginBackend } from '../support/plugin-backend.js';
 
-const PARAMS_BACKEND = `
-export const backend = {
-  name: 'test_params',
-  async createModel() {
-    return {
-      createInstance: async (ctx) => ({
-        name: ctx.name,
-        async execute(requests) {
+const PARAMS_BACKEND = pluginBackend('test_params', `
           for (const r of requests) {
             const text = new TextEncoder().encode(JSON.stringify(r.parameters));
             const data = new Uint8Array(4 + text.length);
             new DataView(data.buffer).setUint32(0, text.length, true);
             data.set(text, 4);
             r.respond({ outputs: [{ name: 'OUT', datatype: 'BYTES', shape: [1], data }] });
-          }
-        },
-        async dispose() {},
-      }),
-      dispose: async () => {},
-    };
-  },
-};
-`;
+          }`);
 
 const REPO = {
   'echo/config.pbtxt': identityConfig(),

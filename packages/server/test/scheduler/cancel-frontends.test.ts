@@ -23,28 +23,14 @@ import { GrpcFrontend } from '../../src/frontends/grpc/index.js';
 import { connect, type TestClient } from '../support/grpc-client.js';
 import { inferJson } from '../support/http-harness.js';
 import { makeRepo } from '../support/temp-repo.js';
+import { pluginBackend } from '../support/plugin-backend.js';
 
 /** Records every execution's request ids; while the gate is shut, each execution waits to be let go. */
-const GATED_BACKEND = `
-export const backend = {
-  name: 'test_cancel_gate',
-  async createModel() {
-    return {
-      createInstance: async (ctx) => ({
-        name: ctx.name,
-        async execute(requests) {
+const GATED_BACKEND = pluginBackend('test_cancel_gate', `
           const state = globalThis.__inferdCancelGate;
           state.log.push(requests.map((r) => r.id));
           if (!state.open) await new Promise((resolve) => state.gates.push(resolve));
-          for (const r of requests) r.respond({ outputs: [{ ...r.inputs[0], name: 'OUTPUT0' }] });
-        },
-        async dispose() {},
-      }),
-      dispose: async () => {},
-    };
-  },
-};
-`;
+          for (const r of requests) r.respond({ outputs: [{ ...r.inputs[0], name: 'OUTPUT0' }] });`);
 
 interface GateState { log: string[][]; gates: (() => void)[]; open: boolean }
 

@@ -12,28 +12,14 @@ import { createInferenceServer } from '../../src/create-server.js';
 import type { InferenceResponse, InferenceServer } from '../../src/core/index.js';
 import { ServerError } from '../../src/core/index.js';
 import { fp32, makeRepo, readFp32 } from '../support/temp-repo.js';
+import { pluginBackend } from '../support/plugin-backend.js';
 
 /** Records each execution (batch sizes and input shapes), holds it until released, then echoes INPUT0. */
-const GATED_BACKEND = `
-export const backend = {
-  name: 'test_gated',
-  async createModel() {
-    return {
-      createInstance: async (ctx) => ({
-        name: ctx.name,
-        async execute(requests) {
+const GATED_BACKEND = pluginBackend('test_gated', `
           const state = globalThis.__inferdGated;
           state.log.push(requests.map((r) => ({ id: r.id, batch: r.batchSize, shape: [...r.inputs[0].shape] })));
           await new Promise((resolve) => state.gates.push(resolve));
-          for (const r of requests) r.respond({ outputs: [{ ...r.inputs[0], name: 'OUTPUT0' }] });
-        },
-        async dispose() {},
-      }),
-      dispose: async () => {},
-    };
-  },
-};
-`;
+          for (const r of requests) r.respond({ outputs: [{ ...r.inputs[0], name: 'OUTPUT0' }] });`);
 
 interface Execution { id: string; batch: number; shape: number[] }
 interface GatedState { log: Execution[][]; gates: (() => void)[] }

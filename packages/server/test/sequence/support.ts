@@ -19,18 +19,9 @@ import type { Backend } from '../../src/backends/contract.js';
 import { createScheduler } from '../../src/scheduler/create-scheduler.js';
 import { InstancePool } from '../../src/scheduler/instance-pool.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { pluginBackend } from '../support/plugin-backend.js';
 
-export const RECORD_BACKEND = `
-function int32(t) {
-  return t === undefined ? 0 : new DataView(t.data.buffer, t.data.byteOffset, 4).getInt32(0, true);
-}
-export const backend = {
-  name: 'test_seq_record',
-  async createModel() {
-    return {
-      createInstance: async (ctx) => ({
-        name: ctx.name,
-        async execute(requests) {
+export const RECORD_BACKEND = pluginBackend('test_seq_record', `
           const state = (globalThis.__inferdSeq ??= { log: [], gates: [], hold: false });
           state.log.push({
             instance: ctx.name,
@@ -53,15 +44,9 @@ export const backend = {
               if (name === 'ACC_OUT') outputs.push({ name, datatype: 'INT32', shape: acc.shape, data });
             }
             r.respond({ outputs });
-          }
-        },
-        async dispose() {},
-      }),
-      dispose: async () => {},
-    };
-  },
-};
-`;
+          }`, `function int32(t) {
+  return t === undefined ? 0 : new DataView(t.data.buffer, t.data.byteOffset, 4).getInt32(0, true);
+}`);
 
 export interface RecordedTensor { datatype: string; shape: number[]; bytes: number[] }
 export interface RecordedRequest { id: string; inputs: Record<string, RecordedTensor>; outputs: string[] }

@@ -11,30 +11,16 @@ import { GrpcFrontend } from '../../src/frontends/grpc/index.js';
 import { HttpFrontend } from '../../src/frontends/http/index.js';
 import { connect, type TestClient } from '../support/grpc-client.js';
 import { makeRepo } from '../support/temp-repo.js';
+import { pluginBackend } from '../support/plugin-backend.js';
 
 /** Copies input i to output i after `delay_ms` (request parameter) milliseconds. */
-const SLOW_BACKEND = `
-export const backend = {
-  name: 'test_shm_slow',
-  async createModel() {
-    return {
-      createInstance: async (ctx) => ({
-        name: ctx.name,
-        async execute(requests) {
+const SLOW_BACKEND = pluginBackend('test_shm_slow', `
           await Promise.all(requests.map((r) => new Promise((resolve) => {
             setTimeout(() => {
               r.respond({ outputs: r.inputs.map((t, i) => ({ ...t, name: ctx.spec.outputs[i].name })) });
               resolve();
             }, Number(r.parameters.delay_ms ?? 0));
-          })));
-        },
-        async dispose() {},
-      }),
-      dispose: async () => {},
-    };
-  },
-};
-`;
+          })));`);
 
 /** Triton's `simple` shape: INT32 INPUT0/INPUT1 [16] -> OUTPUT0/OUTPUT1, batching up to 8. */
 function simpleConfig(backend: string): string {

@@ -10,17 +10,10 @@ import type { InferenceServer } from '../../src/core/index.js';
 import { GrpcFrontend, type GrpcFrontendOptions } from '../../src/frontends/grpc/index.js';
 import { connect, type TestClient } from './grpc-client.js';
 import { makeRepo, type RepoFiles } from './temp-repo.js';
+import { pluginBackend } from './plugin-backend.js';
 
 /** Answers IN=[n] with n responses OUT=[i] (i = 0..n-1), `delay_ms` apart, then a flag-only final. n < 0 fails. */
-const DECOUPLED_BACKEND = `
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-export const backend = {
-  name: 'test_stream_n',
-  async createModel() {
-    return {
-      createInstance: async (ctx) => ({
-        name: ctx.name,
-        async execute(requests) {
+const DECOUPLED_BACKEND = pluginBackend('test_stream_n', `
           for (const r of requests) {
             const n = new DataView(r.inputs[0].data.buffer, r.inputs[0].data.byteOffset, 4).getInt32(0, true);
             const delay = Number(r.parameters.delay_ms ?? 0);
@@ -32,62 +25,24 @@ export const backend = {
               }
               r.respond({}, true);
             })();
-          }
-        },
-        async dispose() {},
-      }),
-      dispose: async () => {},
-    };
-  },
-};
-`;
+          }`, `const sleep = (ms) => new Promise((r) => setTimeout(r, ms));`);
 
 /** Non-decoupled: answers OUT=IN after IN milliseconds (requests run concurrently). */
-const SLOW_BACKEND = `
-export const backend = {
-  name: 'test_slow',
-  async createModel() {
-    return {
-      createInstance: async (ctx) => ({
-        name: ctx.name,
-        async execute(requests) {
+const SLOW_BACKEND = pluginBackend('test_slow', `
           await Promise.all(requests.map((r) => new Promise((resolve) => {
             const ms = new DataView(r.inputs[0].data.buffer, r.inputs[0].data.byteOffset, 4).getInt32(0, true);
             setTimeout(() => { r.respond({ outputs: [{ ...r.inputs[0], name: 'OUT' }] }); resolve(); }, ms);
-          })));
-        },
-        async dispose() {},
-      }),
-      dispose: async () => {},
-    };
-  },
-};
-`;
+          })));`);
 
 /** Never answers on its own: waits for the request's AbortSignal, records it, then fails the request. */
-const HANG_BACKEND = `
-export const backend = {
-  name: 'test_hang',
-  async createModel() {
-    return {
-      createInstance: async (ctx) => ({
-        name: ctx.name,
-        async execute(requests) {
+const HANG_BACKEND = pluginBackend('test_hang', `
           const log = (globalThis.__inferdHangLog ??= []);
           await Promise.all(requests.map((r) => new Promise((resolve) => {
             const entry = { id: r.id, aborted: false };
             log.push(entry);
             const done = () => { entry.aborted = true; r.respondError(new Error('Request was cancelled')); resolve(); };
             if (r.signal?.aborted) done(); else r.signal?.addEventListener('abort', done, { once: true });
-          })));
-        },
-        async dispose() {},
-      }),
-      dispose: async () => {},
-    };
-  },
-};
-`;
+          })));`);
 
 export function hangLog(): { id: string; aborted: boolean }[] {
   return ((globalThis as Record<string, unknown>).__inferdHangLog ??= []) as { id: string; aborted: boolean }[];
