@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureTestDeps } from './ensure-test-deps.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filter = process.argv.slice(2);
@@ -30,6 +31,8 @@ if (selected.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// Python modules and fonts first: installed when possible, else one command to run instead of many failures.
+ensureTestDeps();
 const res = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...selected],
