@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { addPerfFlags, toPerfOptions, toSweepOptions, type FlagValues } from './cli-options.js';
 import { runPerf } from './run.js';
 import { runSweep } from './sweep.js';
+import { PERF_VERSION } from './version.js';
 
 /** Exit status for usage errors, as getopt-based tools use. */
 const USAGE_ERROR = 2;
@@ -37,6 +38,7 @@ async function main(values: FlagValues): Promise<void> {
 const program = addPerfFlags(
   new Command('inferd-perf')
     .description('Measures throughput and latency of a model, like perf_analyzer (in-process, HTTP or gRPC)')
+    .version(`inferd-perf ${PERF_VERSION}`, '-V, --version', 'print the inferd-perf version and exit')
     .exitOverride()
     .showHelpAfterError('(run inferd-perf --help for the list of flags)'),
 ).action(async (values: FlagValues) => main(values));

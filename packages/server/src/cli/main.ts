@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /** The `inferd` command. `inferd serve --model-repository DIR` (or just `inferd --model-repository DIR`). */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { Logger } from '../observability/log.js';
+import { INFERD_VERSION } from '../core/release.js';
 import { addServeFlags, toServeSettings, type FlagValues } from './options.js';
 import { serve } from './serve.js';
 
@@ -37,15 +38,23 @@ async function runServe(values: FlagValues): Promise<void> {
 
 const program = new Command('inferd')
   .description('A Triton-compatible inference server for Node.js (KServe v2 HTTP, ONNX Runtime, custom backends)')
+  .version(`inferd ${INFERD_VERSION}`, '-V, --version', 'print the inferd version and exit')
   .exitOverride()
   .showHelpAfterError('(run inferd --help for the list of flags)');
 
-addServeFlags(
+const serveCommand = addServeFlags(
   program
     .command('serve', { isDefault: true })
     .description('Serve the models of one or more Triton model repositories (tritonserver flag names)')
     .exitOverride(),
 ).action(async (values: FlagValues) => runServe(values));
+
+// `serve` is the default command, so `inferd --help` also lists its flags (as `tritonserver --help` lists all of
+// them) instead of only naming the command. Set after `serve` exists: subcommands copy the help settings.
+program.configureHelp({
+  formatHelp: (cmd, helper) =>
+    `${new Help().formatHelp(cmd, helper)}\n${serveCommand.helpInformation()}`,
+});
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { GrpcFrontend, type GrpcFrontendOptions } from '../frontends/grpc/index.js';
 import { HttpFrontend } from '../frontends/http/index.js';
 import { Logger } from '../observability/log.js';
+import { SERVER_VERSION } from '../core/server.js';
+import { INFERD_VERSION } from '../core/release.js';
 import { MetricsServer } from '../observability/metrics-server.js';
 import type { ServeSettings } from './options.js';
 
@@ -19,6 +21,8 @@ export interface RunningServer {
 }
 
 export async function serve(settings: ServeSettings, logger = new Logger(settings.log)): Promise<RunningServer> {
+  // Which release is running, next to what Triton clients are told (Triton logs server_id/server_version too).
+  logger.info('server', `inferd ${INFERD_VERSION} (server_id ${settings.id}, server_version ${SERVER_VERSION})`);
   for (const flag of settings.acceptedButIgnored) {
     logger.warning('server', `--${flag} is accepted for compatibility but has no effect in this version of inferd`);
   }

@@ -6,6 +6,7 @@ export * from './contracts.js';
 export * from './stats.js';
 export * from './server.js';
 export * from './version.js';
+export { INFERD_VERSION } from './release.js';
 export * from './shape.js';
 export { nowNs } from './clock.js';
 export * from './shared-memory.js';

@@ -8,6 +8,7 @@ import { ServerError } from './errors.js';
 import { InferenceRequest, type InferenceRequestInit } from './request.js';
 import { validateRequest } from './validate.js';
 import { parseModelVersion } from './version.js';
+import { INFERD_VERSION } from './release.js';
 import { SystemSharedMemory } from './shared-memory.js';
 import type { CachedResponse, ResponseCache } from './response-cache.js';
 import type { ModelIndexEntry, ModelLease, ModelResolver, ServedModel } from './contracts.js';
@@ -49,9 +50,12 @@ interface CacheUse {
 }
 
 export interface ServerMetadata {
+  /** `--id` (default `triton`) and the Triton version whose behaviour inferd follows: what Triton clients expect. */
   name: string;
   version: string;
   extensions: string[];
+  /** inferd's own release (package.json), an extra field Triton clients ignore; gRPC's message has no room for it. */
+  inferd_version: string;
 }
 
 export interface TensorMetadata {
@@ -108,7 +112,7 @@ export class InferenceServer {
   }
 
   metadata(): ServerMetadata {
-    return { name: this.#id, version: SERVER_VERSION, extensions: [...SERVER_EXTENSIONS] };
+    return { name: this.#id, version: SERVER_VERSION, extensions: [...SERVER_EXTENSIONS], inferd_version: INFERD_VERSION };
   }
 
   /**

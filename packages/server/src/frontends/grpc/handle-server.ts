@@ -14,7 +14,10 @@ export function serverHandlers(server: InferenceServer) {
     ModelReady: unary<pb.ModelReadyRequest, pb.ModelReadyResponseInit>(async (req) => ({
       ready: await server.modelReady(req.name, req.version),
     })),
-    ServerMetadata: unary<pb.ServerMetadataRequest, pb.ServerMetadataResponseInit>(() => server.metadata()),
+    ServerMetadata: unary<pb.ServerMetadataRequest, pb.ServerMetadataResponseInit>(() => {
+      const { name, version, extensions } = server.metadata();
+      return { name, version, extensions };
+    }),
     ModelMetadata: unary<pb.ModelMetadataRequest, pb.ModelMetadataResponseInit>((req) => server.modelMetadata(req.name, req.version)),
     // The /config JSON tree has the proto's field names; protobufjs takes its int64 numbers or
     // strings, enum names, maps and oneof members as they are.
