@@ -52,7 +52,11 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
   });
   if (failedModels.length > 0) logger.warning('server', `models that failed to load: ${failedModels.join(', ')}`);
   for (const row of server.repositoryIndex()) {
-    logger.info('server', `model ${row.name}${row.version ? ` version ${row.version}` : ''}: ${row.state ?? 'UNKNOWN'}${row.reason ? ` (${row.reason})` : ''}`);
+    const line = `model ${row.name}${row.version ? ` version ${row.version}` : ''}: ${row.state ?? 'UNKNOWN'}${row.reason ? ` (${row.reason})` : ''}`;
+    // With --exit-on-error=false (npm start) a model that failed is one warning line with its reason,
+    // e.g. the Python module it misses and the package that provides it.
+    if (failedModels.includes(row.name)) logger.warning('server', line);
+    else logger.info('server', line);
   }
 
   let metricsServer: MetricsServer | undefined;
