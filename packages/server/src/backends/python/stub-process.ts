@@ -47,6 +47,21 @@ interface ShmFiles {
 
 let shmCounter = 0;
 
+/** Every stub of this process that has not exited yet, for killStubs(). */
+const liveStubs = new Set<StubProcess>();
+
+/**
+ * SIGKILLs every Python stub still running and resolves with how many there were once they are gone
+ * (reaped). For a server that must exit now (--exit-timeout-secs passed with an execute still
+ * running): a stub whose main thread is stuck in a model's execute would otherwise outlive it.
+ */
+export async function killStubs(): Promise<number> {
+  const stubs = [...liveStubs];
+  for (const stub of stubs) stub.kill();
+  await Promise.all(stubs.map((s) => s.whenExited()));
+  return stubs.length;
+}
+
 /** Two anonymous tmpfs files (created, opened, unlinked at once: nothing to clean up), or undefined. */
 function openShmFiles(): ShmFiles | undefined {
   if (!existsSync(SHM_DIR)) return undefined;
@@ -94,6 +109,7 @@ export class StubProcess {
       env: { ...process.env, ...options.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
     });
     this.#child = child;
+    liveStubs.add(this);
     this.#socket = child.stdio[3] as Socket;
     const reader = new FrameReader((head, body) => {
       if (head.t === 'shm_read') this.#shmBusy = false;
@@ -149,6 +165,7 @@ export class StubProcess {
       const finish = (description: string, lastError?: string): void => {
         if (this.#exited) return;
         this.#exited = true;
+        liveStubs.delete(this);
         this.#socket.destroy();
         if (shm !== undefined) {
           closeSync(shm.toStub);
