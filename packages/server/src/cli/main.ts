@@ -30,7 +30,8 @@ async function runServe(values: FlagValues): Promise<void> {
     signals += 1;
     if (signals > 1) process.exit(1);
     logger.info('server', `received ${signal}, shutting down`);
-    void running.stop().then(() => process.exit(0));
+    // Triton exits with 1 when --exit-timeout-secs passes with requests still in flight.
+    void running.stop().then((clean) => process.exit(clean ? 0 : 1));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -1,4 +1,5 @@
 /** `inferd serve`: load the repositories, start the frontends, drain and exit on SIGINT/SIGTERM. */
+import { killStubs } from '../backends/python/stub-process.js';
 import { createInferenceServer } from '../create-server.js';
 import { readFileSync } from 'node:fs';
 import { GrpcFrontend, type GrpcFrontendOptions } from '../frontends/grpc/index.js';
@@ -16,8 +17,11 @@ export interface RunningServer {
   readonly grpc: { address: string; port: number } | undefined;
   /** Where the Prometheus metrics listen (undefined when --allow-metrics=false). */
   readonly metrics: { address: string; port: number } | undefined;
-  /** Stops accepting, drains in-flight requests (up to --exit-timeout-secs) and unloads models. */
-  stop(): Promise<void>;
+  /**
+   * Stops accepting, drains in-flight requests and unloads models within --exit-timeout-secs. Resolves
+   * false when the timeout passed first (Python stubs are then killed; the CLI exits with 1, as Triton).
+   */
+  stop(): Promise<boolean>;
 }
 
 export async function serve(settings: ServeSettings, logger = new Logger(settings.log)): Promise<RunningServer> {
@@ -56,7 +60,11 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
   });
   if (failedModels.length > 0) logger.warning('server', `models that failed to load: ${failedModels.join(', ')}`);
   for (const row of server.repositoryIndex()) {
-    logger.info('server', `model ${row.name}${row.version ? ` version ${row.version}` : ''}: ${row.state ?? 'UNKNOWN'}${row.reason ? ` (${row.reason})` : ''}`);
+    const line = `model ${row.name}${row.version ? ` version ${row.version}` : ''}: ${row.state ?? 'UNKNOWN'}${row.reason ? ` (${row.reason})` : ''}`;
+    // With --exit-on-error=false (npm start) a model that failed is one warning line with its reason,
+    // e.g. the Python module it misses and the package that provides it.
+    if (failedModels.includes(row.name)) logger.warning('server', line);
+    else logger.info('server', line);
   }
 
   let metricsServer: MetricsServer | undefined;
@@ -108,16 +116,32 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
       throw err;
     }
   }
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  let stopping: Promise<boolean> | undefined;
+  const stop = (): Promise<boolean> => {
     stopping ??= (async () => {
       const timeoutMs = settings.exitTimeoutSecs * 1000;
       logger.info('server', `stopping: waiting up to ${settings.exitTimeoutSecs} s for in-flight requests`);
       const closing = Promise.all([http?.close(), grpc?.close(), metricsServer?.close()]);
-      await server.shutdown(timeoutMs);
-      await tracer.shutdown().catch((err: unknown) => logger.error('tracing', String(err)));
+      // As Triton, --exit-timeout-secs bounds the whole stop: draining and unloading. An execute that
+      // never returns keeps its model's unload waiting for ever; past the timeout the server gives up.
+      const stopped = (async () => {
+        await server.shutdown(timeoutMs);
+        await tracer.shutdown().catch((err: unknown) => logger.error('tracing', String(err)));
+        return true;
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+      const clean = await Promise.race([stopped, expired]);
+      clearTimeout(timer);
+      if (!clean) {
+        // The stubs still inside a model's execute would outlive the process otherwise.
+        const killed = await killStubs();
+        logger.error('server', `failed to stop server: Exit timeout expired. Exiting immediately.${killed > 0 ? ` (killed ${killed} Python stub process${killed === 1 ? '' : 'es'})` : ''}`);
+        return false;
+      }
       await Promise.race([closing, new Promise((r) => setTimeout(r, 1000).unref())]);
       logger.info('server', 'stopped');
+      return true;
     })();
     return stopping;
   };

@@ -12,10 +12,16 @@ export interface CliRun {
   exited: Promise<number | null>;
 }
 
-export function runCli(args: readonly string[]): CliRun {
+export interface CliOptions {
+  /** Variables added to the environment (e.g. INFERD_PYTHON). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export function runCli(args: readonly string[], options: CliOptions = {}): CliRun {
   const child = spawn(process.execPath, ['--import', 'tsx', mainTs, ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
   });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -29,11 +35,13 @@ export function runCli(args: readonly string[]): CliRun {
  * and the gRPC port once both are up, plus the metrics URL (`…/metrics`) unless metrics are off (the
  * metrics listener starts before the other two).
  */
-export async function startServe(args: readonly string[]): Promise<CliRun & { url: string; grpcPort: number; metricsUrl?: string }> {
+export async function startServe(
+  args: readonly string[], options: CliOptions = {},
+): Promise<CliRun & { url: string; grpcPort: number; metricsUrl?: string }> {
   const run = runCli([
     'serve', '--http-port', '0', '--http-address', '127.0.0.1', '--grpc-port', '0', '--grpc-address', '127.0.0.1',
     '--metrics-port', '0', '--metrics-address', '127.0.0.1', ...args,
-  ]);
+  ], options);
   const found = await new Promise<{ url: string; grpcPort: number; metricsUrl?: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${run.stderr()}`)), 60_000);
     const check = (): void => {

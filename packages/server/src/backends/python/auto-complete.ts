@@ -7,6 +7,7 @@
 import { parseModelConfigJson, renderConfigJson, type ModelConfig } from '../../config/index.js';
 import { ServerError } from '../../core/index.js';
 import type { BackendLogger } from '../contract.js';
+import { withInstallHint } from './missing-module.js';
 import { StubProcess } from './stub-process.js';
 
 export interface AutoCompleteOptions {
@@ -20,8 +21,9 @@ export interface AutoCompleteOptions {
 
 export async function pythonAutoComplete(config: ModelConfig, o: AutoCompleteOptions): Promise<ModelConfig> {
   const rendered = { ...renderConfigJson(config), name: config.name || o.modelName };
-  const fail = (message: string): ServerError =>
-    ServerError.invalidArg(`failed to auto-complete the configuration of Python model '${o.modelName}': ${message}`);
+  const fail = (message: string): ServerError => ServerError.invalidArg(
+    `failed to auto-complete the configuration of Python model '${o.modelName}': ${withInstallHint(message, o.interpreter)}`,
+  );
   let settle!: (result: { changed?: Record<string, unknown>; error?: string }) => void;
   const answered = new Promise<{ changed?: Record<string, unknown>; error?: string }>((resolve) => (settle = resolve));
   const stub = new StubProcess({
@@ -36,7 +38,8 @@ export async function pythonAutoComplete(config: ModelConfig, o: AutoCompleteOpt
       else if (head.t === 'auto_complete_error') settle({ error: String(head['message']) });
       else if (head.t === 'log') o.log.info(`${o.modelName}: ${String(head['message'])}`);
     },
-    onExit: (description) => settle({ error: `the stub ${description} before answering` }),
+    onExit: (description, lastError) =>
+      settle({ error: `the stub ${description} before answering${lastError === undefined ? '' : `: ${lastError}`}` }),
   });
   try {
     stub.send({ t: 'auto_complete', config: rendered });

@@ -12,6 +12,7 @@ import { BlsBridge } from './bls.js';
 import type { PythonMetricOwner } from './custom-metrics.js';
 import type { FrameHead } from './framing.js';
 import { HealthCheck } from './health-check.js';
+import { withInstallHint } from './missing-module.js';
 import { StubProcess } from './stub-process.js';
 import { describeTensor, readTensors, type WireTensor } from './wire-tensors.js';
 
@@ -205,9 +206,9 @@ export class PythonInstance implements ExecutionInstance {
         if (head.t.startsWith('metric_')) this.#o.metrics?.onFrame(head, (h) => stub.send(h));
         else this.#onFrame(head, body, bls);
       },
-      onExit: (description) => {
+      onExit: (description, lastError) => {
         bls.close();
-        this.#onExit(stub, description);
+        this.#onExit(stub, description, lastError);
       },
     });
     this.#stub = stub;
@@ -261,7 +262,7 @@ export class PythonInstance implements ExecutionInstance {
         return;
       case 'init_error':
         this.#initWaiter?.reject(ServerError.invalidArg(
-          `failed to initialize Python model instance '${this.name}': ${String(head['message'])}`,
+          `failed to initialize Python model instance '${this.name}': ${withInstallHint(String(head['message']), this.#o.interpreter)}`,
         ));
         this.#initWaiter = undefined;
         return;
@@ -338,7 +339,7 @@ export class PythonInstance implements ExecutionInstance {
     });
   }
 
-  #onExit(stub: StubProcess, description: string): void {
+  #onExit(stub: StubProcess, description: string, lastError: string | undefined): void {
     const current = this.#stub === stub;
     if (current) {
       this.#stub = undefined;
@@ -346,7 +347,10 @@ export class PythonInstance implements ExecutionInstance {
     }
     const waiter = this.#initWaiter;
     this.#initWaiter = undefined;
-    waiter?.reject(ServerError.invalidArg(`Python stub for model instance '${this.name}' ${description} during initialize`));
+    waiter?.reject(ServerError.invalidArg(
+      `Python stub for model instance '${this.name}' ${description} during initialize` +
+      (lastError === undefined ? '' : `: ${withInstallHint(lastError, this.#o.interpreter)}`),
+    ));
     this.#finalizeWaiter?.();
     for (const resolve of this.#probes.values()) resolve(false);
     // A stub that never became ready (or one replaced already) answers nothing and is not restarted

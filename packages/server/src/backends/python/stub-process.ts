@@ -24,8 +24,12 @@ export interface StubOptions {
   readonly env?: Readonly<Record<string, string>>;
   readonly log: BackendLogger;
   readonly onFrame: (head: FrameHead, body: Buffer) => void;
-  /** Called once when the process is gone, whatever the reason. */
-  readonly onExit: (description: string) => void;
+  /**
+   * Called once when the process is gone, whatever the reason. `lastError` is the last line the stub
+   * wrote to stderr when it exited with a non-zero code (e.g. "ModuleNotFoundError: No module named
+   * 'numpy'"): the reason a stub dies at start is otherwise only in the log.
+   */
+  readonly onExit: (description: string, lastError?: string) => void;
 }
 
 /** Must equal SHM_MIN_BYTES in stub/_inferd_wire.py. */
@@ -42,6 +46,21 @@ interface ShmFiles {
 }
 
 let shmCounter = 0;
+
+/** Every stub of this process that has not exited yet, for killStubs(). */
+const liveStubs = new Set<StubProcess>();
+
+/**
+ * SIGKILLs every Python stub still running and resolves with how many there were once they are gone
+ * (reaped). For a server that must exit now (--exit-timeout-secs passed with an execute still
+ * running): a stub whose main thread is stuck in a model's execute would otherwise outlive it.
+ */
+export async function killStubs(): Promise<number> {
+  const stubs = [...liveStubs];
+  for (const stub of stubs) stub.kill();
+  await Promise.all(stubs.map((s) => s.whenExited()));
+  return stubs.length;
+}
 
 /** Two anonymous tmpfs files (created, opened, unlinked at once: nothing to clean up), or undefined. */
 function openShmFiles(): ShmFiles | undefined {
@@ -90,6 +109,7 @@ export class StubProcess {
       env: { ...process.env, ...options.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
     });
     this.#child = child;
+    liveStubs.add(this);
     this.#socket = child.stdio[3] as Socket;
     const reader = new FrameReader((head, body) => {
       if (head.t === 'shm_read') this.#shmBusy = false;
@@ -108,7 +128,13 @@ export class StubProcess {
     this.#socket.on('error', () => {});
     // A model's print() and Python warnings go to the server log, one line each.
     createInterface({ input: child.stdout! }).on('line', (l) => options.log.info(`${options.instanceName}: ${l}`));
-    createInterface({ input: child.stderr! }).on('line', (l) => options.log.error(`${options.instanceName}: ${l}`));
+    let lastStderrLine: string | undefined;
+    const stderrLines = createInterface({ input: child.stderr! });
+    stderrLines.on('line', (l) => {
+      if (l.trim() !== '') lastStderrLine = l.trim();
+      options.log.error(`${options.instanceName}: ${l}`);
+    });
+    const stderrClosed = new Promise<void>((resolve) => stderrLines.once('close', resolve));
     this.#exit = new Promise((resolve) => {
       let spawnError: Error | undefined;
       child.on('error', (err) => {
@@ -119,31 +145,33 @@ export class StubProcess {
         const description = signal !== null
           ? `killed by signal ${signal}`
           : `exited with code ${code ?? '?'}${spawnError ? ` (${spawnError.message})` : ''}`;
+        const done = (): void => finish(description, signal === null && code !== 0 ? lastStderrLine : undefined);
         // On a busy machine 'exit' can come before the last frames the stub wrote (an auto-complete
-        // answer, a response sent just before os._exit): read the socket to its end first. Bounded,
-        // since a process the model started may still hold the stub's end open.
+        // answer, a response sent just before os._exit) and before its last stderr line: read both to
+        // their end first. Bounded, since a process the model started may still hold them open.
         const socket = this.#socket;
-        if (socket.readableEnded || socket.destroyed) {
-          finish(description);
-          return;
-        }
-        const timer = setTimeout(() => finish(description), EXIT_DRAIN_MS);
-        const drained = (): void => {
+        const socketDone = socket.readableEnded || socket.destroyed
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+            socket.once('end', resolve);
+            socket.once('close', resolve);
+          });
+        const timer = setTimeout(done, EXIT_DRAIN_MS);
+        void Promise.all([socketDone, stderrClosed]).then(() => {
           clearTimeout(timer);
-          finish(description);
-        };
-        socket.once('end', drained);
-        socket.once('close', drained);
+          done();
+        });
       });
-      const finish = (description: string): void => {
+      const finish = (description: string, lastError?: string): void => {
         if (this.#exited) return;
         this.#exited = true;
+        liveStubs.delete(this);
         this.#socket.destroy();
         if (shm !== undefined) {
           closeSync(shm.toStub);
           closeSync(shm.fromStub);
         }
-        options.onExit(description);
+        options.onExit(description, lastError);
         resolve();
       };
     });

@@ -20,7 +20,14 @@ import _inferd_metrics
 import _inferd_runtime as rt
 from _inferd_wire import Channel
 
-import triton_python_backend_utils as pb_utils
+try:
+    import triton_python_backend_utils as pb_utils
+except ImportError as _err:
+    # inferd's pb_utils needs numpy. One line naming the missing module: the server puts a dying
+    # stub's last stderr line into the model's reason, and a traceback through inferd's own files
+    # helps nobody.
+    sys.stderr.write(f"{type(_err).__name__}: {_err}\n")
+    sys.exit(1)
 
 CHANNEL_FD = 3
 SHM_IN_FD = 4
