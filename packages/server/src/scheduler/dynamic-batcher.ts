@@ -15,6 +15,7 @@ import type { ModelDynamicBatching } from '../config/types.js';
 import { ServerError, type InferenceRequest, type ModelSpec, type Scheduler } from '../core/index.js';
 import { systemClock, type SchedulerClock, type TimerHandle } from './clock.js';
 import type { InstancePool } from './instance-pool.js';
+import { AbortWatch } from './abort-watch.js';
 import { ResponseOrder } from './ordered-responses.js';
 import { PriorityQueue, type Skipped } from './priority-queue.js';
 import { sameShapes } from './same-shapes.js';
@@ -45,6 +46,8 @@ export class DynamicBatcher implements Scheduler {
   /** Inputs with allow_ragged_batch: their shapes may differ between the requests of one batch. */
   readonly #ragged: ReadonlySet<string>;
   readonly #queue: PriorityQueue;
+  /** A client that goes away while its request waits removes it at once (CANCELLED). */
+  readonly #aborts = new AbortWatch((request) => this.#cancel(request));
   /** Set only with preserve_ordering: requests then execute through ordering stand-ins. */
   readonly #order: ResponseOrder | undefined;
   #timer: TimerHandle | undefined;
@@ -81,9 +84,7 @@ export class DynamicBatcher implements Scheduler {
       request.respondError(refused);
       return;
     }
-    // A client that goes away while its request waits removes it at once (CANCELLED), so a
-    // disconnect never costs an execution.
-    request.signal?.addEventListener('abort', () => this.#cancel(request), { once: true });
+    this.#aborts.watch(request);
     this.#pump();
   }
 
@@ -124,8 +125,14 @@ export class DynamicBatcher implements Scheduler {
       const decision = this.#decide(skipped);
       // Requests the scan took out (expired under REJECT, cancelled) are answered once the queue is
       // consistent again.
-      for (const r of skipped.rejected) r.respondError(ServerError.unavailable(TIMEOUT_EXPIRED));
-      for (const r of skipped.cancelled) r.respondError(ServerError.cancelled());
+      for (const r of skipped.rejected) {
+        this.#aborts.unwatch(r);
+        r.respondError(ServerError.unavailable(TIMEOUT_EXPIRED));
+      }
+      for (const r of skipped.cancelled) {
+        this.#aborts.unwatch(r);
+        r.respondError(ServerError.cancelled());
+      }
       if ('waitMs' in decision) {
         this.#timer = this.#clock.setTimer(() => {
           this.#timer = undefined;
@@ -192,6 +199,7 @@ export class DynamicBatcher implements Scheduler {
     const live: InferenceRequest[] = [];
     const order = this.#order;
     for (const r of batch) {
+      this.#aborts.unwatch(r);
       if (r.isCancelled) r.respondError(ServerError.cancelled());
       else live.push(order === undefined ? r : order.wrap(r));
     }
