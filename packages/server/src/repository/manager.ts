@@ -223,7 +223,7 @@ export class RepositoryManager implements ModelResolver {
       const reason = this.#memberProblem(name, p);
       const result: ModelLoadResult = reason !== undefined
         ? { versions: [], error: reason }
-        : loadEnsemble(name, dirs.get(name)!, p, this.#options, (m) => this.#latestReady(m)!.served!.config!);
+        : loadEnsemble(name, dirs.get(name)!, p, this.#options, (m) => this.#latestReady(m)!.served!.config!, this.#memberLabels);
       const record = this.#models.get(name)!;
       record.members = members(name);
       if (!this.#record(record, result)) failed.push(name);
@@ -249,6 +249,10 @@ export class RepositoryManager implements ModelResolver {
     }
     return undefined;
   }
+
+  /** A loaded member output's labels, for the ensembles whose outputs it produces. */
+  readonly #memberLabels = (name: string, output: string): readonly string[] | undefined =>
+    this.#latestReady(name)?.served?.spec.outputs.find((o) => o.name === output)?.labels;
 
   #latestReady(name: string): VersionRecord | undefined {
     let best: VersionRecord | undefined;
@@ -587,7 +591,7 @@ export class RepositoryManager implements ModelResolver {
             : this.#memberProblem(name, p);
           result = reason !== undefined
             ? { versions: [], error: reason }
-            : loadEnsemble(name, source.dir, p, this.#options, (m) => this.#latestReady(m)!.served!.config!);
+            : loadEnsemble(name, source.dir, p, this.#options, (m) => this.#latestReady(m)!.served!.config!, this.#memberLabels);
         }
       } catch (err) {
         result = { versions: [], error: ServerError.from(err).message };

@@ -123,6 +123,25 @@ async function prepare(name: string, modelDir: string, options: LoaderOptions, o
   }
 }
 
+/**
+ * An ensemble's output labels (Triton's label provider for ensembles): the ensemble's own label_filename
+ * where set, else the labels of the member output the output is mapped from.
+ */
+function ensembleLabels(
+  config: ModelConfig, modelDir: string, memberLabels: (name: string, output: string) => readonly string[] | undefined,
+): Map<string, string[]> {
+  const labels = loadLabels(modelDir, config);
+  const outputs = new Set((config.output ?? []).map((o) => o.name ?? ''));
+  for (const step of config.ensemble_scheduling?.step ?? []) {
+    for (const [memberOutput, tensor] of Object.entries(step.output_map ?? {})) {
+      if (!outputs.has(tensor) || labels.has(tensor)) continue;
+      const found = memberLabels(step.model_name ?? '', memberOutput);
+      if (found !== undefined) labels.set(tensor, [...found]);
+    }
+  }
+  return labels;
+}
+
 function loadLabels(modelDir: string, config: ModelConfig): Map<string, string[]> {
   const labels = new Map<string, string[]>();
   for (const out of config.output ?? []) {
@@ -275,6 +294,7 @@ export function prepareEnsemble(name: string, modelDir: string, options: LoaderO
  */
 export function loadEnsemble(
   name: string, modelDir: string, prepared: PreparedEnsemble, options: LoaderOptions, memberConfig: (name: string) => ModelConfig,
+  memberLabels: (name: string, output: string) => readonly string[] | undefined = () => undefined,
 ): ModelLoadResult {
   let config: ModelConfig;
   try {
@@ -283,14 +303,19 @@ export function loadEnsemble(
   } catch (err) {
     return { versions: [], error: ServerError.from(err).message };
   }
-  const decoupledSteps = (config.ensemble_scheduling?.step ?? [])
-    .map((s) => memberConfig(s.model_name ?? '').model_transaction_policy?.decoupled === true);
+  const members = (config.ensemble_scheduling?.step ?? []).map((s) => memberConfig(s.model_name ?? ''));
+  let labels: Map<string, string[]>;
+  try {
+    labels = ensembleLabels(config, modelDir, memberLabels);
+  } catch (err) {
+    return { versions: [], error: ServerError.from(err).message };
+  }
   const versions: VersionLoadResult[] = prepared.selected.map((version) => {
     try {
-      const spec = toModelSpec(config, version, new Map());
+      const spec = toModelSpec(config, version, labels);
       const stats = new ModelStats(name, version);
       const scheduler = createScheduler({
-        spec, config, modelDir, invoker: options.invoker, ensemble: { stats, decoupledSteps },
+        spec, config, modelDir, invoker: options.invoker, ensemble: { stats, members },
       });
       options.onVersionLoaded?.(stats, config);
       options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);

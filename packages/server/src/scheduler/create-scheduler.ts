@@ -13,10 +13,10 @@ import { EnsembleScheduler } from './ensemble/ensemble-scheduler.js';
 import type { InstancePool } from './instance-pool.js';
 import { SequenceBatcher } from './sequence/sequence-batcher.js';
 
-/** What only an ensemble needs: its stats and, per step, whether the member model is decoupled. */
+/** What only an ensemble needs: its stats and, per step, the member model's final config. */
 export interface EnsembleSchedulerContext {
   readonly stats: ModelStats;
-  readonly decoupledSteps: readonly boolean[];
+  readonly members: readonly ModelConfig[];
 }
 
 export interface SchedulerContext {
@@ -39,7 +39,7 @@ export function createScheduler(ctx: SchedulerContext): Scheduler {
     if (ctx.ensemble === undefined || ctx.invoker === undefined) {
       throw ServerError.internal(`ensemble '${ctx.spec.name}' needs the server's invoker and its members' configs`);
     }
-    return new EnsembleScheduler(buildPlan(ctx.config, ctx.ensemble.decoupledSteps), ctx.invoker, ctx.ensemble.stats);
+    return new EnsembleScheduler(buildPlan(ctx.config, ctx.ensemble.members), ctx.invoker, ctx.ensemble.stats);
   }
   const pool = ctx.pool;
   if (pool === undefined) throw ServerError.internal(`model '${ctx.spec.name}' has no instances`);

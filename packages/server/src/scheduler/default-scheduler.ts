@@ -3,11 +3,14 @@
  * free instance, in arrival order. The dynamic and sequence batchers (issue #4) replace it per config.
  */
 import { ServerError, type InferenceRequest, type Scheduler } from '../core/index.js';
+import { AbortWatch } from './abort-watch.js';
 import type { InstancePool } from './instance-pool.js';
 
 export class DefaultScheduler implements Scheduler {
   readonly #pool: InstancePool;
   readonly #queue: InferenceRequest[] = [];
+  /** A client that goes away while its request waits removes it at once (CANCELLED). */
+  readonly #aborts = new AbortWatch((request) => this.#cancel(request));
   #running = 0;
   #stopping = false;
   #idle: (() => void) | undefined;
@@ -34,9 +37,7 @@ export class DefaultScheduler implements Scheduler {
       return;
     }
     this.#queue.push(request);
-    // A client that goes away while its request waits removes it at once (CANCELLED), so a
-    // disconnect never costs an execution.
-    request.signal?.addEventListener('abort', () => this.#cancel(request), { once: true });
+    this.#aborts.watch(request);
     this.#pump();
   }
 
@@ -64,6 +65,7 @@ export class DefaultScheduler implements Scheduler {
     while (this.#pool.idleCount > 0) {
       const next = this.#queue.shift();
       if (next === undefined) break;
+      this.#aborts.unwatch(next);
       this.#dispatch(next);
     }
   }

@@ -3,9 +3,11 @@
  * queued requests are merged in queue order (priority level 1 first, arrival order within a level)
  * into one execution while the summed batch size fits max_batch_size and every request has the first
  * one's inputs with the same non-batch shapes. A batch goes at once when it reached a preferred size
- * (cut at the largest one reached), is full or cannot grow (the next request does not fit or differs
- * in shape); otherwise it waits up to max_queue_delay_microseconds for its oldest request, after which
- * everything that fits goes. Queue policies (size limit, timeouts with
+ * (cut at the largest one reached), when the next request would take it past the largest preferred size
+ * (cut before that request), when it is at or over the largest preferred size (a single request with
+ * more rows included), or when it cannot grow (the next request does not fit or differs in shape);
+ * otherwise it waits up to max_queue_delay_microseconds for its oldest request, after which everything
+ * that fits goes. Queue policies (size limit, timeouts with
  * REJECT / DELAY) live in PriorityQueue; preserve_ordering in ResponseOrder. All time comes from the
  * SchedulerClock so tests drive delay windows and timeouts by hand.
  */
@@ -13,6 +15,7 @@ import type { ModelDynamicBatching } from '../config/types.js';
 import { ServerError, type InferenceRequest, type ModelSpec, type Scheduler } from '../core/index.js';
 import { systemClock, type SchedulerClock, type TimerHandle } from './clock.js';
 import type { InstancePool } from './instance-pool.js';
+import { AbortWatch } from './abort-watch.js';
 import { ResponseOrder } from './ordered-responses.js';
 import { PriorityQueue, type Skipped } from './priority-queue.js';
 import { sameShapes } from './same-shapes.js';
@@ -37,17 +40,20 @@ export class DynamicBatcher implements Scheduler {
   readonly #maxBatchSize: number;
   /** Sorted ascending; empty = only a full batch counts as "preferred" (Triton's default). */
   readonly #preferred: readonly number[];
+  /** The largest preferred size (max_batch_size without any): a batch that reaches it goes at once. */
+  readonly #maxPreferred: number;
   readonly #delayMs: number;
   /** Inputs with allow_ragged_batch: their shapes may differ between the requests of one batch. */
   readonly #ragged: ReadonlySet<string>;
   readonly #queue: PriorityQueue;
+  /** A client that goes away while its request waits removes it at once (CANCELLED). */
+  readonly #aborts = new AbortWatch((request) => this.#cancel(request));
   /** Set only with preserve_ordering: requests then execute through ordering stand-ins. */
   readonly #order: ResponseOrder | undefined;
   #timer: TimerHandle | undefined;
   #running = 0;
   #stopping = false;
   #idle: (() => void) | undefined;
-  /** Re-entrancy guard: a pump triggered while one runs (a synchronous response) repeats the running one. */
 
   constructor(pool: InstancePool, spec: ModelSpec, config: ModelDynamicBatching, clock: SchedulerClock = systemClock) {
     const maxBatchSize = spec.maxBatchSize;
@@ -55,6 +61,7 @@ export class DynamicBatcher implements Scheduler {
     this.#clock = clock;
     this.#maxBatchSize = maxBatchSize;
     this.#preferred = [...(config.preferred_batch_size ?? [])].filter((n) => n > 0 && n <= maxBatchSize).sort((a, b) => a - b);
+    this.#maxPreferred = this.#preferred.at(-1) ?? maxBatchSize;
     this.#delayMs = (config.max_queue_delay_microseconds ?? 0) / 1000;
     this.#ragged = new Set(spec.inputs.filter((t) => t.allowRaggedBatch).map((t) => t.name));
     this.#queue = new PriorityQueue(config);
@@ -77,9 +84,7 @@ export class DynamicBatcher implements Scheduler {
       request.respondError(refused);
       return;
     }
-    // A client that goes away while its request waits removes it at once (CANCELLED), so a
-    // disconnect never costs an execution.
-    request.signal?.addEventListener('abort', () => this.#cancel(request), { once: true });
+    this.#aborts.watch(request);
     this.#pump();
   }
 
@@ -120,8 +125,14 @@ export class DynamicBatcher implements Scheduler {
       const decision = this.#decide(skipped);
       // Requests the scan took out (expired under REJECT, cancelled) are answered once the queue is
       // consistent again.
-      for (const r of skipped.rejected) r.respondError(ServerError.unavailable(TIMEOUT_EXPIRED));
-      for (const r of skipped.cancelled) r.respondError(ServerError.cancelled());
+      for (const r of skipped.rejected) {
+        this.#aborts.unwatch(r);
+        r.respondError(ServerError.unavailable(TIMEOUT_EXPIRED));
+      }
+      for (const r of skipped.cancelled) {
+        this.#aborts.unwatch(r);
+        r.respondError(ServerError.cancelled());
+      }
       if ('waitMs' in decision) {
         this.#timer = this.#clock.setTimer(() => {
           this.#timer = undefined;
@@ -140,7 +151,8 @@ export class DynamicBatcher implements Scheduler {
     let first: InferenceRequest | undefined;
     let count = 0;
     let size = 0;
-    let bestPreferredCount = 0;
+    /** Requests up to the cut: the largest preferred size reached, or where the largest one would be passed. */
+    let cutCount = 0;
     let cannotGrow = false;
     let oldest = Infinity;
     let closestExpiry = Infinity;
@@ -148,29 +160,34 @@ export class DynamicBatcher implements Scheduler {
       const request = q.request;
       if (first === undefined) {
         first = request;
-      } else if (size + request.batchSize > this.#maxBatchSize || !sameShapes(first, request, this.#ragged)) {
-        cannotGrow = true;
-        return false;
+      } else {
+        // Adding this request would pass every preferred size: what is pending up to here is a batch
+        // worth sending now (Triton marks its cursor here), though the scan goes on so that, once the
+        // delay is exceeded, everything that fits goes.
+        if (cutCount === 0 && size + request.batchSize > this.#maxPreferred) cutCount = count;
+        if (size + request.batchSize > this.#maxBatchSize || !sameShapes(first, request, this.#ragged)) {
+          cannotGrow = true;
+          return false;
+        }
       }
       count += 1;
       size += request.batchSize;
       if (q.at < oldest) oldest = q.at;
       if (q.expiresAt !== 0 && q.expiresAt < closestExpiry) closestExpiry = q.expiresAt;
-      if (this.#preferred.includes(size)) bestPreferredCount = count;
-      if (size >= this.#maxBatchSize) {
-        cannotGrow = true;
-        return false;
-      }
+      if (this.#preferred.includes(size)) cutCount = count;
       return true;
     });
     // Everything scanned had expired or was cancelled: nothing to send.
     if (count === 0) return { send: 0 };
     const waited = now - oldest;
     const delayExceeded = this.#delayMs > 0 && waited >= this.#delayMs;
-    // As in Triton, a preferred size wins even over a bigger batch that cannot grow, unless the oldest
-    // request has waited out the delay window (then everything that fits goes).
-    if (bestPreferredCount > 0 && !delayExceeded) return { send: bestPreferredCount };
-    if (cannotGrow || delayExceeded || this.#stopping || this.#delayMs <= 0) return { send: count };
+    // As in Triton, a cut wins even over a bigger batch that cannot grow, unless the oldest request has
+    // waited out the delay window (then everything that fits goes).
+    if (cutCount > 0 && !delayExceeded) return { send: cutCount };
+    // A batch at or over the largest preferred size cannot become "more preferred" by waiting: it goes
+    // at once (a single request with more rows than any preferred size included).
+    if (cannotGrow || size >= this.#maxPreferred) return { send: count };
+    if (delayExceeded || this.#stopping || this.#delayMs <= 0) return { send: count };
     // Wake at the end of the window or just after the first deadline in the batch, whichever is first,
     // so an expired request leaves the pending batch as soon as it expires (Triton does the same).
     const waitMs = Math.min(this.#delayMs - waited, closestExpiry - now + EXPIRY_WAKE_MS);
@@ -182,6 +199,7 @@ export class DynamicBatcher implements Scheduler {
     const live: InferenceRequest[] = [];
     const order = this.#order;
     for (const r of batch) {
+      this.#aborts.unwatch(r);
       if (r.isCancelled) r.respondError(ServerError.cancelled());
       else live.push(order === undefined ? r : order.wrap(r));
     }

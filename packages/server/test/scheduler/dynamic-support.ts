@@ -35,8 +35,8 @@ export interface Bed {
   readonly clock: ManualClock;
   readonly executions: Execution[];
   readonly delivered: Delivery[];
-  /** Sends one request of one row `[value, value + 1]`; resolves with its final response. */
-  infer(id: string, options?: { priority?: number; timeoutUs?: number; value?: number }): Promise<InferenceResponse>;
+  /** Sends one request of `rows` rows (default 1) `[value, value + 1]`; resolves with its final response. */
+  infer(id: string, options?: { priority?: number; timeoutUs?: number; value?: number; rows?: number }): Promise<InferenceResponse>;
   /** Waits (event-loop turns, no timers) until `n` executions were seen; fails when more or fewer. */
   executionsReach(n: number): Promise<void>;
   /** Event-loop turns to let pending work settle (for "nothing happened" assertions). */
@@ -142,10 +142,12 @@ export async function startBed(dynamicBatching: string, options: BedOptions = {}
     server, clock, executions, delivered,
     infer(id, o = {}) {
       const value = o.value ?? 0;
+      const rows = o.rows ?? 1;
+      const data = fp32(Array.from({ length: rows }, () => [value, value + 1]).flat());
       return new Promise((resolve, reject) => {
         server.inferStream({
           modelName: 'm', id,
-          inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [1, 2], data: fp32([value, value + 1]) }],
+          inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [rows, 2], data }],
           ...(o.priority === undefined ? {} : { priority: o.priority }),
           ...(o.timeoutUs === undefined ? {} : { timeoutUs: o.timeoutUs }),
         }, (r) => {

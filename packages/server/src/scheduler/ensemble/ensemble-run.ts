@@ -9,6 +9,7 @@ import {
   nowNs, ServerError,
   type InferenceRequest, type ModelStats, type InferenceRequestInit, type InferenceResponse, type ModelInvoker, type Tensor,
 } from '../../core/index.js';
+import { readerShape } from './batch-dims.js';
 import { Lineage } from './lineage.js';
 import type { EnsemblePlan, PlanStep } from './plan.js';
 
@@ -84,10 +85,15 @@ export class EnsembleRun {
     const request = this.#request;
     request.signal?.addEventListener('abort', this.#onClientAbort, { once: true });
     request.stamp('computeStart');
+    // Ensemble inputs carry the request's batch size when the ensemble batches (Triton: 0 otherwise).
+    const inputBatch = this.#plan.batching ? request.batchSize : 0;
     for (const name of this.#plan.inputs) {
       const t = request.input(name);
       if (t === undefined) this.#root.absent.add(name);
-      else this.#root.own.set(name, t);
+      else {
+        this.#root.own.set(name, t);
+        this.#root.ownBatch.set(name, inputBatch);
+      }
     }
     for (const name of this.#plan.inputs) this.#trigger(this.#root, name);
     this.#leave();
@@ -115,8 +121,14 @@ export class EnsembleRun {
     const inputs: Tensor[] = [];
     for (const link of step.inputs) {
       const t = lineage.get(link.tensor);
-      if (t !== undefined) inputs.push(t.name === link.member ? t : { ...t, name: link.member });
+      if (t === undefined) continue;
+      // The batch dim is added or removed between batching and non-batching models (batch-dims.ts).
+      const dims = step.inputDims.get(link.member) ?? t.shape;
+      const shape = readerShape(dims, step.batching, lineage.batchOf(link.tensor), t.shape);
+      inputs.push(t.name === link.member && shape === t.shape ? t : { ...t, name: link.member, shape });
     }
+    // The step request's batch size, which its outputs carry on (Triton's request BatchSize()).
+    const batch = step.batching ? inputs[0]?.shape[0] ?? 0 : 0;
     const init: InferenceRequestInit = {
       modelName: step.modelName,
       ...(step.modelVersion === undefined ? {} : { modelVersion: step.modelVersion }),
@@ -134,7 +146,7 @@ export class EnsembleRun {
     this.#runningTotal += 1;
     const started = nowNs();
     try {
-      this.#invoker.inferStream(init, (r) => this.#onResponse(step, lineage, started, r));
+      this.#invoker.inferStream(init, (r) => this.#onResponse(step, lineage, batch, started, r));
     } catch (err) {
       // Refused before it was queued (validation, model not ready): no response will come.
       this.#stepDone(step, started);
@@ -142,10 +154,10 @@ export class EnsembleRun {
     }
   }
 
-  #onResponse(step: PlanStep, lineage: Lineage, started: number, r: InferenceResponse): void {
+  #onResponse(step: PlanStep, lineage: Lineage, batch: number, started: number, r: InferenceResponse): void {
     this.#depth += 1;
     if (r.error !== undefined) this.#fail(r.error);
-    else if (!this.#answered && r.outputs.length > 0) this.#accept(step, lineage, r.outputs);
+    else if (!this.#answered && r.outputs.length > 0) this.#accept(step, lineage, batch, r.outputs);
     if (r.final) {
       this.#stepDone(step, started);
       const next = this.#waiting.findIndex((p) => p.step.index === step.index);
@@ -169,13 +181,14 @@ export class EnsembleRun {
   }
 
   /** Stores a member's outputs under their ensemble names (unmapped ones are dropped), then fires. */
-  #accept(step: PlanStep, lineage: Lineage, outputs: readonly Tensor[]): void {
+  #accept(step: PlanStep, lineage: Lineage, batch: number, outputs: readonly Tensor[]): void {
     const target = step.decoupled ? new Lineage(lineage) : lineage;
     const produced: string[] = [];
     for (const t of outputs) {
       const link = step.outputs.find((l) => l.member === t.name);
       if (link === undefined) continue;
       target.own.set(link.tensor, t.name === link.tensor ? t : { ...t, name: link.tensor });
+      target.ownBatch.set(link.tensor, batch);
       produced.push(link.tensor);
     }
     for (const tensor of produced) this.#trigger(target, tensor);
@@ -190,7 +203,7 @@ export class EnsembleRun {
     // Outputs all inherited from a parent were already sent when the parent completed them.
     if (!wanted.some((o) => lineage.own.has(o.name))) return;
     lineage.emitted = true;
-    this.#request.respond({ outputs: wanted.map((o) => lineage.get(o.name)!) }, false);
+    this.#request.respond({ outputs: wanted.map((o) => this.#ensembleOutput(lineage, o.name)!) }, false);
   }
 
   #settleIfIdle(): void {
@@ -218,7 +231,7 @@ export class EnsembleRun {
     }
     const outputs: Tensor[] = [];
     for (const o of request.requestedOutputs) {
-      const t = this.#root.get(o.name);
+      const t = this.#ensembleOutput(this.#root, o.name);
       if (t === undefined) {
         request.respondError(ServerError.internal(`in ensemble ${this.#plan.name}, output '${o.name}' was not produced`));
         return;
@@ -227,6 +240,15 @@ export class EnsembleRun {
     }
     this.#recordExecution();
     request.respond({ outputs }, true);
+  }
+
+  /** An ensemble output as the client gets it: the batch dim adjusted to the ensemble's own batching. */
+  #ensembleOutput(lineage: Lineage, name: string): Tensor | undefined {
+    const t = lineage.get(name);
+    if (t === undefined) return undefined;
+    const dims = this.#plan.outputDims.get(name) ?? t.shape;
+    const shape = readerShape(dims, this.#plan.batching, lineage.batchOf(name), t.shape);
+    return shape === t.shape ? t : { ...t, shape };
   }
 
   /** batch_stats of an ensemble: one entry per request, by its batch size, compute = member time. */

@@ -11,6 +11,8 @@ export class Lineage {
   readonly parent: Lineage | undefined;
   /** Tensors produced in this lineage (by ensemble tensor name). */
   readonly own = new Map<string, Tensor>();
+  /** Batch size of the request that produced each tensor of `own` (0 = unbatched), for batch-dims.ts. */
+  readonly ownBatch = new Map<string, number>();
   /** Optional ensemble inputs the client left out: resolved, but passed on to no member. */
   readonly absent = new Set<string>();
   /** Steps already started in this lineage (each runs at most once per lineage). */
@@ -29,6 +31,14 @@ export class Lineage {
       if (t !== undefined) return t;
     }
     return undefined;
+  }
+
+  /** The producing request's batch size of a tensor that `get` finds (0 when unknown). */
+  batchOf(name: string): number {
+    for (let l: Lineage | undefined = this; l !== undefined; l = l.parent) {
+      if (l.own.has(name)) return l.ownBatch.get(name) ?? 0;
+    }
+    return 0;
   }
 
   /** True when the tensor exists or is an optional input the client did not send. */

@@ -21,6 +21,10 @@ export interface PlanStep {
   readonly outputs: readonly TensorLink[];
   /** A decoupled member: each of its responses starts its own downstream data flow. */
   readonly decoupled: boolean;
+  /** The member batches (max_batch_size > 0): its requests' tensors carry a batch dim. */
+  readonly batching: boolean;
+  /** The member's configured input dims (no batch dim), by member input name. */
+  readonly inputDims: ReadonlyMap<string, readonly number[]>;
 }
 
 export interface EnsemblePlan {
@@ -34,18 +38,27 @@ export interface EnsemblePlan {
   readonly decoupled: boolean;
   /** `max_inflight_requests`: requests of one step in flight at once per ensemble request; 0 = no limit. */
   readonly maxInflight: number;
+  /** The ensemble batches (max_batch_size > 0). */
+  readonly batching: boolean;
+  /** The ensemble's output dims (reshape when set, as Triton), by output name. */
+  readonly outputDims: ReadonlyMap<string, readonly number[]>;
 }
 
-/** `decoupledSteps[i]` tells whether step i's member model is decoupled. */
-export function buildPlan(config: ModelConfig, decoupledSteps: readonly boolean[]): EnsemblePlan {
-  const steps: PlanStep[] = (config.ensemble_scheduling?.step ?? []).map((s, index) => ({
-    index,
-    modelName: s.model_name ?? '',
-    modelVersion: s.model_version === undefined || s.model_version < 0 ? undefined : String(s.model_version),
-    inputs: Object.entries(s.input_map ?? {}).map(([member, tensor]) => ({ member, tensor })),
-    outputs: Object.entries(s.output_map ?? {}).map(([member, tensor]) => ({ member, tensor })),
-    decoupled: decoupledSteps[index] === true,
-  }));
+/** `members[i]` is the final config of step i's member model (as loaded when the ensemble loads). */
+export function buildPlan(config: ModelConfig, members: readonly ModelConfig[]): EnsemblePlan {
+  const steps: PlanStep[] = (config.ensemble_scheduling?.step ?? []).map((s, index) => {
+    const member = members[index];
+    return {
+      index,
+      modelName: s.model_name ?? '',
+      modelVersion: s.model_version === undefined || s.model_version < 0 ? undefined : String(s.model_version),
+      inputs: Object.entries(s.input_map ?? {}).map(([m, tensor]) => ({ member: m, tensor })),
+      outputs: Object.entries(s.output_map ?? {}).map(([m, tensor]) => ({ member: m, tensor })),
+      decoupled: member?.model_transaction_policy?.decoupled === true,
+      batching: (member?.max_batch_size ?? 0) > 0,
+      inputDims: new Map((member?.input ?? []).map((i) => [i.name ?? '', i.dims ?? []])),
+    };
+  });
   const consumers = new Map<string, PlanStep[]>();
   for (const step of steps) {
     for (const link of step.inputs) {
@@ -61,5 +74,7 @@ export function buildPlan(config: ModelConfig, decoupledSteps: readonly boolean[
     inputs: (config.input ?? []).map((i) => i.name ?? ''),
     decoupled: config.model_transaction_policy?.decoupled === true,
     maxInflight: config.ensemble_scheduling?.max_inflight_requests ?? 0,
+    batching: (config.max_batch_size ?? 0) > 0,
+    outputDims: new Map((config.output ?? []).map((o) => [o.name ?? '', o.reshape !== undefined ? o.reshape.shape ?? [] : o.dims ?? []])),
   };
 }

@@ -25,6 +25,7 @@ import { loadImplicitStates, type ImplicitState } from './initial-state.js';
 import { sameShapes } from '../same-shapes.js';
 import { Sequence, type Slot } from './sequence.js';
 import { Pump } from '../pump.js';
+import { AbortWatch } from '../abort-watch.js';
 
 export interface SequenceBatcherContext {
   readonly pool: InstancePool;
@@ -54,6 +55,12 @@ export class SequenceBatcher implements Scheduler {
   /** Sequences that accept further requests (not ended), by correlationKey. */
   readonly #live = new Map<string, Sequence>();
   readonly #backlog: Sequence[] = [];
+  /** Queued requests by the sequence they wait in, so that a client going away cancels its sequence. */
+  readonly #owners = new Map<InferenceRequest, Sequence>();
+  readonly #aborts = new AbortWatch((request) => {
+    const owner = this.#owners.get(request);
+    if (owner !== undefined) this.#cancel(owner, request);
+  });
   #running = 0;
   #stopping = false;
   #idle: (() => void) | undefined;
@@ -119,8 +126,10 @@ export class SequenceBatcher implements Scheduler {
       this.#live.delete(key);
       sequence.closing = true;
     }
-    const owner = sequence;
-    request.signal?.addEventListener('abort', () => this.#cancel(owner, request), { once: true });
+    if (request.signal !== undefined) {
+      this.#owners.set(request, sequence);
+      this.#aborts.watch(request);
+    }
     this.#pump();
   }
 
@@ -208,7 +217,10 @@ export class SequenceBatcher implements Scheduler {
   #cancel(sequence: Sequence, request: InferenceRequest): void {
     if (!sequence.queue.some((q) => q.request === request)) return;
     const dropped = sequence.queue.splice(0);
-    for (const q of dropped) q.request.respondError(ServerError.cancelled());
+    for (const q of dropped) {
+      this.#leaveQueue(q.request);
+      q.request.respondError(ServerError.cancelled());
+    }
     this.#end(sequence);
     this.#pump();
     this.#settleIfStopped();
@@ -261,6 +273,7 @@ export class SequenceBatcher implements Scheduler {
       }
       if (first !== undefined && !sameShapes(first, next, this.#ragged)) continue;
       sequence.queue.shift();
+      this.#leaveQueue(next);
       first ??= next;
       batch.push(this.#prepare(sequence, next));
       // The END request is on its way: the slot can take the next sequence (it runs after this execution).
@@ -269,6 +282,12 @@ export class SequenceBatcher implements Scheduler {
     if (batch.length === 0) return;
     this.#running += 1;
     void this.#pool.run(batch, instance).then(this.#afterRun, this.#afterRun);
+  }
+
+  /** A request is out of its sequence's queue (executing or answered): no more abort listener for it. */
+  #leaveQueue(request: InferenceRequest): void {
+    this.#aborts.unwatch(request);
+    this.#owners.delete(request);
   }
 
   /** The request the backend runs: controls and state inputs added, state outputs requested and kept. */
@@ -338,7 +357,10 @@ export class SequenceBatcher implements Scheduler {
       }
       const expired = sequence.queue.splice(0);
       this.#end(sequence);
-      for (const q of expired) q.request.respondError(errors.backlogTimeout());
+      for (const q of expired) {
+        this.#leaveQueue(q.request);
+        q.request.respondError(errors.backlogTimeout());
+      }
     }
     if (next < Infinity) this.#armReaper(next);
     this.#pump();
