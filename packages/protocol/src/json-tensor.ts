@@ -39,6 +39,9 @@ export const JSON_ACCESS = {
 const SHAPE_MISMATCH = "Unable to parse 'data': Shape does not match true shape of 'data' field";
 const INT64_LIMIT = 2 ** 63;
 const UINT64_LIMIT = 2 ** 64;
+const INT64_MIN_BIG = -(1n << 63n);
+const INT64_MAX_BIG = (1n << 63n) - 1n;
+const UINT64_MAX_BIG = (1n << 64n) - 1n;
 
 function internal(message: string): JsonTensorError {
   return new JsonTensorError('INTERNAL', message);
@@ -54,11 +57,18 @@ function tooDeep(): JsonTensorError {
 /** Converts one JSON leaf and stores it at `index`; throws with the accessor text on a type mismatch. */
 type LeafWriter = (out: NumericArray, index: number, value: unknown) => void;
 
-function isInt(v: unknown): v is number {
+/*
+ * Integer leaves are numbers, or bigints where the request parser kept an integer literal beyond 2^53
+ * exactly (as rapidjson does with its int64/uint64 values). Doubles are never integers here: a JSON
+ * number with a fraction or exponent is refused by AsInt/AsUInt in Triton, so only exact integers pass.
+ */
+function isInt(v: unknown): v is number | bigint {
+  if (typeof v === 'bigint') return v >= INT64_MIN_BIG && v <= INT64_MAX_BIG;
   return typeof v === 'number' && Number.isInteger(v) && v >= -INT64_LIMIT && v < INT64_LIMIT;
 }
 
-function isUint(v: unknown): v is number {
+function isUint(v: unknown): v is number | bigint {
+  if (typeof v === 'bigint') return v >= 0n && v <= UINT64_MAX_BIG;
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= UINT64_LIMIT;
 }
 
@@ -69,22 +79,30 @@ const badLeaf = (what: keyof typeof JSON_ACCESS): never => {
 // Narrow integer types wrap like Triton's C casts (TypedArray stores do the same modular conversion).
 const writeInt: LeafWriter = (out, i, v) => {
   if (!isInt(v)) badLeaf('int');
-  (out as Int32Array)[i] = v as number;
+  (out as Int32Array)[i] = typeof v === 'bigint' ? Number(BigInt.asIntN(32, v)) : (v as number);
 };
 const writeUint: LeafWriter = (out, i, v) => {
   if (!isUint(v)) badLeaf('uint');
-  (out as Uint32Array)[i] = v as number;
+  (out as Uint32Array)[i] = typeof v === 'bigint' ? Number(BigInt.asUintN(32, v)) : (v as number);
 };
 const writeInt64: LeafWriter = (out, i, v) => {
   if (!isInt(v)) badLeaf('int');
-  (out as BigInt64Array)[i] = BigInt(v as number);
+  (out as BigInt64Array)[i] = typeof v === 'bigint' ? v : BigInt(v as number);
 };
 const writeUint64: LeafWriter = (out, i, v) => {
   if (!isUint(v)) badLeaf('uint');
-  // JSON.parse rounds 2^64-1 up to 2^64; keep the largest representable value instead of wrapping to 0.
-  (out as BigUint64Array)[i] = (v as number) === UINT64_LIMIT ? 0xffff_ffff_ffff_ffffn : BigInt(v as number);
+  if (typeof v === 'bigint') {
+    (out as BigUint64Array)[i] = v;
+    return;
+  }
+  // A client's JSON.parse rounds 2^64-1 up to 2^64; keep the largest value instead of wrapping to 0.
+  (out as BigUint64Array)[i] = (v as number) === UINT64_LIMIT ? UINT64_MAX_BIG : BigInt(v as number);
 };
 const writeDouble: LeafWriter = (out, i, v) => {
+  if (typeof v === 'bigint') {
+    (out as Float64Array)[i] = Number(v);
+    return;
+  }
   if (typeof v !== 'number') badLeaf('double');
   (out as Float64Array)[i] = v as number;
 };

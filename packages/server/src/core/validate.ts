@@ -4,7 +4,7 @@
  */
 import { decodeBytesElements, elementByteSize, elementCount } from '@inferd/protocol';
 import { ServerError, withRequestId } from './errors.js';
-import { dimsToString } from './shape.js';
+import { dimsToString, shapeOverflow } from './shape.js';
 import type { ModelSpec, TensorSpec } from './contracts.js';
 import type { InferenceRequestInit, RequestedOutput } from './request.js';
 import type { Tensor } from './tensor.js';
@@ -76,6 +76,8 @@ export function validateRequest(init: InferenceRequestInit, spec: ModelSpec): Va
     for (const d of t.shape) {
       if (!Number.isInteger(d) || d < 0) fail(id, `invalid shape ${dimsToString(t.shape)} for input '${t.name}' for model '${model}'`);
     }
+    const overflow = shapeOverflow(t.name, model, t.shape, t.datatype === 'BYTES' ? 0 : elementByteSize(t.datatype));
+    if (overflow !== undefined) fail(id, overflow);
     if (spec.maxBatchSize > 0) {
       if (t.shape.length === 0) {
         fail(id, `inference input '${t.name}' has no batch dimension for model '${model}'. ${BATCH_NOTE}`);
