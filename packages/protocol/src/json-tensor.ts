@@ -36,6 +36,7 @@ export const JSON_ACCESS = {
   double: 'attempt to access JSON non-number as double',
 } as const;
 
+const MAX_JSON_ELEMENTS = 2 ** 32;
 const SHAPE_MISMATCH = "Unable to parse 'data': Shape does not match true shape of 'data' field";
 const INT64_LIMIT = 2 ** 63;
 const UINT64_LIMIT = 2 ** 64;
@@ -50,7 +51,8 @@ function internal(message: string): JsonTensorError {
 function tooDeep(): JsonTensorError {
   return new JsonTensorError(
     'INVALID_ARG',
-    `Unable to parse 'data': JSON array nesting depth exceeds the maximum of ${MAX_JSON_DATA_DEPTH}`,
+    // Triton's words (its qa test_json_recursion_depth_limit looks for "JSON nesting depth exceeds ...").
+    `Unable to parse 'data': JSON nesting depth exceeds maximum allowed limit (${MAX_JSON_DATA_DEPTH})`,
   );
 }
 
@@ -165,6 +167,9 @@ export function jsonDataToBytes(name: string, datatype: DataType, data: unknown,
       `receiving ${datatype} data via JSON is not supported. Please use the binary data format for input ${name}`,
     );
   }
+  // No `data` array can list 2^32 leaves (the body would be many GiB): the shape cannot match it, and
+  // sizing a typed array by it would fail with a RangeError instead of Triton's shape text.
+  if (elementCount > MAX_JSON_ELEMENTS) throw internal(SHAPE_MISMATCH);
   const write = WRITERS[datatype]!;
   const out = new TYPED_ARRAYS[datatype](elementCount);
   const n = fill(data, 1, out, write, 0);
