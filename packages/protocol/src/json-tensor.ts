@@ -178,6 +178,7 @@ export function jsonDataToBytes(name: string, datatype: DataType, data: unknown,
 }
 
 const utf8 = new TextDecoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function outputSizeError(name: string): JsonTensorError {
   return internal(`output tensor shape does not match size of output for '${name}'`);
@@ -235,8 +236,17 @@ export function formatJsonDouble(v: number): string {
 export function tensorToJsonText(name: string, datatype: DataType, bytes: Uint8Array, elementCount: number): string {
   checkJsonOutput(name, datatype, bytes, elementCount);
   switch (datatype) {
-    case 'BYTES':
-      return JSON.stringify(bytesStrings(name, bytes, elementCount));
+    case 'BYTES': {
+      // A text document cannot carry other bytes: refuse rather than replace them (see bytesTensorToJson).
+      const json = bytesTensorToJson(name, bytes, elementCount);
+      if (typeof json !== 'string') {
+        throw new JsonTensorError(
+          'INVALID_ARG',
+          `output '${name}' has BYTES elements that are not valid UTF-8 and cannot be sent as JSON text`,
+        );
+      }
+      return json;
+    }
     case 'BOOL': {
       const parts = new Array<string>(bytes.byteLength);
       for (let i = 0; i < bytes.byteLength; i++) parts[i] = bytes[i] === 0 ? 'false' : 'true';
@@ -252,4 +262,58 @@ export function tensorToJsonText(name: string, datatype: DataType, bytes: Uint8A
     default:
       return `[${typedView(bytes, TYPED_ARRAYS[datatype]).join(',')}]`;
   }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const SHORT_ESCAPES: Readonly<Record<number, number>> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
+const HEX = '0123456789ABCDEF';
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One element as a JSON string literal holding its bytes unchanged (only `"`, `\` and controls escaped). */
+function rawStringLiteral(element: Uint8Array, out: number[]): void {
+  out.push(QUOTE);
+  for (const b of element) {
+    if (b === QUOTE || b === BACKSLASH) out.push(BACKSLASH, b);
+    else if (b < 0x20) {
+      const short = SHORT_ESCAPES[b];
+      if (short !== undefined) out.push(BACKSLASH, short);
+      else out.push(BACKSLASH, 0x75, 0x30, 0x30, HEX.charCodeAt(b >> 4), HEX.charCodeAt(b & 15));
+    } else out.push(b);
+  }
+  out.push(QUOTE);
+}
+
+/**
+ * The JSON `data` array of a BYTES output. Elements that are valid UTF-8 give a string (as
+ * `tensorToJsonText`). When any element is not, the array comes back as bytes in which every element's
+ * bytes are written unchanged, as Triton's JSON writer does: the client receives exactly what the model
+ * produced (the document is then not valid UTF-8, but no byte is replaced).
+ */
+export function bytesTensorToJson(name: string, bytes: Uint8Array, elementCount: number): string | Uint8Array {
+  checkJsonOutput(name, 'BYTES', bytes, elementCount);
+  let parts: Uint8Array[];
+  try {
+    parts = decodeBytesElements(bytes);
+  } catch {
+    throw outputSizeError(name);
+  }
+  if (parts.length < elementCount) throw outputSizeError(name);
+  parts = parts.slice(0, elementCount);
+  if (parts.every(isUtf8)) return JSON.stringify(parts.map((p) => utf8.decode(p)));
+  const out: number[] = [0x5b];
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) out.push(0x2c);
+    rawStringLiteral(parts[i]!, out);
+  }
+  out.push(0x5d);
+  return Uint8Array.from(out);
 }
