@@ -36,9 +36,13 @@ export const JSON_ACCESS = {
   double: 'attempt to access JSON non-number as double',
 } as const;
 
+const MAX_JSON_ELEMENTS = 2 ** 32;
 const SHAPE_MISMATCH = "Unable to parse 'data': Shape does not match true shape of 'data' field";
 const INT64_LIMIT = 2 ** 63;
 const UINT64_LIMIT = 2 ** 64;
+const INT64_MIN_BIG = -(1n << 63n);
+const INT64_MAX_BIG = (1n << 63n) - 1n;
+const UINT64_MAX_BIG = (1n << 64n) - 1n;
 
 function internal(message: string): JsonTensorError {
   return new JsonTensorError('INTERNAL', message);
@@ -47,18 +51,26 @@ function internal(message: string): JsonTensorError {
 function tooDeep(): JsonTensorError {
   return new JsonTensorError(
     'INVALID_ARG',
-    `Unable to parse 'data': JSON array nesting depth exceeds the maximum of ${MAX_JSON_DATA_DEPTH}`,
+    // Triton's words (its qa test_json_recursion_depth_limit looks for "JSON nesting depth exceeds ...").
+    `Unable to parse 'data': JSON nesting depth exceeds maximum allowed limit (${MAX_JSON_DATA_DEPTH})`,
   );
 }
 
 /** Converts one JSON leaf and stores it at `index`; throws with the accessor text on a type mismatch. */
 type LeafWriter = (out: NumericArray, index: number, value: unknown) => void;
 
-function isInt(v: unknown): v is number {
+/*
+ * Integer leaves are numbers, or bigints where the request parser kept an integer literal beyond 2^53
+ * exactly (as rapidjson does with its int64/uint64 values). Doubles are never integers here: a JSON
+ * number with a fraction or exponent is refused by AsInt/AsUInt in Triton, so only exact integers pass.
+ */
+function isInt(v: unknown): v is number | bigint {
+  if (typeof v === 'bigint') return v >= INT64_MIN_BIG && v <= INT64_MAX_BIG;
   return typeof v === 'number' && Number.isInteger(v) && v >= -INT64_LIMIT && v < INT64_LIMIT;
 }
 
-function isUint(v: unknown): v is number {
+function isUint(v: unknown): v is number | bigint {
+  if (typeof v === 'bigint') return v >= 0n && v <= UINT64_MAX_BIG;
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= UINT64_LIMIT;
 }
 
@@ -69,22 +81,30 @@ const badLeaf = (what: keyof typeof JSON_ACCESS): never => {
 // Narrow integer types wrap like Triton's C casts (TypedArray stores do the same modular conversion).
 const writeInt: LeafWriter = (out, i, v) => {
   if (!isInt(v)) badLeaf('int');
-  (out as Int32Array)[i] = v as number;
+  (out as Int32Array)[i] = typeof v === 'bigint' ? Number(BigInt.asIntN(32, v)) : (v as number);
 };
 const writeUint: LeafWriter = (out, i, v) => {
   if (!isUint(v)) badLeaf('uint');
-  (out as Uint32Array)[i] = v as number;
+  (out as Uint32Array)[i] = typeof v === 'bigint' ? Number(BigInt.asUintN(32, v)) : (v as number);
 };
 const writeInt64: LeafWriter = (out, i, v) => {
   if (!isInt(v)) badLeaf('int');
-  (out as BigInt64Array)[i] = BigInt(v as number);
+  (out as BigInt64Array)[i] = typeof v === 'bigint' ? v : BigInt(v as number);
 };
 const writeUint64: LeafWriter = (out, i, v) => {
   if (!isUint(v)) badLeaf('uint');
-  // JSON.parse rounds 2^64-1 up to 2^64; keep the largest representable value instead of wrapping to 0.
-  (out as BigUint64Array)[i] = (v as number) === UINT64_LIMIT ? 0xffff_ffff_ffff_ffffn : BigInt(v as number);
+  if (typeof v === 'bigint') {
+    (out as BigUint64Array)[i] = v;
+    return;
+  }
+  // A client's JSON.parse rounds 2^64-1 up to 2^64; keep the largest value instead of wrapping to 0.
+  (out as BigUint64Array)[i] = (v as number) === UINT64_LIMIT ? UINT64_MAX_BIG : BigInt(v as number);
 };
 const writeDouble: LeafWriter = (out, i, v) => {
+  if (typeof v === 'bigint') {
+    (out as Float64Array)[i] = Number(v);
+    return;
+  }
   if (typeof v !== 'number') badLeaf('double');
   (out as Float64Array)[i] = v as number;
 };
@@ -147,6 +167,9 @@ export function jsonDataToBytes(name: string, datatype: DataType, data: unknown,
       `receiving ${datatype} data via JSON is not supported. Please use the binary data format for input ${name}`,
     );
   }
+  // No `data` array can list 2^32 leaves (the body would be many GiB): the shape cannot match it, and
+  // sizing a typed array by it would fail with a RangeError instead of Triton's shape text.
+  if (elementCount > MAX_JSON_ELEMENTS) throw internal(SHAPE_MISMATCH);
   const write = WRITERS[datatype]!;
   const out = new TYPED_ARRAYS[datatype](elementCount);
   const n = fill(data, 1, out, write, 0);
@@ -155,6 +178,7 @@ export function jsonDataToBytes(name: string, datatype: DataType, data: unknown,
 }
 
 const utf8 = new TextDecoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function outputSizeError(name: string): JsonTensorError {
   return internal(`output tensor shape does not match size of output for '${name}'`);
@@ -212,8 +236,17 @@ export function formatJsonDouble(v: number): string {
 export function tensorToJsonText(name: string, datatype: DataType, bytes: Uint8Array, elementCount: number): string {
   checkJsonOutput(name, datatype, bytes, elementCount);
   switch (datatype) {
-    case 'BYTES':
-      return JSON.stringify(bytesStrings(name, bytes, elementCount));
+    case 'BYTES': {
+      // A text document cannot carry other bytes: refuse rather than replace them (see bytesTensorToJson).
+      const json = bytesTensorToJson(name, bytes, elementCount);
+      if (typeof json !== 'string') {
+        throw new JsonTensorError(
+          'INVALID_ARG',
+          `output '${name}' has BYTES elements that are not valid UTF-8 and cannot be sent as JSON text`,
+        );
+      }
+      return json;
+    }
     case 'BOOL': {
       const parts = new Array<string>(bytes.byteLength);
       for (let i = 0; i < bytes.byteLength; i++) parts[i] = bytes[i] === 0 ? 'false' : 'true';
@@ -229,4 +262,58 @@ export function tensorToJsonText(name: string, datatype: DataType, bytes: Uint8A
     default:
       return `[${typedView(bytes, TYPED_ARRAYS[datatype]).join(',')}]`;
   }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const SHORT_ESCAPES: Readonly<Record<number, number>> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
+const HEX = '0123456789ABCDEF';
+
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One element as a JSON string literal holding its bytes unchanged (only `"`, `\` and controls escaped). */
+function rawStringLiteral(element: Uint8Array, out: number[]): void {
+  out.push(QUOTE);
+  for (const b of element) {
+    if (b === QUOTE || b === BACKSLASH) out.push(BACKSLASH, b);
+    else if (b < 0x20) {
+      const short = SHORT_ESCAPES[b];
+      if (short !== undefined) out.push(BACKSLASH, short);
+      else out.push(BACKSLASH, 0x75, 0x30, 0x30, HEX.charCodeAt(b >> 4), HEX.charCodeAt(b & 15));
+    } else out.push(b);
+  }
+  out.push(QUOTE);
+}
+
+/**
+ * The JSON `data` array of a BYTES output. Elements that are valid UTF-8 give a string (as
+ * `tensorToJsonText`). When any element is not, the array comes back as bytes in which every element's
+ * bytes are written unchanged, as Triton's JSON writer does: the client receives exactly what the model
+ * produced (the document is then not valid UTF-8, but no byte is replaced).
+ */
+export function bytesTensorToJson(name: string, bytes: Uint8Array, elementCount: number): string | Uint8Array {
+  checkJsonOutput(name, 'BYTES', bytes, elementCount);
+  let parts: Uint8Array[];
+  try {
+    parts = decodeBytesElements(bytes);
+  } catch {
+    throw outputSizeError(name);
+  }
+  if (parts.length < elementCount) throw outputSizeError(name);
+  parts = parts.slice(0, elementCount);
+  if (parts.every(isUtf8)) return JSON.stringify(parts.map((p) => utf8.decode(p)));
+  const out: number[] = [0x5b];
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) out.push(0x2c);
+    rawStringLiteral(parts[i]!, out);
+  }
+  out.push(0x5d);
+  return Uint8Array.from(out);
 }

@@ -89,7 +89,7 @@ test('nesting deeper than the limit is refused', () => {
   for (let i = 1; i < MAX_JSON_DATA_DEPTH; i++) ok = [ok];
   assert.equal(jsonDataToBytes('X', 'INT32', ok, 1).byteLength, 4);
   rejects(() => jsonDataToBytes('X', 'INT32', [ok], 1), 'INVALID_ARG',
-    `Unable to parse 'data': JSON array nesting depth exceeds the maximum of ${MAX_JSON_DATA_DEPTH}`);
+    `Unable to parse 'data': JSON nesting depth exceeds maximum allowed limit (${MAX_JSON_DATA_DEPTH})`);
 });
 
 test('output size mismatch and double formatting', () => {

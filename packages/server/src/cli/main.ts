@@ -17,6 +17,7 @@ async function runServe(values: FlagValues): Promise<void> {
     process.stderr.write(`inferd: error: ${(err as Error).message}\n`);
     process.exit(USAGE_ERROR);
   }
+  for (const warning of settings.deprecationWarnings ?? []) process.stderr.write(`${warning}\n`);
   const logger = new Logger(settings.log);
   let running;
   try {

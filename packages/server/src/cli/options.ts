@@ -102,6 +102,8 @@ export interface ServeSettings {
   trace: TraceConfig;
   /** Flags that were set but have no effect yet (warned about at start). */
   acceptedButIgnored: string[];
+  /** Triton's deprecation warnings for flags that were set, printed to stderr before start. */
+  deprecationWarnings?: string[];
 }
 
 function forwardPattern(value: string | undefined, flag: 'http-header-forward-pattern' | 'grpc-header-forward-pattern'): RegExp | undefined {
@@ -122,6 +124,12 @@ function cacheSettings(entries: string[] | undefined, byteSize: number | undefin
 function rateLimitSettings(mode: string, resources: string[] | undefined): ServeSettings['rateLimit'] {
   if (mode !== 'off' && mode !== 'execution_count') throw new Error(`invalid argument for --rate-limit, got: ${mode}`);
   return { mode, resources: (resources ?? []).map(parseRateLimitResource) };
+}
+
+/** `--http-max-input-size`: Triton refuses to start on a limit that is not positive. */
+function maxInputSize(value: number): number {
+  if (!(value > 0)) throw new Error('--http-max-input-size must be greater than 0.');
+  return value;
 }
 
 function positiveInt(value: number, flag: string): number {
@@ -193,7 +201,7 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     allowHttp: get<boolean>('allow-http'),
     httpPort: get<number>('http-port'),
     httpAddress: get<string>('http-address'),
-    httpMaxInputSize: get<number>('http-max-input-size'),
+    httpMaxInputSize: maxInputSize(get<number>('http-max-input-size')),
     httpRestrictedApis: parseRestrictedApis(get<string[] | undefined>('http-restricted-api') ?? [], 'http-restricted-api'),
     httpHeaderForwardPattern: forwardPattern(get<string | undefined>('http-header-forward-pattern'), 'http-header-forward-pattern'),
     allowGrpc: get<boolean>('allow-grpc'),
@@ -238,5 +246,8 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     rateLimit: rateLimitSettings(get<string>('rate-limit'), get<string[] | undefined>('rate-limit-resource')),
     trace: traceSettings(get),
     acceptedButIgnored,
+    deprecationWarnings: values[camel('strict-model-config')] === undefined
+      ? []
+      : ["Warning: '--strict-model-config' has been deprecated! Please use '--disable-auto-complete-config' instead."],
   };
 }

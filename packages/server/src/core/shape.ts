@@ -12,3 +12,27 @@ export function dimsMatch(expected: readonly number[], actual: readonly number[]
   }
   return true;
 }
+
+const INT64_MAX = (1n << 63n) - 1n;
+
+/**
+ * Triton's overflow checks on an input shape (its element count and byte size are int64): the text of
+ * the refusal, or undefined when the shape is representable. `elementSize` is 0 for BYTES (no fixed
+ * size). Shapes are checked before anything is allocated for them.
+ */
+export function shapeOverflow(name: string, model: string, shape: readonly number[], elementSize: number): string | undefined {
+  // Fast path: a double product well below 2^63 cannot have overflowed (doubles err by far less than 2x).
+  let approx = Math.max(elementSize, 1);
+  for (const d of shape) approx *= d;
+  if (approx < 2 ** 62) return undefined;
+  let count = 1n;
+  for (const d of shape) {
+    if (d === 0) return undefined;
+    count *= BigInt(d);
+  }
+  if (count > INT64_MAX) {
+    return `input '${name}' for model '${model}' with shape ${dimsToString(shape)} causes total element count to exceed maximum size of ${INT64_MAX}`;
+  }
+  if (count * BigInt(elementSize) > INT64_MAX) return `byte size overflow for input '${name}' for model '${model}'`;
+  return undefined;
+}

@@ -2,9 +2,9 @@
  * Request validation against a model's specs, before anything is queued (Triton's
  * InferenceRequest::Normalize). Messages follow Triton's wording; clients compare them.
  */
-import { decodeBytesElements, elementByteSize, elementCount } from '@inferd/protocol';
+import { elementByteSize, elementCount } from '@inferd/protocol';
 import { ServerError, withRequestId } from './errors.js';
-import { dimsToString } from './shape.js';
+import { dimsToString, shapeOverflow } from './shape.js';
 import type { ModelSpec, TensorSpec } from './contracts.js';
 import type { InferenceRequestInit, RequestedOutput } from './request.js';
 import type { Tensor } from './tensor.js';
@@ -60,7 +60,8 @@ export function validateRequest(init: InferenceRequestInit, spec: ModelSpec): Va
   for (const t of inputs) {
     if (!specs.has(t.name)) fail(id, `unexpected inference input '${t.name}' for model '${model}'`);
     if (seen !== undefined) {
-      if (seen.has(t.name)) fail(id, `input '${t.name}' is specified more than once for model '${model}'`);
+      // Triton refuses the second one as it is added to the request (no request-id prefix there).
+      if (seen.has(t.name)) throw ServerError.invalidArg(`input '${t.name}' already exists in request`);
       seen.add(t.name);
     }
   }
@@ -76,6 +77,8 @@ export function validateRequest(init: InferenceRequestInit, spec: ModelSpec): Va
     for (const d of t.shape) {
       if (!Number.isInteger(d) || d < 0) fail(id, `invalid shape ${dimsToString(t.shape)} for input '${t.name}' for model '${model}'`);
     }
+    const overflow = shapeOverflow(t.name, model, t.shape, t.datatype === 'BYTES' ? 0 : elementByteSize(t.datatype));
+    if (overflow !== undefined) fail(id, overflow);
     if (spec.maxBatchSize > 0) {
       if (t.shape.length === 0) {
         fail(id, `inference input '${t.name}' has no batch dimension for model '${model}'. ${BATCH_NOTE}`);
@@ -105,9 +108,13 @@ function checkRequired(init: InferenceRequestInit, spec: ModelSpec, table: SpecT
   if (missing === undefined) return;
   const id = init.id ?? '';
   const got = init.inputs.map((t) => `'${t.name}'`).join(',');
+  // Triton words the count as a range once the model has optional inputs.
+  const expected = table.required.length === spec.inputs.length
+    ? `${spec.inputs.length} inputs`
+    : `number of inputs between ${table.required.length} and ${spec.inputs.length}`;
   fail(
     id,
-    `expected ${spec.inputs.length} inputs but got ${init.inputs.length} inputs for model '${spec.name}'. ` +
+    `expected ${expected} but got ${init.inputs.length} inputs for model '${spec.name}'. ` +
       `Got input(s) [${got}], but missing required input(s) [${missing.map((n) => `'${n}'`).join(',')}]. ` +
       'Please provide all required input(s).',
   );
@@ -137,11 +144,7 @@ function dimsMatchAfter(expected: readonly number[], actual: readonly number[], 
 function checkByteSize(t: Tensor, model: string, id: string): void {
   const count = elementCount(t.shape);
   if (t.datatype === 'BYTES') {
-    try {
-      decodeBytesElements(t.data, count);
-    } catch (err) {
-      fail(id, `input byte size mismatch for input '${t.name}' for model '${model}'. ${(err as Error).message}`);
-    }
+    checkBytesElements(t, count, model, id);
     return;
   }
   const expected = count * elementByteSize(t.datatype);
@@ -150,12 +153,43 @@ function checkByteSize(t: Tensor, model: string, id: string): void {
   }
 }
 
+/**
+ * A BYTES input must hold exactly `count` length-prefixed elements; the element counts are worded as
+ * Triton's core words them (clients and its qa tests compare them).
+ */
+function checkBytesElements(t: Tensor, count: number, model: string, id: string): void {
+  const data = t.data;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let off = 0;
+  let seen = 0;
+  while (off < data.byteLength) {
+    if (seen === count) {
+      fail(id, `unexpected number of string elements ${seen + 1} for inference input '${t.name}' for model '${model}', expecting ${count}`);
+    }
+    if (off + 4 > data.byteLength) {
+      fail(id, `input byte size mismatch for input '${t.name}' for model '${model}'. incomplete length prefix for BYTES element ${seen}`);
+    }
+    const len = view.getUint32(off, true);
+    off += 4;
+    if (off + len > data.byteLength) {
+      fail(
+        id,
+        `input byte size mismatch for input '${t.name}' for model '${model}'. ` +
+          `BYTES element ${seen} declares ${len} bytes but only ${data.byteLength - off} remain`,
+      );
+    }
+    off += len;
+    seen += 1;
+  }
+  if (seen !== count) fail(id, `expected ${count} string elements for inference input '${t.name}' for model '${model}', got ${seen}`);
+}
+
 function resolveOutputs(init: InferenceRequestInit, spec: ModelSpec, table: SpecTable, id: string): readonly RequestedOutput[] {
   if (init.outputs === undefined || init.outputs.length === 0) return table.allOutputs;
   const seen = new Set<string>();
   for (const o of init.outputs) {
     if (!table.outputs.has(o.name)) fail(id, `unexpected inference output '${o.name}' for model '${spec.name}'`);
-    if (seen.has(o.name)) fail(id, `output '${o.name}' is requested more than once for model '${spec.name}'`);
+    if (seen.has(o.name)) throw ServerError.invalidArg(`output '${o.name}' already exists in request`);
     seen.add(o.name);
   }
   return init.outputs;

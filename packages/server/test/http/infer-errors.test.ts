@@ -82,7 +82,7 @@ test('element count must match the shape, nested and flat; element types are che
   let deep: unknown = range(16);
   for (let i = 0; i < 100; i++) deep = [deep];
   expectError(await inferJson(h.port, 'simple', { inputs: [in0({ data: deep }), in1] }), 400,
-    "Unable to parse 'data': JSON array nesting depth exceeds the maximum of 100");
+    "Unable to parse 'data': JSON nesting depth exceeds maximum allowed limit (100)");
 });
 
 test('FP16 in JSON is refused for inputs and outputs', async () => {

@@ -68,7 +68,16 @@ function guard(handler: UntypedHandleCall, key: string, value: string): UntypedH
 /** Adds the matching metadata of the call to every ModelInferRequest as string parameters. */
 function forward(handler: UntypedHandleCall, pattern: RegExp): UntypedHandleCall {
   return ((call: AnyCall, callback?: Callback) => {
-    const params = forwardedHeaders(pattern, Object.entries(call.metadata.getMap()).map(([k, v]) => [k, String(v)] as const));
+    let params: Record<string, string> | undefined;
+    try {
+      const entries = Object.entries(call.metadata.getMap()).map(([k, v]) => [k, String(v)] as const);
+      params = forwardedHeaders(pattern, entries, { dropPadded: true });
+    } catch (err) {
+      // A reserved parameter name: refused before the handler runs, like a restriction.
+      if (callback !== undefined) callback(toGrpcError(err));
+      else call.emit?.('error', toGrpcError(err));
+      return;
+    }
     if (params !== undefined) {
       const add = (req: unknown): void => {
         const target = (req as pb.ModelInferRequest).parameters as Record<string, pb.InferParameter>;

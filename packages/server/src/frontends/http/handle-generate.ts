@@ -16,7 +16,7 @@ import { requestEncoding } from './compression.js';
 import type { HandlerContext, HttpCall } from './context.js';
 import { asString, has, isObject, type JsonObject } from './json-access.js';
 import { errorReply, JSON_TYPE, METHOD_NOT_ALLOWED, type Reply } from './reply.js';
-import { parseRequestJson } from './request-json.js';
+import { membersOf, parseRequestJsonMembers } from './request-json.js';
 import { SseReply } from './sse.js';
 import { HTTP_STATUS_BY_CODE } from './status-map.js';
 
@@ -80,14 +80,15 @@ function toInput(name: string, meta: TensorMetadata, value: unknown): Tensor {
 
 function toParameter(key: string, value: unknown): ParameterValue {
   if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
   throw ServerError.invalidArg(`parameter '${key}' has invalid type. It should be either 'int', 'bool', or 'string'.`);
 }
 
 function convertMembers(
   json: JsonObject, inputs: ReadonlyMap<string, TensorMetadata>, out: Converted, top: boolean,
 ): void {
-  for (const key of Object.keys(json)) {
-    const value = json[key];
+  // Every member, a repeated name included: a second member naming an input is refused as in Triton.
+  for (const [key, value] of membersOf(json)) {
     if (top && key === PARAMETERS) {
       convertParameters(value, inputs, out);
       continue;
@@ -118,7 +119,7 @@ function convertParameters(value: unknown, inputs: ReadonlyMap<string, TensorMet
 }
 
 function requestInit(body: Buffer, model: string, version: string, inputs: readonly TensorMetadata[]): InferenceRequestInit {
-  const json = parseRequestJson(body);
+  const json = parseRequestJsonMembers(body);
   if (!isObject(json)) throw ServerError.internal('attempt to get members for non-object');
   const id = has(json, 'id') ? asString(json.id, "Unable to parse 'id'") : undefined;
   const out: Converted = { inputs: [], parameters: {} };

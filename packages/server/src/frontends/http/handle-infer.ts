@@ -116,11 +116,11 @@ function reply(call: HttpCall, prepared: Prepared, response: InferenceResponse, 
 }
 
 /** The JSON header and the blobs in one buffer, allocated once. */
-function joinBody(json: string, jsonBytes: number, blobs: readonly Uint8Array[]): Buffer {
+function joinBody(json: string | Buffer, jsonBytes: number, blobs: readonly Uint8Array[]): Buffer {
   let size = jsonBytes;
   for (const b of blobs) size += b.byteLength;
   const out = Buffer.allocUnsafe(size);
-  let at = out.write(json, 0, jsonBytes, 'utf8');
+  let at = typeof json === 'string' ? out.write(json, 0, jsonBytes, 'utf8') : (out.set(json, 0), jsonBytes);
   for (const b of blobs) {
     out.set(b, at);
     at += b.byteLength;

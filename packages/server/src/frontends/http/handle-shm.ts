@@ -57,5 +57,5 @@ function systemShm(shm: SystemSharedMemory, call: HttpCall, region: string, acti
 
 function uint(v: unknown): number {
   if (!isUint(v)) throw ServerError.internal(JSON_ACCESS.uint);
-  return v;
+  return Number(v);
 }

@@ -3,8 +3,8 @@
  * views into the body (no copy). Checks and texts follow Triton's HTTP frontend in its order:
  * id, parameters, inputs (one at a time), leftover bytes, outputs.
  */
-import { elementCount, isDataType, jsonDataToBytes, JsonTensorError, type DataType } from '@inferd/protocol';
-import { ServerError, type RequestedOutput, type SystemSharedMemory, type Tensor } from '../../core/index.js';
+import { elementByteSize, elementCount, isDataType, jsonDataToBytes, JsonTensorError, type DataType } from '@inferd/protocol';
+import { ServerError, shapeOverflow, type RequestedOutput, type SystemSharedMemory, type Tensor } from '../../core/index.js';
 import {
   asBool, asString, asUint, has, isObject, memberArray, memberString, type JsonObject,
 } from './json-access.js';
@@ -88,6 +88,9 @@ function readInput(input: unknown, blobs: Blobs, model: string, shm: ShmContext)
   }
   const ref = readShmRef(params);
   if (ref !== undefined) return { name, datatype, shape, data: shmTensors(shm, ref.region).readInput(ref) };
+  // Before `data` is sized by the shape: a count past int64 is Triton's 400, not an allocation failure.
+  const overflow = shapeOverflow(name, model, shape, datatype === 'BYTES' ? 0 : elementByteSize(datatype));
+  if (overflow !== undefined) throw ServerError.invalidArg(overflow);
   try {
     const data = jsonDataToBytes(name, datatype, (input as JsonObject).data, elementCount(shape));
     return { name, datatype, shape, data };

@@ -2,12 +2,15 @@
  * InferenceResponse -> HTTP body: the JSON header, written as text (tensor data never goes through a
  * JSON object), then the blobs of binary outputs in response order (spec §2).
  */
-import { elementCount, JsonTensorError, tensorToJsonText } from '@inferd/protocol';
+import { bytesTensorToJson, elementCount, JsonTensorError, tensorToJsonText } from '@inferd/protocol';
 import { ServerError, type InferenceResponse, type Parameters } from '../../core/index.js';
 
 export interface EncodedInfer {
-  /** JSON text of the header (the whole body when `blobs` is empty). */
-  readonly json: string;
+  /**
+   * The JSON header (the whole body when `blobs` is empty): text, or bytes when a BYTES output with
+   * elements that are not UTF-8 went out as JSON (their bytes are written unchanged, as Triton does).
+   */
+  readonly json: string | Buffer;
   /** Non-empty blobs of binary outputs, in output order. */
   readonly blobs: Uint8Array[];
 }
@@ -36,6 +39,8 @@ export function encodeInferResponse(
   }
   json += ',"outputs":[';
   const blobs: Uint8Array[] = [];
+  // Set once a BYTES output had to be written as raw bytes: the header is then assembled as bytes.
+  let raw: Uint8Array[] | undefined;
   const outputs = response.outputs;
   for (let i = 0; i < outputs.length; i++) {
     const t = outputs[i]!;
@@ -51,12 +56,23 @@ export function encodeInferResponse(
       if (t.data.byteLength > 0) blobs.push(t.data);
       continue;
     }
+    let data: string | Uint8Array;
     try {
-      json += `,"data":${tensorToJsonText(t.name, t.datatype, t.data, elementCount(t.shape))}}`;
+      const count = elementCount(t.shape);
+      data = t.datatype === 'BYTES' ? bytesTensorToJson(t.name, t.data, count) : tensorToJsonText(t.name, t.datatype, t.data, count);
     } catch (err) {
       if (err instanceof JsonTensorError) throw new ServerError(err.code, err.message);
       throw err;
     }
+    if (typeof data === 'string') {
+      json += `,"data":${data}}`;
+      continue;
+    }
+    (raw ??= []).push(Buffer.from(`${json},"data":`), data);
+    json = '}';
   }
-  return { json: `${json}]}`, blobs };
+  json += ']}';
+  if (raw === undefined) return { json, blobs };
+  raw.push(Buffer.from(json));
+  return { json: Buffer.concat(raw), blobs };
 }

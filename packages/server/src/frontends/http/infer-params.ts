@@ -5,7 +5,7 @@
 import {
   REQUEST_FLAG_SEQUENCE_END, REQUEST_FLAG_SEQUENCE_START, ServerError, type ParameterValue,
 } from '../../core/index.js';
-import { accessError, asBool, asString, asUint, isObject, isUint } from './json-access.js';
+import { accessError, asBool, asString, asUint, asUint64, isObject, isUint } from './json-access.js';
 
 export interface RequestParameterFields {
   parameters?: Record<string, ParameterValue>;
@@ -26,6 +26,9 @@ function invalidType(key: string): ServerError {
 
 function scalar(key: string, v: unknown): ParameterValue {
   if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v;
+  // An integer beyond 2^53 (kept exact by the parser): parameters carry numbers, as Triton's double does
+  // for values past int64; within int64 it would be exact in Triton, here it is the nearest double.
+  if (typeof v === 'bigint') return Number(v);
   throw invalidType(key);
 }
 
@@ -45,7 +48,7 @@ export function readRequestParameters(json: unknown): RequestParameterFields {
     switch (key) {
       case 'sequence_id':
         // Triton tries an unsigned integer first, then a string.
-        out.correlationId = isUint(v) ? BigInt(v) : asString(v, context);
+        out.correlationId = isUint(v) ? asUint64(v, context) : asString(v, context);
         break;
       case 'sequence_start':
         if (asBool(v, context)) flags |= REQUEST_FLAG_SEQUENCE_START;

@@ -25,7 +25,14 @@ function member(obj: unknown, key: string, context: string): unknown {
   return (obj as JsonObject)[key];
 }
 
-export function isUint(v: unknown): v is number {
+const UINT64_MAX = (1n << 64n) - 1n;
+
+/**
+ * rapidjson's IsUint64: a non-negative integer. The request parser hands integers beyond 2^53 over
+ * as bigint (exact); one beyond 2^64-1 is a double to rapidjson, so not an unsigned integer.
+ */
+export function isUint(v: unknown): v is number | bigint {
+  if (typeof v === 'bigint') return v >= 0n && v <= UINT64_MAX;
   return typeof v === 'number' && Number.isInteger(v) && v >= 0;
 }
 
@@ -39,9 +46,16 @@ export function asBool(v: unknown, context: string): boolean {
   return v;
 }
 
+/** An unsigned integer as a number (sizes, offsets, counts: any value beyond 2^53 fails their own checks). */
 export function asUint(v: unknown, context: string): number {
   if (!isUint(v)) throw accessError(context, JSON_ACCESS.uint);
-  return v;
+  return Number(v);
+}
+
+/** An unsigned 64-bit integer, exact. */
+export function asUint64(v: unknown, context: string): bigint {
+  if (!isUint(v)) throw accessError(context, JSON_ACCESS.uint);
+  return BigInt(v);
 }
 
 export function memberString(obj: unknown, key: string, context: string): string {

@@ -22,7 +22,7 @@ export function rawInput(server: InferenceServer, model: string, version: string
   const batch = batching ? [1] : [];
   if (datatype === 'BYTES') {
     if (dims.length !== 1 || dims[0] !== 1) {
-      throw ServerError.invalidArg(`For BYTES datatype raw input '${input.name}', the model must have input shape [1]`);
+      throw ServerError.invalidArg(`For BYTE datatype raw input '${input.name}', the model must have input shape [1]`);
     }
     return { name: input.name, datatype, shape: [...batch, 1], data: encodeBytesElements([body]) };
   }

@@ -1,8 +1,12 @@
 /**
- * Request JSON parsing. The fast path is V8's JSON.parse; only when it refuses a document does a
- * byte-level parser run, so that errors name rapidjson's reason and byte offset as Triton reports them
+ * Request JSON parsing. The fast path is V8's JSON.parse; a byte-level parser runs instead when it
+ * refuses a document, so that errors name rapidjson's reason and byte offset as Triton reports them
  * ("failed to parse the request JSON buffer: Invalid value. at 0"), and so that NaN/Infinity, which
  * Triton accepts (kParseNanAndInfFlag), still parse. Triton reports these as INTERNAL (HTTP 500).
+ *
+ * The byte-level parser also runs when the text holds a run of 16 or more digits: JSON.parse would
+ * round an integer beyond 2^53 to a double, while rapidjson keeps int64/uint64 values exact (INT64/UINT64
+ * tensor data, `sequence_id`). It returns such integers as bigint; every other number stays a number.
  */
 import { ServerError } from '../../core/index.js';
 
@@ -33,22 +37,49 @@ class Syntax {
   }
 }
 
+/**
+ * Objects with a repeated member name carry every member, in document order, under this key (not
+ * enumerable): rapidjson keeps duplicates, and /generate maps each member, so the second one of an
+ * input is refused as Triton refuses it. Only `parseRequestJsonMembers` records them.
+ */
+const MEMBERS = Symbol('members');
+
+/** The members of a parsed object in document order, duplicates included. */
+export function membersOf(obj: Record<string, unknown>): readonly (readonly [string, unknown])[] {
+  return (obj as { [MEMBERS]?: [string, unknown][] })[MEMBERS] ?? Object.entries(obj);
+}
+
+/** `parseRequestJson` that also records repeated member names (see `membersOf`); always byte-level. */
+export function parseRequestJsonMembers(bytes: Uint8Array): unknown {
+  return parseBytes(bytes, true);
+}
+
 /** Parses request JSON bytes; throws ServerError INTERNAL with Triton's parse-error text. */
 export function parseRequestJson(bytes: Uint8Array): unknown {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
+  // 2^53 has 16 digits: shorter runs can hold no integer that a double would round.
+  if (!MAY_HOLD_BIG_INTEGER.test(text)) {
     try {
-      return new ByteParser(bytes).parse();
-    } catch (err) {
-      if (err instanceof Syntax) {
-        throw ServerError.internal(`failed to parse the request JSON buffer: ${err.message} at ${err.offset}`);
-      }
-      throw err;
+      return JSON.parse(text);
+    } catch {
+      // Fall through to the byte-level parser for rapidjson's error text.
     }
   }
+  return parseBytes(bytes, false);
 }
+
+function parseBytes(bytes: Uint8Array, keepDuplicates: boolean): unknown {
+  try {
+    return new ByteParser(bytes, keepDuplicates).parse();
+  } catch (err) {
+    if (err instanceof Syntax) {
+      throw ServerError.internal(`failed to parse the request JSON buffer: ${err.message} at ${err.offset}`);
+    }
+    throw err;
+  }
+}
+
+const MAY_HOLD_BIG_INTEGER = /\d{16}/;
 
 type Frame = { array: unknown[] } | { object: Record<string, unknown>; key: string };
 
@@ -60,10 +91,25 @@ const isHex = (c: number): boolean => isDigit(c) || (c >= 0x41 && c <= 0x46) || 
 /** An iterative (stack-safe) parser following rapidjson's grammar, error kinds and offsets. */
 class ByteParser {
   readonly #b: Uint8Array;
+  readonly #keepDuplicates: boolean;
   #i = 0;
 
-  constructor(bytes: Uint8Array) {
+  constructor(bytes: Uint8Array, keepDuplicates: boolean) {
     this.#b = bytes;
+    this.#keepDuplicates = keepDuplicates;
+  }
+
+  #put(object: Record<string, unknown>, key: string, value: unknown): void {
+    if (this.#keepDuplicates && Object.hasOwn(object, key)) {
+      const holder = object as { [MEMBERS]?: [string, unknown][] };
+      if (holder[MEMBERS] === undefined) {
+        Object.defineProperty(object, MEMBERS, { value: Object.entries(object), enumerable: false });
+      }
+      holder[MEMBERS]!.push([key, value]);
+    } else if (this.#keepDuplicates && (object as { [MEMBERS]?: unknown })[MEMBERS] !== undefined) {
+      (object as { [MEMBERS]: [string, unknown][] })[MEMBERS].push([key, value]);
+    }
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
   }
 
   parse(): unknown {
@@ -95,7 +141,7 @@ class ByteParser {
           return value;
         }
         if ('array' in top) top.array.push(value);
-        else Object.defineProperty(top.object, top.key, { value, enumerable: true, writable: true, configurable: true });
+        else this.#put(top.object, top.key, value);
         this.#ws();
         const d = this.#peek();
         if (d === 0x2c /* , */) {
@@ -157,8 +203,9 @@ class ByteParser {
     while (isDigit(this.#peek())) this.#i += 1;
   }
 
-  #number(): number {
+  #number(): number | bigint {
     const start = this.#i;
+    let integral = true;
     if (this.#peek() === 0x2d) {
       this.#i += 1;
       if (this.#peek() === 0x49) return -(this.#literal('Infinity', Infinity) as number);
@@ -167,18 +214,24 @@ class ByteParser {
     else if (isDigit(this.#peek())) this.#digits();
     else throw new Syntax(MSG.value, this.#i);
     if (this.#peek() === 0x2e) {
+      integral = false;
       this.#i += 1;
       if (!isDigit(this.#peek())) throw new Syntax(MSG.fraction, this.#i);
       this.#digits();
     }
     if (this.#peek() === 0x65 || this.#peek() === 0x45) {
+      integral = false;
       this.#i += 1;
       if (this.#peek() === 0x2b || this.#peek() === 0x2d) this.#i += 1;
       if (!isDigit(this.#peek())) throw new Syntax(MSG.exponent, this.#i);
       this.#digits();
     }
-    const v = Number(Buffer.from(this.#b.subarray(start, this.#i)).toString('latin1'));
+    const literal = Buffer.from(this.#b.subarray(start, this.#i)).toString('latin1');
+    const v = Number(literal);
     if (!Number.isFinite(v)) throw new Syntax(MSG.tooBig, start);
+    // Integers a double cannot hold exactly stay exact (rapidjson parses them as int64/uint64 when they
+    // fit; beyond that it keeps a double, which every integer accessor then refuses, as a bigint does).
+    if (integral && !Number.isSafeInteger(v)) return BigInt(literal);
     return v;
   }
 
