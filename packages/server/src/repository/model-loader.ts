@@ -113,7 +113,7 @@ async function prepare(name: string, modelDir: string, options: LoaderOptions, o
     validateConfig(normalizeConfig(config, { modelName: name }), name, { io: !options.autoComplete });
     throw ServerError.invalidArg(`at least one version must be available under the version policy of model '${name}'`);
   }
-  const backend = await options.registry.resolve(backendName);
+  const backend = await options.registry.resolve(backendName, { runtime: config.runtime ?? '', modelName: name });
   const firstVersion = selected[selected.length - 1]!;
   const firstModel = await backend.createModel(modelContext(name, modelDir, firstVersion, config, backendName, options));
   try {
