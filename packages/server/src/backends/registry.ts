@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ServerError } from '../core/index.js';
 import type { Backend } from './contract.js';
+import { chooseRuntime, PYTHON_RUNTIME } from './runtime-file.js';
 
 const BUILT_INS: Readonly<Record<string, () => Promise<unknown>>> = {
   onnxruntime: () => import('./onnxruntime/index.js'),
@@ -27,40 +28,51 @@ export class BackendRegistry {
     this.#directory = options.backendDirectory;
   }
 
-  /** The backend called `name`; rejects with INVALID_ARG when none exists or it is malformed. */
-  resolve(name: string): Promise<Backend> {
-    let found = this.#cache.get(name);
+  /**
+   * The backend called `name`; rejects with INVALID_ARG when none exists or it is malformed.
+   * `runtime` is the model config's field (see runtime-file.ts); `modelName` is for its messages.
+   */
+  resolve(name: string, options: { runtime?: string; modelName?: string } = {}): Promise<Backend> {
+    const runtime = options.runtime ?? '';
+    const key = `${name}\0${runtime}`;
+    let found = this.#cache.get(key);
     if (found === undefined) {
-      found = this.#load(name);
-      this.#cache.set(name, found);
-      found.catch(() => this.#cache.delete(name));
+      found = this.#load(name, runtime, options.modelName ?? '');
+      this.#cache.set(key, found);
+      found.catch(() => this.#cache.delete(key));
     }
     return found;
   }
 
-  async #load(name: string): Promise<Backend> {
+  async #load(name: string, runtime: string, modelName: string): Promise<Backend> {
+    const choice = chooseRuntime(runtime, name, this.#backendDir(name), modelName);
+    if (choice.kind === 'module') return importBackend(choice.file, name);
+    if (choice.kind === 'python-based') return pythonBased(await this.resolve('python'), name, choice.file);
     const builtIn = BUILT_INS[name];
     if (builtIn !== undefined) return asBackend(await builtIn(), name, `built-in backend '${name}'`);
     const entry = this.#pluginEntry(name);
-    if (entry === undefined) {
-      throw ServerError.invalidArg(
-        `unable to find backend '${name}': not built in and no '${name}' module under backend directory ` +
-          `'${this.#directory ?? '(none)'}'`,
-      );
+    if (entry !== undefined) return importBackend(entry, name);
+    // As Triton, a backend folder holding only model.py is a Python-based backend.
+    const dir = this.#backendDir(name);
+    if (dir !== undefined && existsSync(join(dir, PYTHON_RUNTIME))) {
+      return pythonBased(await this.resolve('python'), name, join(dir, PYTHON_RUNTIME));
     }
-    let mod: unknown;
-    try {
-      mod = await import(pathToFileURL(entry).href);
-    } catch (err) {
-      throw ServerError.invalidArg(`unable to load backend '${name}' from '${entry}': ${(err as Error).message}`);
-    }
-    return asBackend(mod, name, entry);
+    throw ServerError.invalidArg(
+      `unable to find backend '${name}': not built in and no '${name}' module under backend directory ` +
+        `'${this.#directory ?? '(none)'}'`,
+    );
+  }
+
+  /** `<backend-directory>/<name>` when it is a folder (and the name cannot leave the directory). */
+  #backendDir(name: string): string | undefined {
+    if (this.#directory === undefined || name === '' || name.includes('/') || name.includes('\\') || name.startsWith('.')) return undefined;
+    const dir = join(this.#directory, name);
+    return existsSync(dir) && statSync(dir).isDirectory() ? dir : undefined;
   }
 
   #pluginEntry(name: string): string | undefined {
-    if (this.#directory === undefined || name.includes('/') || name.includes('\\') || name.startsWith('.')) return undefined;
-    const dir = join(this.#directory, name);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
+    const dir = this.#backendDir(name);
+    if (dir === undefined) return undefined;
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       const main = (JSON.parse(readFileSync(pkg, 'utf8')) as { main?: unknown }).main;
@@ -68,6 +80,24 @@ export class BackendRegistry {
     }
     return ENTRY_CANDIDATES.map((f) => join(dir, f)).find((p) => existsSync(p));
   }
+}
+
+async function importBackend(entry: string, name: string): Promise<Backend> {
+  let mod: unknown;
+  try {
+    mod = await import(pathToFileURL(entry).href);
+  } catch (err) {
+    throw ServerError.invalidArg(`unable to load backend '${name}' from '${entry}': ${(err as Error).message}`);
+  }
+  return asBackend(mod, name, entry);
+}
+
+/**
+ * A Python-based backend (Triton's term): the python backend runs `file` (the backend's model.py)
+ * for every model of backend `name`, instead of the model's own version-directory model.py.
+ */
+function pythonBased(python: Backend, name: string, file: string): Backend {
+  return { name, createModel: (ctx) => python.createModel({ ...ctx, modelPath: file }) };
 }
 
 function asBackend(mod: unknown, name: string, where: string): Backend {

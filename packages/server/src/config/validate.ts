@@ -133,8 +133,11 @@ function checkInstanceGroups(config: ModelConfig): void {
   }
 }
 
-/** Throws ConfigError (INVALID_ARG) with Triton's message for the first problem found. */
-export function validateConfig(config: ModelConfig, modelName: string): void {
+/**
+ * Throws ConfigError (INVALID_ARG) with Triton's message for the first problem found. `io: false`
+ * skips the inputs/outputs (ValidateModelIOConfig), as Triton does before a backend's auto-complete.
+ */
+export function validateConfig(config: ModelConfig, modelName: string, options: { io?: boolean } = {}): void {
   checkIdentity(config, modelName);
   const name = config.name ?? '';
   checkDynamicBatching(config);
@@ -149,5 +152,5 @@ export function validateConfig(config: ModelConfig, modelName: string): void {
   }
   checkMetrics(config);
   checkInstanceGroups(config);
-  validateIo(config);
+  if (options.io !== false) validateIo(config);
 }

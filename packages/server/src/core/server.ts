@@ -116,11 +116,19 @@ export class InferenceServer {
   }
 
   /**
-   * Model readiness (spec §1.1): true when READY and the backend probe agrees, false when the backend
-   * reports not ready; throws NOT_FOUND / UNAVAILABLE when the version is unknown or not READY.
+   * Model readiness (spec §1.1): true when READY and the backend probe agrees. An unknown, unloaded
+   * or not-yet-READY model or version is simply not ready (false), as Triton's ModelIsReady answers
+   * success with ready=false; only a malformed version string is an error (INVALID_ARG).
    */
   async modelReady(name: string, version?: string): Promise<boolean> {
-    const lease = this.#acquire(name, version);
+    const requested = parseModelVersion(version);
+    let lease: ModelLease;
+    try {
+      lease = this.#resolver.acquire(name, requested);
+    } catch (err) {
+      if (err instanceof ServerError && (err.code === 'NOT_FOUND' || err.code === 'UNAVAILABLE')) return false;
+      throw err;
+    }
     try {
       return lease.model.isReady === undefined ? true : await lease.model.isReady();
     } finally {

@@ -3,7 +3,7 @@
  * the file `/dev/shm/key` on Linux, so regions are plain file descriptors read and written with
  * positional I/O: one copy in, one copy out, no native addon. Off unless --allow-client-shm=true.
  */
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServerError } from './errors.js';
 
@@ -34,6 +34,30 @@ export interface SharedMemoryLease {
   release(): void;
 }
 
+/**
+ * Opens the shm object `key` read-write as glibc's shm_open does, so that a key reaches nothing but
+ * a regular file directly in `root`: leading slashes are dropped, and the rest must be one path
+ * component; O_NOFOLLOW refuses a symlink planted in /dev/shm (which would otherwise let a client
+ * read and overwrite any file the server can); O_NONBLOCK keeps a FIFO from hanging the open, and
+ * anything but a regular file is refused after it (Node opens every file close-on-exec). Every refusal is Triton's shm_open failure text.
+ */
+function openShmObject(root: string, key: string): number {
+  const refused = () => ServerError.internal(`Unable to open shared memory region: '${key}'`);
+  const objectName = key.replace(/^\/+/, '');
+  if (objectName === '' || objectName.includes('/') || objectName === '.' || objectName === '..') throw refused();
+  let fd: number;
+  try {
+    fd = openSync(join(root, objectName), constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    throw refused();
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw refused();
+  }
+  return fd;
+}
+
 export class SystemSharedMemory {
   readonly enabled: boolean;
   readonly #root: string;
@@ -50,17 +74,7 @@ export class SystemSharedMemory {
     if (this.#regions.has(name)) {
       throw new ServerError('ALREADY_EXISTS', `shared memory region '${name}' already in manager`);
     }
-    const objectName = key.startsWith('/') ? key.slice(1) : key;
-    // A POSIX shm name is one path component; anything else could reach outside /dev/shm.
-    if (objectName === '' || objectName.includes('/') || objectName === '.' || objectName === '..') {
-      throw ServerError.internal(`Unable to open shared memory region: '${key}'`);
-    }
-    let fd: number;
-    try {
-      fd = openSync(join(this.#root, objectName), 'r+');
-    } catch {
-      throw ServerError.internal(`Unable to open shared memory region: '${key}'`);
-    }
+    const fd = openShmObject(this.#root, key);
     const size = fstatSync(fd).size;
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(byteSize) || offset < 0 || byteSize < 0 || offset + byteSize > size) {
       closeSync(fd);

@@ -22,6 +22,7 @@ import {
   isEnsembleDir, loadEnsemble, loadModel, prepareEnsemble, type LoaderOptions, type ModelLoadResult, type PreparedEnsemble,
   type VersionLoadResult,
 } from './model-loader.js';
+import { checkLoadModelName } from './model-name.js';
 import { parseLoadOverrides, removeOverrideDir, writeOverrideDir } from './overrides.js';
 import type { ServedVersion } from './served-version.js';
 
@@ -388,6 +389,7 @@ export class RepositoryManager implements ModelResolver {
    */
   async load(name: string, parameters: Readonly<Record<string, unknown>>): Promise<void> {
     if (this.#mode !== 'explicit') throw ServerError.unavailable(POLLING_REFUSAL);
+    checkLoadModelName(name);
     await this.#loadByName(name, parameters);
   }
 

@@ -107,9 +107,13 @@ async function prepare(name: string, modelDir: string, options: LoaderOptions, o
   }
   const selected = selectVersions(config.version_policy, available);
   if (selected.length === 0) {
+    // Triton validates the config when it polls the model, before the lifecycle looks for versions:
+    // a bad config is the reason even without a version directory. The inputs and outputs are
+    // checked then only when no auto-complete may still fill them in.
+    validateConfig(normalizeConfig(config, { modelName: name }), name, { io: !options.autoComplete });
     throw ServerError.invalidArg(`at least one version must be available under the version policy of model '${name}'`);
   }
-  const backend = await options.registry.resolve(backendName);
+  const backend = await options.registry.resolve(backendName, { runtime: config.runtime ?? '', modelName: name });
   const firstVersion = selected[selected.length - 1]!;
   const firstModel = await backend.createModel(modelContext(name, modelDir, firstVersion, config, backendName, options));
   try {

@@ -39,15 +39,12 @@ test('ServerMetadata', async () => {
   });
 });
 
-test('ModelReady: ready, unknown model and version', async () => {
+test('ModelReady: ready; an unknown model or version is OK with ready=false (Triton); a bad version string is refused', async () => {
   assert.deepEqual(await h.client.call('ModelReady', { name: 'simple' }), { ready: true });
   assert.deepEqual(await h.client.call('ModelReady', { name: 'simple', version: '1' }), { ready: true });
-  await assert.rejects(h.client.call('ModelReady', { name: 'nope' }), {
-    code: status.NOT_FOUND, details: "Request for unknown model: 'nope' is not found",
-  });
-  await assert.rejects(h.client.call('ModelReady', { name: 'simple', version: '7' }), {
-    code: status.NOT_FOUND, details: "Request for unknown model: 'simple' version 7 is not found",
-  });
+  assert.deepEqual(await h.client.call('ModelReady', { name: 'nope' }), { ready: false });
+  assert.deepEqual(await h.client.call('ModelReady', { name: 'simple', version: '7' }), { ready: false });
+  assert.deepEqual(await h.client.call('ModelReady', { name: '' }), { ready: false });
   await assert.rejects(h.client.call('ModelReady', { name: 'simple', version: 'x' }), { code: status.INVALID_ARGUMENT });
 });
 

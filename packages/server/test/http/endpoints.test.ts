@@ -61,7 +61,7 @@ test('model metadata, with and without version, percent-decoded names', async ()
   assert.equal((await post('/v2/models/simple')).status, 405);
 });
 
-test('model ready: 200, 400 when the backend says not ready, 404 unknown', async () => {
+test('model ready: 200; 400 "Model version not ready" when the backend says not ready or the model/version is unknown (Triton)', async () => {
   const ok = await get('/v2/models/simple/ready');
   assert.equal(ok.status, 200);
   assert.equal(ok.body.byteLength, 0);
@@ -69,9 +69,11 @@ test('model ready: 200, 400 when the backend says not ready, 404 unknown', async
   const notReady = await get('/v2/models/not_ready/ready');
   assert.equal(notReady.status, 400);
   assert.equal(notReady.text, '{"error":"Model version not ready"}');
-  const unknown = await get('/v2/models/nope/ready');
-  assert.equal(unknown.status, 404);
-  assert.equal(error(unknown.text), "Request for unknown model: 'nope' is not found");
+  for (const path of ['/v2/models/nope/ready', '/v2/models/simple/versions/3/ready']) {
+    const unknown = await get(path);
+    assert.equal(unknown.status, 400, path);
+    assert.equal(unknown.text, '{"error":"Model version not ready"}', path);
+  }
 });
 
 test('model config', async () => {

@@ -107,6 +107,9 @@ export interface Live {
   readonly failed: readonly string[];
   readonly http: HttpClient;
   readonly grpc: GrpcClient;
+  /** The frontends' ports, for raw requests that must not go through @inferd/client. */
+  readonly httpPort: number;
+  readonly grpcPort: number;
   close(): Promise<void>;
 }
 
@@ -137,7 +140,7 @@ export async function startLive(files: Files, options: Partial<CreateServerOptio
   const http = new HttpClient(`127.0.0.1:${h.port}`);
   const grpc = new GrpcClient(`127.0.0.1:${g.port}`);
   return {
-    server, repo, root, failed: failedModels, http, grpc,
+    server, repo, root, failed: failedModels, http, grpc, httpPort: h.port, grpcPort: g.port,
     async close() {
       http.close();
       grpc.close();

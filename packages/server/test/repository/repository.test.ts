@@ -167,3 +167,32 @@ test('auto-complete disabled: platform-only ONNX configs still load, a config-le
     await server.shutdown();
   }
 });
+
+test('the config is validated before the version directories (Triton): a bad config without a version dir reports the config error', async () => {
+  const dupIo = identityConfig().replace('input [ {', 'input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ -1 ] }, {');
+  await withServer(
+    {
+      // ValidateModelConfig problems, no version directory at all.
+      'prefsize/config.pbtxt': identityConfig('dynamic_batching { preferred_batch_size: [ 16 ] }'),
+      'negbatch/config.pbtxt': identityConfig('', '[ -1 ]', -1),
+      'kindauto/config.pbtxt': identityConfig('instance_group [ { kind: KIND_CPU gpus: [ 0 ] } ]'),
+      // An I/O problem without a version: reported as the config error only when auto-complete is off.
+      'noio/config.pbtxt': dupIo,
+      // A valid config still says that no version is available.
+      'fine/config.pbtxt': identityConfig(),
+    },
+    { autoComplete: false },
+    async (server, failed) => {
+      assert.deepEqual(failed, ['fine', 'kindauto', 'negbatch', 'noio', 'prefsize']);
+      const reason = new Map(server.repositoryIndex().map((e) => [e.name, e.reason]));
+      assert.equal(reason.get('prefsize'), 'dynamic batching preferred size must be <= max batch size for prefsize');
+      assert.equal(reason.get('negbatch'), "'max_batch_size' must be non-negative value for negbatch");
+      assert.match(reason.get('kindauto') ?? '', /^instance group \S+ of model kindauto has kind KIND_CPU but specifies one or more GPUs$/);
+      assert.equal(reason.get('noio'), "model input 'INPUT0' is specified more than once for noio");
+      assert.equal(reason.get('fine'), "at least one version must be available under the version policy of model 'fine'");
+    },
+  );
+  await withServer({ 'noio/config.pbtxt': dupIo }, { autoComplete: true }, async (server) => {
+    assert.equal(server.repositoryIndex()[0]?.reason, "at least one version must be available under the version policy of model 'noio'");
+  });
+});

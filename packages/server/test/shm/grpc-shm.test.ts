@@ -6,6 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestClient } from '../support/grpc-client.js';
 import { int32, RANGE, readInt32, startShmWorld, type ShmWorld } from './shm-support.js';
 
@@ -83,6 +86,26 @@ describe('gRPC system shared memory', () => {
     assert.deepEqual(Object.keys((await client.call('SystemSharedMemoryStatus', { name: '' })).regions), ['g_out']);
     await client.call('SystemSharedMemoryUnregister', { name: '' });
     assert.deepEqual((await client.call('SystemSharedMemoryStatus', { name: '' })).regions, {});
+  });
+
+  it('refuses a symlink planted in /dev/shm as shm_open does; the target is neither read nor written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inferd-shm-victim-'));
+    const victim = join(dir, 'secret.bin');
+    const original = Buffer.from(new Int32Array(RANGE(1000)).buffer);
+    writeFileSync(victim, original);
+    try {
+      const link = world.symlink('g-link', victim);
+      assert.deepEqual(await failure(register(client, 'evil', link, 64)),
+        [Status.INTERNAL, `Unable to open shared memory region: '${link}'`]);
+      const fifo = world.fifo('g-fifo');
+      assert.deepEqual(await failure(register(client, 'evil', fifo, 0)),
+        [Status.INTERNAL, `Unable to open shared memory region: '${fifo}'`]);
+      assert.deepEqual(await failure(client.call('SystemSharedMemoryStatus', { name: 'evil' })),
+        [Status.NOT_FOUND, "Unable to find system shared memory region: 'evil'"]);
+      assert.deepEqual(readFileSync(victim), original);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses bad registrations with Triton texts and codes', async () => {

@@ -4,6 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from '../support/http-harness.js';
 import { int32, RANGE, readInt32, startShmWorld, type ShmWorld } from './shm-support.js';
 
@@ -100,6 +103,34 @@ describe('HTTP system shared memory', () => {
       [404, "Unable to find system shared memory region: 'nope'"]);
     assert.equal((await unregister('nope')).status, 200, 'unregistering an unknown region succeeds');
     assert.equal((await unregister('r')).status, 200);
+  });
+
+  it('refuses a symlink or a FIFO planted in /dev/shm as shm_open does; the symlink target is untouched', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inferd-shm-victim-'));
+    const victim = join(dir, 'secret.txt');
+    const original = Buffer.from('the server can read this file, clients must not\n'.repeat(4));
+    writeFileSync(victim, original);
+    try {
+      const link = world.symlink('h-link', victim);
+      assert.deepEqual(error(await register('evil', { key: link, byte_size: 16 })),
+        [500, `Unable to open shared memory region: '${link}'`]);
+      // Without the leading '/', and with several (shm_open drops them all): the same refusal.
+      const bare = link.slice(1);
+      assert.deepEqual(error(await register('evil', { key: bare, byte_size: 16 })), [500, `Unable to open shared memory region: '${bare}'`]);
+      assert.deepEqual(error(await register('evil', { key: `//${bare}`, byte_size: 16 })), [500, `Unable to open shared memory region: '//${bare}'`]);
+      const fifo = world.fifo('h-fifo');
+      assert.deepEqual(error(await register('evil', { key: fifo, byte_size: 0 })), [500, `Unable to open shared memory region: '${fifo}'`]);
+      assert.deepEqual(error(await register('evil', { key: '/../../etc/passwd', byte_size: 1 })),
+        [500, "Unable to open shared memory region: '/../../etc/passwd'"]);
+      assert.equal((await get('/v2/systemsharedmemory/region/evil/status')).status, 404, 'nothing was registered');
+      assert.deepEqual(readFileSync(victim), original);
+      // A regular object named with several leading slashes is the same object, as for shm_open.
+      const plain = world.object('h-slashes', 64);
+      assert.equal((await register('ok', { key: `//${plain.slice(1)}`, byte_size: 64 })).status, 200);
+      assert.equal((await unregister('ok')).status, 200);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses bad shm tensors at infer', async () => {

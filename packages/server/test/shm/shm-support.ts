@@ -3,7 +3,8 @@
  * `cleanup`), and one server with client shm enabled (plus one without) behind real HTTP and gRPC
  * frontends, over a temp repository of identity models and a slow plug-in backend.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInferenceServer } from '../../src/create-server.js';
 import type { InferenceServer } from '../../src/core/index.js';
@@ -61,6 +62,10 @@ export interface ShmWorld {
   readonly disabled: Served;
   /** Creates `/dev/shm/<key>` of `size` zero bytes; returns the key with its leading '/'. */
   object(name: string, size: number): string;
+  /** Plants `/dev/shm/<key>` as a symlink to `target` (an attacker's move); returns the key. */
+  symlink(name: string, target: string): string;
+  /** Creates `/dev/shm/<key>` as a FIFO (not a regular file); returns the key. */
+  fifo(name: string): string;
   read(key: string): Buffer;
   write(key: string, offset: number, data: Uint8Array): void;
   close(): Promise<void>;
@@ -84,6 +89,18 @@ export async function startShmWorld(): Promise<ShmWorld> {
     object(name, size) {
       const key = `/${prefix}${name}`;
       writeFileSync(path(key), Buffer.alloc(size));
+      created.push(key);
+      return key;
+    },
+    symlink(name, target) {
+      const key = `/${prefix}${name}`;
+      symlinkSync(target, path(key));
+      created.push(key);
+      return key;
+    },
+    fifo(name) {
+      const key = `/${prefix}${name}`;
+      execFileSync('mkfifo', [path(key)]);
       created.push(key);
       return key;
     },
