@@ -5,7 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeBytesElements, encodeBytesElements } from '@inferd/protocol';
-import { startServe, type CliRun } from '../support/spawn-cli.js';
+import { readFileSync } from 'node:fs';
+import { repoRoot, startServe, type CliRun } from '../support/spawn-cli.js';
 import { connect } from '../support/grpc-client.js';
 
 let server: CliRun & { url: string; grpcPort: number };
@@ -51,6 +52,11 @@ test('health, server metadata and every example model READY', async () => {
   assert.equal((await fetch(`${server.url}/v2/health/ready`)).status, 200);
   const meta = await (await fetch(`${server.url}/v2`)).json() as any;
   assert.equal(meta.name, 'triton');
+  // what Triton clients compare stays Triton's; inferd's own release is an extra field and a start-up line
+  const ours = JSON.parse(readFileSync(`${repoRoot}/packages/server/package.json`, 'utf8')).version;
+  assert.equal(meta.inferd_version, ours);
+  assert.match(meta.version, /^2\.\d+\.\d+/);
+  assert.match(server.stderr(), new RegExp(`inferd ${ours.replace(/\./g, '\\.')} \\(server_id triton, server_version 2\\.`));
   assert.ok(meta.extensions.includes('binary_tensor_data'));
   const index = await (await post('/v2/repository/index', '')).json() as any;
   const names = index.map((e: { name: string; state: string }) => `${e.name}:${e.state}`);
