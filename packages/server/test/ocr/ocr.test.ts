@@ -98,6 +98,19 @@ test('four requests at once over HTTP each get their own text', { skip: SKIP }, 
   assert.deepEqual(results.map((r) => r.json.outputs.find((o: { name: string }) => o.name === 'TEXT').data), texts.map((t) => [t]));
 });
 
+test('word gaps the recognizer gives to the blank, with the space class second, still read as spaces', { skip: SKIP }, async () => {
+  // at 32 and 18 px greedy CTC alone reads "HelloTriton2026": the space class is only 0.06-0.3 in those gaps
+  const sizes = [18, 24, 32];
+  const results = await Promise.all(sizes.map((size) => ocrHttp(renderText(DEJAVU, size, 'Hello Triton 2026'))));
+  assert.deepEqual(results.map((r) => r.json.outputs.find((o: { name: string }) => o.name === 'TEXT').data),
+    sizes.map(() => ['Hello Triton 2026']));
+  // and no space appears between CJK characters or around a hyphen
+  const cjk = await ocrHttp(renderText(WQY, 32, '推理服务器'));
+  assert.deepEqual(cjk.json.outputs.find((o: { name: string }) => o.name === 'TEXT').data, ['推理服务器']);
+  const hyphen = await ocrHttp(renderText(DEJAVU, 24, 'ABC-123'));
+  assert.deepEqual(hyphen.json.outputs.find((o: { name: string }) => o.name === 'TEXT').data, ['ABC-123']);
+});
+
 test('examples/clients/ocr.ts: ocr() through @inferd/client, and the CLI prints the lines', { skip: SKIP }, async () => {
   const url = `http://127.0.0.1:${h.httpPort}`;
   const lines = await ocr(url, renderText(DEJAVU, 40, 'first line', 'second line 42'));
