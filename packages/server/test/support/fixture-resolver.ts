@@ -17,6 +17,8 @@ export interface FixtureTensor {
   datatype: DataType;
   dims: number[];
   labels?: string[];
+  /** Config `optional: true` (default false). */
+  optional?: boolean;
 }
 
 export interface FixtureModelDef {
@@ -34,7 +36,7 @@ export interface FixtureModelDef {
 
 function tensorSpec(t: FixtureTensor): TensorSpec {
   return {
-    name: t.name, datatype: t.datatype, dims: t.dims, optional: false, allowRaggedBatch: false, isShapeTensor: false,
+    name: t.name, datatype: t.datatype, dims: t.dims, optional: t.optional ?? false, allowRaggedBatch: false, isShapeTensor: false,
     ...(t.labels === undefined ? {} : { labels: t.labels }),
   };
 }

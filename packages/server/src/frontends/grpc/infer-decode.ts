@@ -3,9 +3,9 @@
  * `contents` or from the next `raw_input_contents` entry (a view of the received message, no copy);
  * mixing both is refused. Requested outputs carry `classification` as an int64_param.
  */
-import { isDataType, type pb } from '@inferd/protocol';
+import { elementByteSize, isDataType, type pb } from '@inferd/protocol';
 import {
-  ServerError, type CancelSignal, type InferenceRequestInit, type RequestedOutput, type SystemSharedMemory, type Tensor,
+  ServerError, shapeOverflow, withRequestId, type CancelSignal, type InferenceRequestInit, type RequestedOutput, type SystemSharedMemory, type Tensor,
 } from '../../core/index.js';
 import { shmTensors, type ShmContext, type ShmTensorRef, type ShmTensors } from '../shm-tensors.js';
 import { readRequestParameters } from './infer-params.js';
@@ -50,6 +50,18 @@ function readShmRef(params: Readonly<Record<string, pb.InferParameter>>): ShmTen
   };
 }
 
+/**
+ * A shape with a dim past 2^53: request validation checks its element count and byte size on the
+ * rounded numbers, and would print those; checked here on the int64 values the client sent (same text,
+ * same request-id prefix). Negative dims are left to validation's own "invalid shape" text.
+ */
+function checkExactShape(req: pb.ModelInferRequest, io: pb.ModelInferRequest_InferInputTensor, shape: readonly number[]): void {
+  if (shape.some((d) => d < 0) || !isDataType(io.datatype)) return;
+  const dims = io.shape.map((d) => BigInt(String(d)));
+  const overflow = shapeOverflow(io.name, req.model_name, dims, io.datatype === 'BYTES' ? 0 : elementByteSize(io.datatype));
+  if (overflow !== undefined) throw ServerError.invalidArg(withRequestId(req.id, overflow));
+}
+
 function decodeInputs(req: pb.ModelInferRequest, shm: ShmContext): Tensor[] {
   const model = req.model_name;
   const raw = req.raw_input_contents;
@@ -75,7 +87,12 @@ function decodeInputs(req: pb.ModelInferRequest, shm: ShmContext): Tensor[] {
       throw ServerError.invalidArg(`unable to find data for input tensor '${io.name}' for model '${model}' in request.`);
     }
     const shape = new Array<number>(io.shape.length);
-    for (let d = 0; d < shape.length; d++) shape[d] = Number(io.shape[d]);
+    let exact = false;
+    for (let d = 0; d < shape.length; d++) {
+      shape[d] = Number(io.shape[d]);
+      if (shape[d]! > Number.MAX_SAFE_INTEGER) exact = true;
+    }
+    if (exact) checkExactShape(req, io, shape);
     inputs[i] = { name: io.name, datatype: io.datatype, shape, data };
   }
   return inputs;

@@ -4,7 +4,9 @@
  * id, parameters, inputs (one at a time), leftover bytes, outputs.
  */
 import { elementByteSize, elementCount, isDataType, jsonDataToBytes, JsonTensorError, type DataType } from '@inferd/protocol';
-import { ServerError, shapeOverflow, type RequestedOutput, type SystemSharedMemory, type Tensor } from '../../core/index.js';
+import {
+  ServerError, shapeOverflow, withRequestId, type ExactDim, type RequestedOutput, type SystemSharedMemory, type Tensor,
+} from '../../core/index.js';
 import {
   asBool, asString, asUint, has, isObject, memberArray, memberString, type JsonObject,
 } from './json-access.js';
@@ -48,11 +50,21 @@ function checkContentFields(input: unknown): void {
   );
 }
 
-function readShape(input: unknown): number[] {
+interface ReadShape {
+  readonly shape: number[];
+  /** The dims as sent, when one is past 2^53 (the parser keeps it as a bigint; `shape` rounds it). */
+  readonly exact: readonly ExactDim[] | undefined;
+}
+
+function readShape(input: unknown): ReadShape {
   const raw = memberArray(input, 'shape', "Unable to parse 'shape'");
   const shape = new Array<number>(raw.length);
-  for (let i = 0; i < raw.length; i++) shape[i] = asUint(raw[i], "Unable to parse 'shape'");
-  return shape;
+  let exact = false;
+  for (let i = 0; i < raw.length; i++) {
+    shape[i] = asUint(raw[i], "Unable to parse 'shape'");
+    if (typeof raw[i] === 'bigint') exact = true;
+  }
+  return { shape, exact: exact ? (raw as ExactDim[]) : undefined };
 }
 
 function fromJsonTensorError(err: unknown): unknown {
@@ -66,14 +78,21 @@ interface Blobs {
   offset: number;
 }
 
-function readInput(input: unknown, blobs: Blobs, model: string, shm: ShmContext): Tensor {
+function readInput(input: unknown, blobs: Blobs, model: string, shm: ShmContext, id: string): Tensor {
   checkContentFields(input);
   const name = memberString(input, 'name', "Unable to parse 'name'");
   const datatypeText = memberString(input, 'datatype', "Unable to parse 'datatype'");
-  const shape = readShape(input);
+  const { shape, exact } = readShape(input);
   if (!isDataType(datatypeText)) throw ServerError.invalidArg(`invalid datatype for input ${name}`);
   const datatype: DataType = datatypeText;
   const params = (input as JsonObject).parameters;
+  const elementSize = datatype === 'BYTES' ? 0 : elementByteSize(datatype);
+  if (exact !== undefined && !has(input, 'data')) {
+    // Request validation makes this check for binary and shm inputs too, but on the rounded dims: made
+    // here (with its request-id prefix) while the dims the client sent are still known.
+    const overflow = shapeOverflow(name, model, exact, elementSize);
+    if (overflow !== undefined) throw ServerError.invalidArg(withRequestId(id, overflow));
+  }
   if (has(params, 'binary_data_size')) {
     const size = asUint((params as JsonObject).binary_data_size, "Unable to parse 'binary_data_size'");
     const available = blobs.bytes.byteLength - blobs.offset;
@@ -89,7 +108,7 @@ function readInput(input: unknown, blobs: Blobs, model: string, shm: ShmContext)
   const ref = readShmRef(params);
   if (ref !== undefined) return { name, datatype, shape, data: shmTensors(shm, ref.region).readInput(ref) };
   // Before `data` is sized by the shape: a count past int64 is Triton's 400, not an allocation failure.
-  const overflow = shapeOverflow(name, model, shape, datatype === 'BYTES' ? 0 : elementByteSize(datatype));
+  const overflow = shapeOverflow(name, model, exact ?? shape, elementSize);
   if (overflow !== undefined) throw ServerError.invalidArg(overflow);
   try {
     const data = jsonDataToBytes(name, datatype, (input as JsonObject).data, elementCount(shape));
@@ -154,7 +173,7 @@ function decode(json: unknown, binary: Uint8Array, model: string, shm: ShmContex
   const list = memberArray(json, 'inputs', "Unable to parse 'inputs'");
   const blobs: Blobs = { bytes: binary, offset: 0 };
   const inputs = new Array<Tensor>(list.length);
-  for (let i = 0; i < list.length; i++) inputs[i] = readInput(list[i], blobs, model, shm);
+  for (let i = 0; i < list.length; i++) inputs[i] = readInput(list[i], blobs, model, shm, id);
   if (blobs.offset !== binary.byteLength) {
     throw ServerError.invalidArg(`unexpected additional input data for model '${model}'`);
   }
