@@ -81,3 +81,85 @@ test('auto_complete_config contradicting config.pbtxt fails the load with ModelC
     repo.cleanup();
   }
 });
+
+/** A model.py whose auto_complete_config runs `body` (indented into the method) on `config`. */
+function completing(body: string): string {
+  return [
+    'class TritonPythonModel:',
+    '    @staticmethod',
+    '    def auto_complete_config(config):',
+    ...body.trim().split('\n').map((l) => `        ${l}`),
+    '',
+    '    def execute(self, requests):',
+    '        return None',
+    '',
+  ].join('\n');
+}
+
+const IO = 'input [ { name: "A" data_type: TYPE_INT32 dims: [ 2 ] } ]\noutput [ { name: "B" data_type: TYPE_INT32 dims: [ 2 ] } ]';
+
+async function loadReasons(files: Record<string, string>): Promise<Map<string, string | undefined>> {
+  const repo = makeRepo(files);
+  const { server } = await createInferenceServer({ modelRepository: repo.dir, exitOnError: false });
+  try {
+    return new Map(server.repositoryIndex().map((e) => [e.name, e.state === 'READY' ? undefined : e.reason]));
+  } finally {
+    await server.shutdown();
+    repo.cleanup();
+  }
+}
+
+test('auto_complete_config that returns None (or anything but the ModelConfig) fails the load with Triton\'s message', async () => {
+  const reasons = await loadReasons({
+    'forgot/config.pbtxt': `backend: "python"\n${IO}`,
+    'forgot/1/model.py': completing('config.set_max_batch_size(0)'),
+    'other/config.pbtxt': `backend: "python"\n${IO}`,
+    'other/1/model.py': completing('return config.as_dict()'),
+  });
+  for (const name of ['forgot', 'other']) {
+    assert.equal(reasons.get(name),
+      `failed to auto-complete the configuration of Python model '${name}': auto_complete_config function in model ` +
+      `'${name}' must return a valid pb.ModelConfig object.`);
+  }
+});
+
+test('set_model_transaction_policy may not change the decoupled setting config.pbtxt has', async () => {
+  const reasons = await loadReasons({
+    'to_decoupled/config.pbtxt': `backend: "python"\n${IO}\nmodel_transaction_policy { decoupled: false }`,
+    'to_decoupled/1/model.py': completing('config.set_model_transaction_policy(dict(decoupled=True))\nreturn config'),
+    'to_plain/config.pbtxt': `backend: "python"\n${IO}\nmodel_transaction_policy { decoupled: true }`,
+    'to_plain/1/model.py': completing('config.set_model_transaction_policy(dict(decoupled=False))\nreturn config'),
+    'same/config.pbtxt': `backend: "python"\n${IO}\nmodel_transaction_policy { decoupled: true }`,
+    'same/1/model.py': completing('config.set_model_transaction_policy(dict(decoupled=True))\nreturn config'),
+    'unset/config.pbtxt': `backend: "python"\n${IO}`,
+    'unset/1/model.py': completing('config.set_model_transaction_policy(dict(decoupled=True))\nreturn config'),
+    'extra_key/config.pbtxt': `backend: "python"\n${IO}`,
+    'extra_key/1/model.py': completing('config.set_model_transaction_policy(dict(decoupled=True, ordered=True))\nreturn config'),
+  });
+  assert.equal(reasons.get('to_decoupled'),
+    "failed to auto-complete the configuration of Python model 'to_decoupled': ValueError: trying to change decoupled " +
+    "property in auto-complete-config for model 'to_decoupled', which is already set to 'False'.");
+  assert.equal(reasons.get('to_plain'),
+    "failed to auto-complete the configuration of Python model 'to_plain': ValueError: trying to change decoupled " +
+    "property in auto-complete-config for model 'to_plain', which is already set to 'True'.");
+  assert.equal(reasons.get('extra_key'),
+    "failed to auto-complete the configuration of Python model 'extra_key': ValueError: model transaction property in " +
+    "auto-complete-config function for model 'extra_key' contains property other than 'decoupled'.");
+  // Repeating the configured value, or setting one config.pbtxt leaves open, loads.
+  assert.equal(reasons.get('same'), undefined);
+  assert.equal(reasons.get('unset'), undefined);
+});
+
+test('a decoupled policy set by auto_complete_config where config.pbtxt has none makes the model decoupled', async () => {
+  const repo = makeRepo({
+    'streamer/config.pbtxt': `backend: "python"\n${IO}`,
+    'streamer/1/model.py': completing('config.set_model_transaction_policy(dict(decoupled=True))\nreturn config'),
+  });
+  const { server } = await createInferenceServer({ modelRepository: repo.dir });
+  try {
+    assert.equal((server.modelConfig('streamer') as any).model_transaction_policy.decoupled, true);
+  } finally {
+    await server.shutdown();
+    repo.cleanup();
+  }
+});

@@ -16,6 +16,11 @@ export interface InputPlan {
    * rule), and the one element is fed with shape [] as Triton's ORT backend does.
    */
   readonly scalar?: boolean;
+  /**
+   * Config `allow_ragged_batch`: the model takes the batch as one 1-D tensor, every request's elements
+   * one after another (Triton's ragged input), whatever the requests' shapes.
+   */
+  readonly ragged?: boolean;
 }
 
 export interface GatheredFeeds {
@@ -25,8 +30,8 @@ export interface GatheredFeeds {
 }
 
 /**
- * Requests that can share one run: same non-batch shape and the same inputs present. The dynamic
- * batcher already groups equal shapes; this keeps mixed lists (and ragged inputs) correct anyway.
+ * Requests that can share one run: same non-batch shape (ragged inputs excepted) and the same inputs
+ * present. The dynamic batcher already groups them so; this keeps mixed lists correct anyway.
  */
 export function groupForRun(
   requests: readonly InferenceRequest[], plans: readonly InputPlan[], batching: boolean,
@@ -34,7 +39,11 @@ export function groupForRun(
   if (!batching) return requests.map((r) => [r]);
   const groups = new Map<string, InferenceRequest[]>();
   for (const r of requests) {
-    const key = plans.map((p) => r.input(p.name)?.shape.slice(1).join('x') ?? '-').join('|');
+    const key = plans.map((p) => {
+      const t = r.input(p.name);
+      if (t === undefined) return '-';
+      return p.ragged === true ? '*' : t.shape.slice(1).join('x');
+    }).join('|');
     const g = groups.get(key);
     if (g === undefined) groups.set(key, [r]);
     else g.push(r);
@@ -59,7 +68,11 @@ export function gatherFeeds(group: readonly InferenceRequest[], plans: readonly 
       transfer.push(data.buffer as ArrayBuffer);
     }
     let dims: number[];
-    if (batching) {
+    if (plan.ragged === true) {
+      let elements = 0;
+      for (const r of group) elements += product(r.input(plan.name)!.shape);
+      dims = [elements];
+    } else if (batching) {
       let batch = 0;
       for (const r of group) batch += r.input(plan.name)!.shape[0]!;
       const row = first.shape.slice(1);

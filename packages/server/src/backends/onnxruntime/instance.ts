@@ -3,6 +3,8 @@
  * requests it is given, runs them in the worker and answers each request through its sink.
  */
 import { ServerError, type ExecutionInstance, type InferenceRequest, type ModelSpec, type Tensor } from '../../core/index.js';
+import type { BatchInput, BatchOutput } from '../../config/types.js';
+import { batchInputFeeds } from './batch-inputs.js';
 import { checkOrtStrings } from './bytes-check.js';
 import { gatherFeeds, groupForRun, type InputPlan } from './gather-inputs.js';
 import { splitOutputs, type OutputPlan } from './split-outputs.js';
@@ -24,6 +26,10 @@ export interface OnnxInstanceOptions {
   readonly host: WorkerHost;
   /** Starts a replacement worker after a crash. */
   readonly restart: () => Promise<WorkerHost>;
+  /** Config `batch_input`: tensors generated per execution and fed next to the request inputs. */
+  readonly batchInputs?: readonly BatchInput[];
+  /** Config `batch_output`: outputs scattered with the shape of a request input. */
+  readonly batchOutputs?: readonly BatchOutput[];
 }
 
 export class OnnxInstance implements ExecutionInstance {
@@ -35,6 +41,7 @@ export class OnnxInstance implements ExecutionInstance {
   readonly #initializerInputs: ReadonlySet<string>;
   readonly #bytesInputs: ReadonlySet<string>;
   readonly #outputs: ReadonlyMap<string, OutputPlan>;
+  readonly #batchInputs: readonly BatchInput[];
   readonly #restart: () => Promise<WorkerHost>;
   #host: WorkerHost | Promise<WorkerHost>;
   #disposed = false;
@@ -62,16 +69,26 @@ export class OnnxInstance implements ExecutionInstance {
       if (!sessionInputs.has(s.name)) initializers.add(s.name);
       else {
         const scalar = spec.maxBatchSize === 0 && s.reshape === undefined && sessionInputs.get(s.name)!.dims.length === 0;
-        inputs.push({ name: s.name, ortType, reshape: s.reshape, ...(scalar ? { scalar } : {}) });
+        inputs.push({
+          name: s.name, ortType, reshape: s.reshape, ...(scalar ? { scalar } : {}), ...(s.allowRaggedBatch ? { ragged: true } : {}),
+        });
       }
     }
     this.#inputs = inputs;
     this.#initializerInputs = initializers;
     this.#bytesInputs = new Set(allInputs.filter((s) => s.datatype === 'BYTES').map((s) => s.name));
+    this.#batchInputs = options.batchInputs ?? [];
+    const scatter = new Map<string, string>();
+    for (const bo of options.batchOutputs ?? []) for (const t of bo.target_name ?? []) scatter.set(t, bo.source_input?.[0] ?? '');
     // Implicit-state outputs are fetched and split like config outputs whenever a request names them.
-    this.#outputs = new Map([...spec.outputs, ...spec.internalOutputs].map((s) => [
-      s.name, { name: s.name, datatype: s.datatype, dims: s.dims, reshape: s.reshape },
-    ]));
+    this.#outputs = new Map([...spec.outputs, ...spec.internalOutputs].map((s) => {
+      const source = scatter.get(s.name);
+      const shape = [...(spec.maxBatchSize > 0 ? [-1] : []), ...(s.reshape ?? s.dims)];
+      return [s.name, {
+        name: s.name, datatype: s.datatype, dims: s.dims, reshape: s.reshape,
+        ...(source === undefined ? {} : { scatter: { source, shape } }),
+      }];
+    }));
   }
 
   async execute(requests: readonly InferenceRequest[]): Promise<void> {
@@ -152,6 +169,12 @@ export class OnnxInstance implements ExecutionInstance {
     const host = this.#readyHost() ?? (await this.#liveHost());
     const fetches = fetchNames(group);
     const { feeds, transfer } = gatherFeeds(group, this.#inputs, batching);
+    if (this.#batchInputs.length > 0) {
+      for (const feed of batchInputFeeds(group, this.#batchInputs)) {
+        feeds.push(feed);
+        transfer.push(feed.data.buffer as ArrayBuffer);
+      }
+    }
     for (const r of group) r.stamp('computeInputEnd');
     const wires = await host.run(feeds, fetches, transfer);
     for (const r of group) r.stamp('computeOutputStart');

@@ -46,7 +46,10 @@ export class OnnxModel implements BackendModel {
     const start = (): Promise<WorkerHost> => WorkerHost.start({ modelPath, options }, ctx.name);
     const host = await start();
     try {
-      return new OnnxInstance({ name: ctx.name, spec: ctx.spec, host, restart: start });
+      return new OnnxInstance({
+        name: ctx.name, spec: ctx.spec, host, restart: start,
+        batchInputs: ctx.config.batch_input ?? [], batchOutputs: ctx.config.batch_output ?? [],
+      });
     } catch (err) {
       await host.terminate();
       throw err;

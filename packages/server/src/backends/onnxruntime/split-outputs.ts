@@ -14,6 +14,12 @@ export interface OutputPlan {
   readonly dims: readonly number[];
   /** Config `reshape.shape`, when set: the shape the model produces. */
   readonly reshape: readonly number[] | undefined;
+  /**
+   * Config `batch_output` BATCH_SCATTER_WITH_INPUT_SHAPE: the model's output is every request's part
+   * one after another; request r's part has `shape` (batch dim -1 first when batching, then the config
+   * reshape or dims) with each -1 taken from r's `source` input at the same index (Triton's naive rule).
+   */
+  readonly scatter?: { readonly source: string; readonly shape: readonly number[] };
 }
 
 /** Per request, its outputs by name. */
@@ -27,6 +33,10 @@ export function splitOutputs(
   for (const wire of wires) {
     const plan = plans.get(wire.name);
     if (plan === undefined) continue;
+    if (plan.scatter !== undefined) {
+      scatterWithInputShape(group, wire, plan, plan.scatter, out, modelName);
+      continue;
+    }
     if (!batching) {
       const only = group[0]!;
       out.get(only)!.set(plan.name, { name: plan.name, datatype: plan.datatype, shape: clientDims(plan, wire.dims), data: wire.data });
@@ -54,6 +64,34 @@ export function splitOutputs(
     }
   }
   return out;
+}
+
+function scatterWithInputShape(
+  group: readonly InferenceRequest[], wire: WireTensor, plan: OutputPlan, scatter: NonNullable<OutputPlan['scatter']>,
+  out: SplitOutputs, modelName: string,
+): void {
+  const shapes = group.map((r) => {
+    const source = r.input(scatter.source)?.shape ?? [];
+    return scatter.shape.map((d, i) => (d === -1 ? source[i] ?? 0 : d));
+  });
+  const counts = shapes.map((s) => product(s));
+  const total = counts.reduce((a, b) => a + b, 0);
+  const bounds = plan.datatype === 'BYTES' ? elementOffsets(wire.data) : undefined;
+  const elementBytes = bounds === undefined ? wire.data.byteLength / Math.max(product(wire.dims), 1) : 0;
+  if ((bounds === undefined ? product(wire.dims) : bounds.length - 1) < total) {
+    throw ServerError.internal(
+      `output '${wire.name}' of model '${modelName}' has ${product(wire.dims)} elements but scattering it with the ` +
+        `shape of input '${scatter.source}' needs ${total}`,
+    );
+  }
+  let element = 0;
+  group.forEach((r, i) => {
+    const n = counts[i]!;
+    const start = bounds === undefined ? element * elementBytes : bounds[element]!;
+    const end = bounds === undefined ? (element + n) * elementBytes : bounds[element + n]!;
+    out.get(r)!.set(plan.name, { name: plan.name, datatype: plan.datatype, shape: shapes[i]!, data: wire.data.subarray(start, end) });
+    element += n;
+  });
 }
 
 /** The model's (non-batch) dims as the client sees them: config dims when a reshape or rank differs. */

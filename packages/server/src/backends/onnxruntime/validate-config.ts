@@ -40,15 +40,22 @@ export function validateConfigAgainstModel(config: ModelConfig, metadata: Sessio
       if (io.optional === true) continue;
       throw ServerError.invalidArg(`unexpected inference input '${name}', allowed inputs are: ${sortedNames(metadata.inputs)}`);
     }
+    if (io.allow_ragged_batch === true) {
+      checkRaggedInput(io, info, modelName);
+      continue;
+    }
     checkIo(io, info, 'input', modelName, maxBatchSize, false);
   }
+  // A batch output's model shape need not match its config dims (Triton skips the comparison).
+  const batchOutputs = new Set((config.batch_output ?? []).flatMap((bo) => bo.target_name ?? []));
   for (const io of outputs) {
     const name = io.name ?? '';
     const info = modelOutputs.get(name);
     if (info === undefined) {
       throw ServerError.invalidArg(`unexpected inference output '${name}', allowed outputs are: ${sortedNames(metadata.outputs)}`);
     }
-    checkIo(io, info, 'output', modelName, maxBatchSize, true);
+    if (batchOutputs.has(name)) checkType(io, info, 'output', modelName);
+    else checkIo(io, info, 'output', modelName, maxBatchSize, true);
   }
   validateSequenceStates(config, metadata, modelName);
 }
@@ -58,10 +65,48 @@ function sortedNames(ios: readonly IoInfo[]): string {
   return ios.map((io) => io.name).sort().join(', ');
 }
 
+/**
+ * A ragged input reaches the model as the 1-D concatenation of every request's elements, so the model
+ * must take shape [-1] whatever the config dims are (Triton's ValidateInputs, double space included).
+ */
+function checkRaggedInput(io: ModelInput, info: IoInfo, modelName: string): void {
+  const name = io.name ?? '';
+  checkType(io, info, 'input', modelName);
+  if (io.optional === true) {
+    throw ServerError.invalidArg(
+      `unable to load model '${modelName}', configuration expects model provides input with shape [-1] for ragged ` +
+        `input '${name}', which is not supported for optional input`,
+    );
+  }
+  if (info.dims.length !== 1 || info.dims[0] !== -1) {
+    throw ServerError.invalidArg(
+      `unable to load model '${modelName}', configuration expects model provides input with shape [-1]  for ragged ` +
+        `input '${name}', model provides ${shapeString(info.dims)}`,
+    );
+  }
+}
+
 function checkIo(
   io: ModelInput | ModelOutput, info: IoInfo, kind: 'input' | 'output', modelName: string, maxBatchSize: number,
   compareExact: boolean,
 ): void {
+  checkType(io, info, kind, modelName);
+  const name = io.name ?? '';
+  // The reshape, when given, is the shape the model sees.
+  const dims = io.reshape !== undefined ? io.reshape.shape ?? [] : io.dims ?? [];
+  if (info.dims.length === 0) {
+    if (dims.some((d) => d !== 1)) {
+      throw ServerError.invalidArg(
+        `unable to load model '${modelName}', scalar tensor '${name}', should only provide 1 in the model configuration ` +
+          `when the model doesn't support batching. Model configuration provided: ${shapeString(dims)}.`,
+      );
+    }
+    return;
+  }
+  compareDims(modelName, name, info.dims, dims, maxBatchSize, compareExact);
+}
+
+function checkType(io: ModelInput | ModelOutput, info: IoInfo, kind: 'input' | 'output', modelName: string): void {
   const name = io.name ?? '';
   const dataType = io.data_type ?? 'TYPE_INVALID';
   if (dataType === 'TYPE_BF16') {
@@ -79,18 +124,6 @@ function checkIo(
         `model provides ${modelType}`,
     );
   }
-  // The reshape, when given, is the shape the model sees.
-  const dims = io.reshape !== undefined ? io.reshape.shape ?? [] : io.dims ?? [];
-  if (info.dims.length === 0) {
-    if (dims.some((d) => d !== 1)) {
-      throw ServerError.invalidArg(
-        `unable to load model '${modelName}', scalar tensor '${name}', should only provide 1 in the model configuration ` +
-          `when the model doesn't support batching. Model configuration provided: ${shapeString(dims)}.`,
-      );
-    }
-    return;
-  }
-  compareDims(modelName, name, info.dims, dims, maxBatchSize, compareExact);
 }
 
 /** Inputs accept a fixed config dim where the model has -1; outputs must match exactly. */

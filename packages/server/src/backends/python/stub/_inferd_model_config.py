@@ -79,5 +79,12 @@ class ModelConfig:
         for key in transaction_policy_dict:
             if key != "decoupled":
                 raise ValueError(f"model transaction property in auto-complete-config function for model "
-                                 f"'{self._name()}' contains property other than 'decoupled': '{key}'")
-        self._model_config["model_transaction_policy"] = dict(transaction_policy_dict)
+                                 f"'{self._name()}' contains property other than 'decoupled'.")
+        policy = self._model_config.setdefault("model_transaction_policy", {})
+        if "decoupled" in transaction_policy_dict:
+            # A decoupled setting config.pbtxt already has (rendered, so an empty policy reads False)
+            # may be repeated but not changed, as in Triton.
+            if "decoupled" in policy and policy["decoupled"] != transaction_policy_dict["decoupled"]:
+                raise ValueError(f"trying to change decoupled property in auto-complete-config for model "
+                                 f"'{self._name()}', which is already set to '{policy['decoupled']}'.")
+            policy["decoupled"] = transaction_policy_dict["decoupled"]

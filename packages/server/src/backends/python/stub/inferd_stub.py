@@ -198,7 +198,14 @@ class Stub:
             if hasattr(cls, "auto_complete_config"):
                 config = pb_utils.ModelConfig(json.loads(json.dumps(original)))
                 result = cls.auto_complete_config(config)
-                final = (result if result is not None else config).as_dict()
+                # Triton refuses anything but a ModelConfig back (forgetting the return gives None).
+                if not isinstance(result, pb_utils.ModelConfig):
+                    name = original.get("name", "")
+                    self.channel.send({"t": "auto_complete_error", "message":
+                                       f"auto_complete_config function in model '{name}' must return a valid "
+                                       "pb.ModelConfig object."})
+                    return
+                final = result.as_dict()
                 changed = {k: v for k, v in final.items() if original.get(k) != v}
             self.channel.send({"t": "auto_completed", "changed": changed})
         except BaseException as err:  # noqa: BLE001
