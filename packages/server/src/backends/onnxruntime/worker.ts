@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { decodeBytesElements, encodeBytesElements } from '@inferd/protocol';
 import { sessionMetadata } from './metadata.js';
+import { releaseBuffers } from './release-buffers.js';
 import { ortElementSize, type HostToWorker, type OrtType, type WireTensor, type WorkerInit, type WorkerToHost } from './types.js';
 
 const port = parentPort;
@@ -72,6 +73,9 @@ async function run(session: ort.InferenceSession, msg: Extract<HostToWorker, { k
     post({ kind: 'result', id: msg.id, outputs }, transfer);
   } catch (err) {
     post({ kind: 'run-error', id: msg.id, message: (err instanceof Error ? err.message : String(err)).trimEnd() });
+  } finally {
+    // The feeds were moved or copied here for this run alone; the results are already posted.
+    releaseBuffers(msg.feeds.map((t) => t.data));
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { Server, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { InferenceServer } from '../../core/index.js';
+import { frameInterceptor } from './frame-interceptor.js';
 import { modelInferHandler } from './handle-infer.js';
 import { repositoryHandlers } from './handle-repository.js';
 import { healthHandlers, serverHandlers } from './handle-server.js';
@@ -28,7 +29,8 @@ export class GrpcFrontend {
     if (this.#grpc !== undefined) throw new Error('GrpcFrontend is already listening');
     const { address } = this.#options;
     const creds = credentials(this.#options);
-    const grpc = new Server(serverOptions(this.#options));
+    // frameInterceptor: large messages are neither assembled twice nor copied again for framing.
+    const grpc = new Server({ ...serverOptions(this.#options), interceptors: [frameInterceptor] });
     const services = protoServices();
     const inference: UntypedServiceImplementation = {
       ...serverHandlers(this.#server),

@@ -8,6 +8,7 @@
  * results and errors stay exactly its own.
  */
 import type { pb } from '@inferd/protocol';
+import { allocWithFrameHeadroom } from './frame-interceptor.js';
 
 export type RequestDecoder = (buf: Buffer) => pb.ModelInferRequest;
 
@@ -221,7 +222,8 @@ function encodeCommon(r: pb.ModelInferResponseInit): Buffer | undefined {
     if (!(b instanceof Uint8Array)) return undefined;
     size += 1 + varintSize(b.byteLength) + b.byteLength;
   }
-  const buf = Buffer.allocUnsafe(size);
+  // Room for the gRPC prefix in front: the reply is sent from this buffer as it is (frame-interceptor.ts).
+  const buf = allocWithFrameHeadroom(size);
   let at = putText(buf, 0, 10, r.model_name);
   at = putText(buf, at, 18, r.model_version);
   at = putText(buf, at, 26, r.id);
