@@ -74,7 +74,8 @@ test('a model with optional inputs words the expected count as a range', async (
   // Every required input, without the optional one, is a complete request.
   const ok = await inferJson(h.port, 'input_optional', { inputs: [x('INPUT0'), x('INPUT1'), x('INPUT2')] });
   assert.equal(ok.status, 200, ok.text);
-  assert.deepEqual(JSON.parse(ok.text).outputs.map((o: { name: string }) => o.name), ['OUTPUT0', 'OUTPUT1', 'OUTPUT2']);
+  // The optional input left out is answered as zeros (the identity backend's rule, as Triton's).
+  assert.deepEqual(JSON.parse(ok.text).outputs.map((o: { name: string }) => o.name), ['OUTPUT0', 'OUTPUT1', 'OUTPUT2', 'OUTPUT3']);
 });
 
 test('classification of an output over a million elements: Triton\'s "tensor too large"', async () => {

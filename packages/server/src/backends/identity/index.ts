@@ -30,7 +30,8 @@ class IdentityInstance implements ExecutionInstance {
   }
 
   async execute(requests: readonly InferenceRequest[]): Promise<void> {
-    await sleepUnlessCancelled(this.#delayMs, requests, this.#disposed.signal);
+    // No await without a delay: the batch is answered in the same tick, as before the knob existed.
+    if (this.#delayMs > 0) await sleepUnlessCancelled(this.#delayMs, requests, this.#disposed.signal);
     for (const request of requests) {
       if (request.isCancelled) {
         request.respondError(ServerError.cancelled());
