@@ -15,11 +15,16 @@ export interface CliRun {
 export interface CliOptions {
   /** Variables added to the environment (e.g. INFERD_PYTHON). */
   readonly env?: Readonly<Record<string, string>>;
+  /** What runs `inferd` (default: the sources through tsx), e.g. `['npx', '--no-install', 'inferd']` of an install. */
+  readonly command?: readonly string[];
+  /** Working directory (default: the repository root). */
+  readonly cwd?: string;
 }
 
 export function runCli(args: readonly string[], options: CliOptions = {}): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', mainTs, ...args], {
-    cwd: repoRoot,
+  const [file, ...launcher] = options.command ?? [process.execPath, '--import', 'tsx', mainTs];
+  const child = spawn(file!, [...launcher, ...args], {
+    cwd: options.cwd ?? repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });
