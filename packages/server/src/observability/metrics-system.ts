@@ -3,8 +3,13 @@
  * `nv_cpu_utilization` = busy / (busy + idle + iowait) between two samples of the `cpu` line of
  * /proc/stat; memory = MemTotal and MemTotal − MemAvailable of /proc/meminfo, ×1024 (kB → bytes).
  * Where /proc does not exist (macOS), the gauges stay 0.
+ *
+ * inferd adds `inferd_event_loop_utilization`: the share of the last interval the main thread's event
+ * loop spent running code (Node's performance.eventLoopUtilization). Every frontend and scheduler runs on
+ * that loop, so near 1.0 it — not the backends — caps throughput (issue 14's large-tensor figures).
  */
 import { readFileSync } from 'node:fs';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 interface CpuTimes {
   readonly busy: number;
@@ -44,7 +49,9 @@ export class SystemSampler {
   utilization = 0;
   memoryTotalBytes = 0;
   memoryUsedBytes = 0;
+  eventLoopUtilization = 0;
   #last: CpuTimes | undefined;
+  #lastLoop: EventLoopUtilization | undefined;
   #timer: NodeJS.Timeout | undefined;
   readonly #intervalMs: number;
 
@@ -70,6 +77,9 @@ export class SystemSampler {
   }
 
   sample(): void {
+    const loop = performance.eventLoopUtilization();
+    if (this.#lastLoop !== undefined) this.eventLoopUtilization = performance.eventLoopUtilization(loop, this.#lastLoop).utilization;
+    this.#lastLoop = loop;
     const stat = read('/proc/stat');
     const cpu = stat === undefined ? undefined : parseProcStat(stat);
     if (cpu !== undefined) {

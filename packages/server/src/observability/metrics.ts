@@ -137,6 +137,8 @@ export class MetricsRegistry {
       gauge('nv_cpu_utilization', 'CPU utilization rate [0.0 - 1.0]', () => s.utilization);
       gauge('nv_cpu_memory_total_bytes', 'CPU total memory (RAM), in bytes', () => s.memoryTotalBytes);
       gauge('nv_cpu_memory_used_bytes', 'CPU used memory (RAM), in bytes', () => s.memoryUsedBytes);
+      gauge('inferd_event_loop_utilization', 'Share of the last metrics interval the main event loop was busy [0.0 - 1.0]',
+        () => s.eventLoopUtilization);
     }
     gauge('nv_pinned_memory_pool_total_bytes', 'Pinned memory pool total memory size, in bytes', () => this.#pinnedTotal);
     gauge('nv_pinned_memory_pool_used_bytes', 'Pinned memory pool used memory size, in bytes', () => 0);
