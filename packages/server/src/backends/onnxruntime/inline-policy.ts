@@ -1,0 +1,120 @@
+/**
+ * Where a model's executions run: inline on the main thread, or on the session pool.
+ *
+ * Measured here (2 cores, onnxruntime-node 1.30, Identity on 16 floats): a postMessage round trip to a
+ * worker costs ~20 µs wall and ~23 µs of main-thread CPU; the run itself ~5 µs (sync native call) or
+ * ~8 µs (public async `session.run`). So for such a model the hop is most of the cost, and running it
+ * on the main thread is cheaper for every request, even under load. A model that takes longer than
+ * that would stall the event loop (every other request of the server waits), so:
+ *
+ * - `auto` (default): a model starts on the pool, where each run is timed in its thread. After
+ *   PROBE_RUNS runs (the first, warm-up run not counted) whose median is under PROMOTE_MEDIAN_US and
+ *   whose slowest is under PROMOTE_MAX_US, it moves inline. Inline runs are timed too; it moves back to
+ *   the pool, for good, on one run over STALL_US, SLOW_RUNS runs over SLOW_US among the last WINDOW,
+ *   or a median over DEMOTE_MEDIAN_US for the last WINDOW runs (inputs of a model can grow: dynamic
+ *   shapes). One run taking long on a loaded machine (preempted) does not demote it alone.
+ * - `inline`, `pool`: forced, by the model's config `parameters { key: "inferd.execution" value: { string_value: "inline" } }`.
+ *   A forced-inline model stays inline whatever its runs take.
+ */
+import { ServerError } from '../../core/index.js';
+import type { ModelConfig } from '../../config/types.js';
+
+export type ExecutionMode = 'auto' | 'inline' | 'pool';
+export type Placement = 'inline' | 'pool';
+
+export const EXECUTION_PARAMETER = 'inferd.execution';
+
+export const PROBE_RUNS = 16;
+export const PROMOTE_MEDIAN_US = 50;
+export const PROMOTE_MAX_US = 1000;
+export const WINDOW = 32;
+export const DEMOTE_MEDIAN_US = 100;
+export const SLOW_US = 1000;
+export const SLOW_RUNS = 2;
+export const STALL_US = 10_000;
+
+export function executionModeOf(config: ModelConfig): ExecutionMode {
+  const raw = config.parameters?.[EXECUTION_PARAMETER]?.string_value;
+  if (raw === undefined || raw === '') return 'auto';
+  const v = raw.trim().toLowerCase();
+  if (v === 'auto' || v === 'inline' || v === 'pool') return v;
+  throw ServerError.invalidArg(
+    `invalid value '${raw}' for parameter '${EXECUTION_PARAMETER}' of model '${config.name ?? ''}': expected auto, inline or pool`,
+  );
+}
+
+/** What a recorded run changed: nothing, or the model should move. */
+export type Move = 'stay' | 'to-inline' | 'to-pool';
+
+/** The decision alone (no sessions, no clocks): fed run durations, says when to move. */
+export class InlinePolicy {
+  readonly mode: ExecutionMode;
+  #placement: Placement;
+  /** Auto mode only: true once the model has been placed for good (probe failed, or demoted). */
+  #settled: boolean;
+  #seen = 0;
+  #inlineRuns = 0;
+  #slowInWindow = 0;
+  readonly #samples: number[] = [];
+
+  constructor(mode: ExecutionMode) {
+    this.mode = mode;
+    this.#placement = mode === 'inline' ? 'inline' : 'pool';
+    this.#settled = mode !== 'auto';
+  }
+
+  get placement(): Placement {
+    return this.#placement;
+  }
+
+  /** Records one run of `runUs` µs that ran at `where`; returns the move it calls for. */
+  record(runUs: number, where: Placement): Move {
+    if (this.#settled || where !== this.#placement) return 'stay';
+    return where === 'pool' ? this.#probe(runUs) : this.#watch(runUs);
+  }
+
+  /** Accepts that a move was not possible (no inline sessions here): stays on the pool for good. */
+  pinToPool(): void {
+    this.#placement = 'pool';
+    this.#settled = true;
+  }
+
+  #probe(runUs: number): Move {
+    this.#seen += 1;
+    if (this.#seen === 1) return 'stay'; // warm-up: first-run allocations
+    this.#samples.push(runUs);
+    if (this.#samples.length < PROBE_RUNS) return 'stay';
+    const tiny = median(this.#samples) < PROMOTE_MEDIAN_US && Math.max(...this.#samples) < PROMOTE_MAX_US;
+    this.#samples.length = 0;
+    if (!tiny) {
+      this.#settled = true;
+      return 'stay';
+    }
+    this.#placement = 'inline';
+    return 'to-inline';
+  }
+
+  /** Inline runs: a ring of the last WINDOW durations and how many of them were slow (cheap per run). */
+  #watch(runUs: number): Move {
+    const i = this.#inlineRuns % WINDOW;
+    this.#inlineRuns += 1;
+    const old = this.#samples[i];
+    if (old !== undefined && old > SLOW_US) this.#slowInWindow -= 1;
+    if (runUs > SLOW_US) this.#slowInWindow += 1;
+    this.#samples[i] = runUs;
+    // The median is taken once per full window, not per run.
+    const windowDone = this.#inlineRuns % WINDOW === 0;
+    if (runUs > STALL_US || this.#slowInWindow >= SLOW_RUNS || (windowDone && median(this.#samples) > DEMOTE_MEDIAN_US)) {
+      this.#placement = 'pool';
+      this.#settled = true;
+      this.#samples.length = 0;
+      return 'to-pool';
+    }
+    return 'stay';
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1]!;
+}
