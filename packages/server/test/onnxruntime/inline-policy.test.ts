@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  executionModeOf, InlinePolicy, PROBE_RUNS, PROMOTE_MEDIAN_US, SLOW_RUNS, STALL_US, WARMUP_RUNS, WINDOW, type Move,
+} from '../../src/backends/onnxruntime/inline-policy.js';
+import { ServerError } from '../../src/core/index.js';
+
+/** Feeds `runs` durations at the policy's current placement; returns the moves in order. */
+function feed(p: InlinePolicy, runs: readonly number[]): Move[] {
+  return runs.map((us) => p.record(us, p.placement));
+}
+
+test('auto: a model whose timed pool runs are tiny moves inline once, after the warm-up run and the probe', () => {
+  const p = new InlinePolicy('auto');
+  assert.equal(p.placement, 'pool');
+  // The first runs (warm-up) may be slow and are not counted.
+  const moves = feed(p, [...new Array<number>(WARMUP_RUNS).fill(5000), ...new Array<number>(PROBE_RUNS).fill(8)]);
+  assert.deepEqual(moves.slice(0, -1), new Array<Move>(WARMUP_RUNS + PROBE_RUNS - 1).fill('stay'));
+  assert.equal(moves.at(-1), 'to-inline');
+  assert.equal(p.placement, 'inline');
+});
+
+test('auto: a pool median over PROMOTE_MEDIAN_US or one run over 1 ms in the probe keeps the model on the pool for good', () => {
+  const medianHigh = new InlinePolicy('auto');
+  feed(medianHigh, [10, 10, ...new Array<number>(PROBE_RUNS).fill(PROMOTE_MEDIAN_US + 10)]);
+  assert.equal(medianHigh.placement, 'pool');
+  const oneSlow = new InlinePolicy('auto');
+  feed(oneSlow, [10, 10, ...new Array<number>(PROBE_RUNS - 1).fill(5), 1500]);
+  assert.equal(oneSlow.placement, 'pool');
+  // Settled: later tiny runs do not move it.
+  assert.deepEqual(feed(oneSlow, new Array<number>(3 * PROBE_RUNS).fill(1)).filter((m) => m !== 'stay'), []);
+});
+
+function inlinePolicy(): InlinePolicy {
+  const p = new InlinePolicy('auto');
+  feed(p, new Array<number>(PROBE_RUNS + WARMUP_RUNS).fill(5));
+  assert.equal(p.placement, 'inline');
+  return p;
+}
+
+test('auto inline: one run over the stall limit moves the model back to the pool, for good', () => {
+  const p = inlinePolicy();
+  assert.deepEqual(feed(p, [5, 6, STALL_US + 1]), ['stay', 'stay', 'to-pool']);
+  assert.equal(p.placement, 'pool');
+  assert.deepEqual(feed(p, new Array<number>(3 * PROBE_RUNS).fill(1)).filter((m) => m !== 'stay'), []);
+});
+
+test('auto inline: one slow run (a preempted thread) is tolerated; SLOW_RUNS of them in a window are not', () => {
+  const p = inlinePolicy();
+  feed(p, [2000, ...new Array<number>(WINDOW).fill(5)]);
+  assert.equal(p.placement, 'inline', 'the slow run left the window');
+  const moves = feed(p, [2000, ...new Array<number>(SLOW_RUNS - 2).fill(2000), 5, 5, 2000]);
+  assert.equal(moves.at(-1), 'to-pool');
+});
+
+test('auto inline: a window whose median crossed 100 µs moves the model back', () => {
+  const p = inlinePolicy();
+  const moves = feed(p, new Array<number>(WINDOW).fill(150));
+  assert.deepEqual(moves.slice(0, -1).filter((m) => m !== 'stay'), []);
+  assert.equal(moves.at(-1), 'to-pool');
+});
+
+test('forced modes never move; a run recorded at the other placement changes nothing', () => {
+  const inline = new InlinePolicy('inline');
+  assert.equal(inline.placement, 'inline');
+  feed(inline, [STALL_US * 10, STALL_US * 10]);
+  assert.equal(inline.placement, 'inline');
+  const pool = new InlinePolicy('pool');
+  feed(pool, new Array<number>(4 * PROBE_RUNS).fill(1));
+  assert.equal(pool.placement, 'pool');
+  const auto = new InlinePolicy('auto');
+  assert.equal(auto.record(1, 'inline'), 'stay');
+});
+
+test('pinToPool (no inline sessions here) settles the model on the pool', () => {
+  const p = inlinePolicy();
+  p.pinToPool();
+  assert.equal(p.placement, 'pool');
+  assert.deepEqual(feed(p, new Array<number>(3 * PROBE_RUNS).fill(1)).filter((m) => m !== 'stay'), []);
+});
+
+test('inferd.execution parameter: auto by default, inline/pool/auto in any case, anything else INVALID_ARG', () => {
+  assert.equal(executionModeOf({}), 'auto');
+  const mode = (v: string) => executionModeOf({ name: 'm', parameters: { 'inferd.execution': { string_value: v } } });
+  assert.equal(mode('Inline'), 'inline');
+  assert.equal(mode('pool'), 'pool');
+  assert.equal(mode('auto'), 'auto');
+  assert.throws(() => mode('main'), (e: unknown) => e instanceof ServerError && e.code === 'INVALID_ARG' && /inferd\.execution/.test(e.message));
+});
