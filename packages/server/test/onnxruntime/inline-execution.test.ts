@@ -149,7 +149,8 @@ test('inferd.execution inline: strings, and an input viewed at an odd offset of 
     await sinst.execute([s.request]);
     assert.deepEqual(Buffer.from(output(s, 't').data), Buffer.from(bytes('héllo', '')));
 
-    const backing = new Uint8Array(1 + 16);
+    // A Buffer, as the HTTP frontend hands in (its slice() is a view, not a copy).
+    const backing = Buffer.alloc(1 + 16);
     backing.set(f32([1.5, -2, 3, 4]), 1);
     const odd = request(specOf(fConfig), [{ name: 'x', datatype: 'FP32', shape: [4], data: backing.subarray(1) }]);
     await finst.execute([odd.request]);

@@ -27,8 +27,9 @@ export function toOrt(Tensor: TensorClass, t: WireTensor): ort.Tensor {
   const size = ortElementSize(t.type);
   let data = t.data;
   // TypedArray views need aligned offsets. Posted feeds start at offset 0; inline feeds may be views into
-  // a request body at any offset, and are copied only then.
-  if (data.byteOffset % size !== 0) data = data.slice();
+  // a request body at any offset, and are copied only then (`new Uint8Array(view)` copies; a Buffer's
+  // `slice()` would not).
+  if (data.byteOffset % size !== 0) data = new Uint8Array(data);
   const view = new VIEWS[t.type](data.buffer, data.byteOffset, data.byteLength / size);
   return new Tensor(t.type, view as never, t.dims);
 }
