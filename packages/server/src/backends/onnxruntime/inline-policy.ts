@@ -9,7 +9,9 @@
  *
  * - `auto` (default): a model starts on the pool, where each run is timed in its thread. After
  *   PROBE_RUNS runs (the first WARMUP_RUNS not counted) whose median is under PROMOTE_MEDIAN_US and
- *   whose slowest is under PROMOTE_MAX_US, it moves inline. Pool-side times are upper bounds: they
+ *   whose 90th percentile is under PROMOTE_MAX_US, it moves inline. A probe that fails (a slow model,
+ *   or a tiny one on a machine so loaded that its thread was preempted) is tried again after
+ *   RETRY_RUNS more runs, doubling up to RETRY_MAX_RUNS, so a busy start does not pin a tiny model. Pool-side times are upper bounds: they
  *   include the public `session.run`'s setImmediate and the thread waking up (80-170 µs measured here
  *   for 8 MatMuls on 1×32 floats, whose inline run is ~10 µs), so the bar is loose there and the real
  *   test is the inline window below, which moves the model back if its inline median is not small. Inline runs are timed too; it moves back to
@@ -31,6 +33,8 @@ export const PROBE_RUNS = 16;
 export const WARMUP_RUNS = 2;
 export const PROMOTE_MEDIAN_US = 250;
 export const PROMOTE_MAX_US = 1000;
+export const RETRY_RUNS = 256;
+export const RETRY_MAX_RUNS = 65536;
 export const WINDOW = 32;
 export const DEMOTE_MEDIAN_US = 100;
 export const SLOW_US = 1000;
@@ -54,9 +58,12 @@ export type Move = 'stay' | 'to-inline' | 'to-pool';
 export class InlinePolicy {
   readonly mode: ExecutionMode;
   #placement: Placement;
-  /** Auto mode only: true once the model has been placed for good (probe failed, or demoted). */
+  /** Auto mode only: true once the model has been placed for good (demoted, or no inline sessions). */
   #settled: boolean;
   #seen = 0;
+  /** Pool runs to let pass before the next probe, and the wait after the next failed one. */
+  #skip = 0;
+  #retry = RETRY_RUNS;
   #inlineRuns = 0;
   #slowInWindow = 0;
   readonly #samples: number[] = [];
@@ -86,12 +93,18 @@ export class InlinePolicy {
   #probe(runUs: number): Move {
     this.#seen += 1;
     if (this.#seen <= WARMUP_RUNS) return 'stay'; // warm-up: first-run allocations
+    if (this.#skip > 0) {
+      this.#skip -= 1;
+      return 'stay';
+    }
     this.#samples.push(runUs);
     if (this.#samples.length < PROBE_RUNS) return 'stay';
-    const tiny = median(this.#samples) < PROMOTE_MEDIAN_US && Math.max(...this.#samples) < PROMOTE_MAX_US;
+    const sorted = [...this.#samples].sort((a, b) => a - b);
+    const tiny = sorted[sorted.length >> 1]! < PROMOTE_MEDIAN_US && sorted[Math.floor(sorted.length * 0.9)]! < PROMOTE_MAX_US;
     this.#samples.length = 0;
     if (!tiny) {
-      this.#settled = true;
+      this.#skip = this.#retry;
+      this.#retry = Math.min(this.#retry * 2, RETRY_MAX_RUNS);
       return 'stay';
     }
     this.#placement = 'inline';
