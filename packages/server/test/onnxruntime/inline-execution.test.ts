@@ -80,7 +80,7 @@ test('auto: a tiny model moves inline after its probe runs, and back to the pool
     const elapsed = performance.now() - t0;
     clearInterval(timer);
     assert.ok(ticks >= 5, `${ticks} ticks in ${elapsed.toFixed(0)} ms`);
-    // Tiny runs after the move stay on the pool (the move is for good) and still answer.
+    // Tiny runs after the move stay on the pool (until a later probe, RETRY_RUNS away) and still answer.
     for (let i = 0; i < PROBE_RUNS + 2; i++) await infer(1);
     assert.equal(lines.filter((l) => l.includes("model 'chain' runs inline")).length, 1);
   } finally {

@@ -11,13 +11,15 @@
  *   PROBE_RUNS runs (the first WARMUP_RUNS not counted) whose median is under PROMOTE_MEDIAN_US and
  *   whose 90th percentile is under PROMOTE_MAX_US, it moves inline. A probe that fails (a slow model,
  *   or a tiny one on a machine so loaded that its thread was preempted) is tried again after
- *   RETRY_RUNS more runs, doubling up to RETRY_MAX_RUNS, so a busy start does not pin a tiny model. Pool-side times are upper bounds: they
- *   include the public `session.run`'s setImmediate and the thread waking up (80-170 µs measured here
- *   for 8 MatMuls on 1×32 floats, whose inline run is ~10 µs), so the bar is loose there and the real
- *   test is the inline window below, which moves the model back if its inline median is not small. Inline runs are timed too; it moves back to
- *   the pool, for good, on one run over STALL_US, SLOW_RUNS runs over SLOW_US among the last WINDOW,
- *   or a median over DEMOTE_MEDIAN_US for the last WINDOW runs (inputs of a model can grow: dynamic
- *   shapes). One run taking long on a loaded machine (preempted) does not demote it alone.
+ *   RETRY_RUNS more runs, doubling up to RETRY_MAX_RUNS, so a busy start does not pin a tiny model.
+ *   Pool-side times are upper bounds: they include the public `session.run`'s setImmediate and the
+ *   thread waking up (80-170 µs measured here for 8 MatMuls on 1×32 floats, whose inline run is
+ *   ~10 µs), so the bar is loose there and the real test is the inline window below.
+ *   Inline runs are timed too (the native run alone); the model moves back to the pool on one run over
+ *   STALL_US, or when the median of a WINDOW of runs is over DEMOTE_MEDIAN_US (inputs of a model can
+ *   grow: dynamic shapes). Wall time of a 5 µs run reads milliseconds when the main thread is preempted
+ *   (seen here at c=16 on a loaded 2-core machine: 2.4 ms), so single slow runs under STALL_US do not
+ *   count, and a model moved back is probed again later (same back-off as a failed probe).
  * - `inline`, `pool`: forced, by the model's config `parameters { key: "inferd.execution" value: { string_value: "inline" } }`.
  *   A forced-inline model stays inline whatever its runs take.
  */
@@ -37,8 +39,6 @@ export const RETRY_RUNS = 256;
 export const RETRY_MAX_RUNS = 65536;
 export const WINDOW = 32;
 export const DEMOTE_MEDIAN_US = 100;
-export const SLOW_US = 1000;
-export const SLOW_RUNS = 2;
 export const STALL_US = 10_000;
 
 export function executionModeOf(config: ModelConfig): ExecutionMode {
@@ -58,14 +58,13 @@ export type Move = 'stay' | 'to-inline' | 'to-pool';
 export class InlinePolicy {
   readonly mode: ExecutionMode;
   #placement: Placement;
-  /** Auto mode only: true once the model has been placed for good (demoted, or no inline sessions). */
+  /** True for forced modes, and once auto found no inline sessions here: the placement never changes. */
   #settled: boolean;
   #seen = 0;
   /** Pool runs to let pass before the next probe, and the wait after the next failed one. */
   #skip = 0;
   #retry = RETRY_RUNS;
   #inlineRuns = 0;
-  #slowInWindow = 0;
   readonly #samples: number[] = [];
 
   constructor(mode: ExecutionMode) {
@@ -111,20 +110,17 @@ export class InlinePolicy {
     return 'to-inline';
   }
 
-  /** Inline runs: a ring of the last WINDOW durations and how many of them were slow (cheap per run). */
+  /** Inline runs: a ring of the last WINDOW durations, its median taken once per full window. */
   #watch(runUs: number): Move {
-    const i = this.#inlineRuns % WINDOW;
+    this.#samples[this.#inlineRuns % WINDOW] = runUs;
     this.#inlineRuns += 1;
-    const old = this.#samples[i];
-    if (old !== undefined && old > SLOW_US) this.#slowInWindow -= 1;
-    if (runUs > SLOW_US) this.#slowInWindow += 1;
-    this.#samples[i] = runUs;
-    // The median is taken once per full window, not per run.
     const windowDone = this.#inlineRuns % WINDOW === 0;
-    if (runUs > STALL_US || this.#slowInWindow >= SLOW_RUNS || (windowDone && median(this.#samples) > DEMOTE_MEDIAN_US)) {
+    if (runUs > STALL_US || (windowDone && median(this.#samples) > DEMOTE_MEDIAN_US)) {
       this.#placement = 'pool';
-      this.#settled = true;
       this.#samples.length = 0;
+      this.#inlineRuns = 0;
+      this.#skip = this.#retry;
+      this.#retry = Math.min(this.#retry * 2, RETRY_MAX_RUNS);
       return 'to-pool';
     }
     return 'stay';
