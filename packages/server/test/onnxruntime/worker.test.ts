@@ -5,11 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import backend from '../../src/backends/onnxruntime/index.js';
 import { OnnxInstance } from '../../src/backends/onnxruntime/instance.js';
-import { spawnWorker, WorkerHost } from '../../src/backends/onnxruntime/worker-host.js';
+import { ModelPlacement } from '../../src/backends/onnxruntime/model-placement.js';
+import { spawnPoolWorker } from '../../src/backends/onnxruntime/pool-thread.js';
+import { SessionPool } from '../../src/backends/onnxruntime/session-pool.js';
 import { ServerError } from '../../src/core/index.js';
 import type { ModelConfig } from '../../src/config/types.js';
 import { identityModel, slowMatMulModel } from '../../../../scripts/onnx-builder.js';
-import { existingModel, f32, instanceContext, modelOnDisk, output, readF32, request, specOf } from './helpers.js';
+import { existingModel, f32, instanceContext, modelOnDisk, output, quietLog, readF32, request, specOf } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const TEXT_DIRECTION = join(root, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
@@ -44,24 +46,29 @@ test('the main event loop keeps ticking while a slow model runs in the worker', 
   }
 });
 
-test('a worker that dies mid-request fails it with INTERNAL; the next execution starts a new worker', async () => {
+test('a pool thread that dies mid-request fails it with INTERNAL; the next execution re-creates the session in a new thread', async () => {
   const config: ModelConfig = {
     name: 'idf', max_batch_size: 0,
     input: [{ name: 'x', data_type: 'TYPE_FP32', dims: [2] }], output: [{ name: 'y', data_type: 'TYPE_FP32', dims: [2] }],
   };
   const ctx = modelOnDisk('idf', identityModel('FLOAT', [2], { input: 'x', output: 'y' }), config);
-  // A real thread that loads like an instance worker, then exits as soon as it is handed work.
+  // A real thread that loads sessions like a pool thread, then exits as soon as it is handed a run.
   const dying = (): Worker => new Worker(
     `const { parentPort } = require('node:worker_threads');
      const io = (name) => ({ name, isTensor: true, type: 'float32', dims: [2] });
-     parentPort.postMessage({ kind: 'ready', metadata: { inputs: [io('x')], outputs: [io('y')] } });
-     parentPort.on('message', () => process.exit(3));`,
+     parentPort.on('message', (m) => {
+       if (m.kind === 'load') parentPort.postMessage({ kind: 'loaded', id: m.id, metadata: { inputs: [io('x')], outputs: [io('y')] } });
+       else process.exit(3);
+     });`,
     { eval: true },
   );
-  const init = { modelPath: ctx.modelPath, options: { intraOpNumThreads: 1 } };
+  let spawned = 0;
+  const pool = new SessionPool({ size: 1, spawn: () => (spawned++ === 0 ? dying() : spawnPoolWorker()) });
+  const options = { intraOpNumThreads: 1 };
+  const session = await pool.open(ctx.modelPath, options, 'idf_0_0', 'idf');
   const instance = new OnnxInstance({
-    name: 'idf_0_0', spec: specOf(config), host: await WorkerHost.start(init, 'idf_0_0', dying),
-    restart: () => WorkerHost.start(init, 'idf_0_0', spawnWorker),
+    name: 'idf_0_0', spec: specOf(config), metadata: session.metadata, session,
+    placement: new ModelPlacement('pool', ctx.modelPath, options, 'idf', quietLog),
   });
   try {
     const r = request(specOf(config), [{ name: 'x', datatype: 'FP32', shape: [2], data: f32([1, 2]) }]);
@@ -73,6 +80,7 @@ test('a worker that dies mid-request fails it with INTERNAL; the next execution 
     const again = request(specOf(config), [{ name: 'x', datatype: 'FP32', shape: [2], data: f32([3, 4]) }]);
     await instance.execute([again.request]);
     assert.deepEqual(readF32(output(again, 'y').data), [3, 4]);
+    assert.equal(spawned, 2, 'one replacement thread');
   } finally {
     await instance.dispose();
     ctx.cleanup();

@@ -51,7 +51,13 @@ export function groupForRun(
   return [...groups.values()];
 }
 
-export function gatherFeeds(group: readonly InferenceRequest[], plans: readonly InputPlan[], batching: boolean): GatheredFeeds {
+/**
+ * `inPlace`: the feeds are used on this thread (inline session), so a single request's input is fed as
+ * the view it is, with no copy for a transfer.
+ */
+export function gatherFeeds(
+  group: readonly InferenceRequest[], plans: readonly InputPlan[], batching: boolean, inPlace = false,
+): GatheredFeeds {
   const feeds: WireTensor[] = [];
   const transfer: ArrayBuffer[] = [];
   const single = group.length === 1;
@@ -60,8 +66,8 @@ export function gatherFeeds(group: readonly InferenceRequest[], plans: readonly 
     // An absent optional input is left out of the feed; ORT then uses the initializer default.
     if (first === undefined) continue;
     let data: Uint8Array;
-    if (single && ownsWholeBuffer(first.data)) {
-      // Posted by structured clone: the one unavoidable copy happens there, none here.
+    if (single && (inPlace || ownsWholeBuffer(first.data))) {
+      // Inline: no copy at all. Posted: by structured clone, the one unavoidable copy happens there, none here.
       data = first.data;
     } else {
       data = single ? new Uint8Array(first.data) : concat(group.map((r) => r.input(plan.name)!.data));

@@ -1,6 +1,7 @@
 /**
- * One ONNX Runtime model instance: a worker thread owning one InferenceSession. `execute` batches the
- * requests it is given, runs them in the worker and answers each request through its sink.
+ * One ONNX Runtime model instance: a session on the shared worker pool (session-pool.ts), or the
+ * model's main-thread session while the model runs inline (inline-policy.ts). `execute` batches the
+ * requests it is given, runs them and answers each request through its sink.
  */
 import { ServerError, type ExecutionInstance, type InferenceRequest, type ModelSpec, type Tensor } from '../../core/index.js';
 import type { BatchInput, BatchOutput } from '../../config/types.js';
@@ -8,8 +9,9 @@ import { batchInputFeeds } from './batch-inputs.js';
 import { checkOrtStrings } from './bytes-check.js';
 import { gatherFeeds, groupForRun, type InputPlan } from './gather-inputs.js';
 import { splitOutputs, type OutputPlan } from './split-outputs.js';
-import { ortTypeOf } from './types.js';
-import type { WorkerHost } from './worker-host.js';
+import type { ModelPlacement } from './model-placement.js';
+import type { PooledSession } from './session-pool.js';
+import { ortTypeOf, type SessionMetadata, type WireTensor } from './types.js';
 
 /** The outputs to fetch: every output some request of the group asked for, in first-asked order. */
 function fetchNames(group: readonly InferenceRequest[]): string[] {
@@ -22,15 +24,19 @@ function fetchNames(group: readonly InferenceRequest[]): string[] {
 export interface OnnxInstanceOptions {
   readonly name: string;
   readonly spec: ModelSpec;
-  /** The running worker. */
-  readonly host: WorkerHost;
-  /** Starts a replacement worker after a crash. */
-  readonly restart: () => Promise<WorkerHost>;
+  /** The session's signature. */
+  readonly metadata: SessionMetadata;
+  /** This instance's session on the pool; absent for a model forced inline. */
+  readonly session?: PooledSession;
+  /** Where the model's runs go now (shared by its instances). */
+  readonly placement: ModelPlacement;
   /** Config `batch_input`: tensors generated per execution and fed next to the request inputs. */
   readonly batchInputs?: readonly BatchInput[];
   /** Config `batch_output`: outputs scattered with the shape of a request input. */
   readonly batchOutputs?: readonly BatchOutput[];
 }
+
+const DONE: Promise<void> = Promise.resolve();
 
 export class OnnxInstance implements ExecutionInstance {
   readonly name: string;
@@ -42,8 +48,8 @@ export class OnnxInstance implements ExecutionInstance {
   readonly #bytesInputs: ReadonlySet<string>;
   readonly #outputs: ReadonlyMap<string, OutputPlan>;
   readonly #batchInputs: readonly BatchInput[];
-  readonly #restart: () => Promise<WorkerHost>;
-  #host: WorkerHost | Promise<WorkerHost>;
+  readonly #session: PooledSession | undefined;
+  readonly #placement: ModelPlacement;
   #disposed = false;
   /** Executions in progress; `dispose` waits for them (`#idle` is its wake-up). */
   #active = 0;
@@ -51,13 +57,13 @@ export class OnnxInstance implements ExecutionInstance {
   #drained: Promise<void> | undefined;
 
   constructor(options: OnnxInstanceOptions) {
-    const { spec, host } = options;
+    const { spec } = options;
     this.name = options.name;
     this.#modelName = spec.name;
     this.#maxBatchSize = spec.maxBatchSize;
-    this.#host = host;
-    this.#restart = options.restart;
-    const sessionInputs = new Map(host.metadata.inputs.map((io) => [io.name, io]));
+    this.#session = options.session;
+    this.#placement = options.placement;
+    const sessionInputs = new Map(options.metadata.inputs.map((io) => [io.name, io]));
     const inputs: InputPlan[] = [];
     const initializers = new Set<string>();
     // Sequence control and implicit-state inputs (injected by the sequence batcher) are fed like config
@@ -91,17 +97,26 @@ export class OnnxInstance implements ExecutionInstance {
     }));
   }
 
-  async execute(requests: readonly InferenceRequest[]): Promise<void> {
+  /**
+   * Inline runs are answered before this returns (no promise hop); pool runs when their thread answers.
+   */
+  execute(requests: readonly InferenceRequest[]): Promise<void> {
     this.#active += 1;
+    let pending: void | Promise<void>;
     try {
-      await this.#execute(requests);
-    } finally {
-      this.#active -= 1;
-      if (this.#active === 0) this.#idle?.();
+      pending = this.#execute(requests);
+    } catch (err) {
+      this.#finished();
+      throw err;
     }
+    if (pending === undefined) {
+      this.#finished();
+      return DONE;
+    }
+    return pending.finally(() => this.#finished());
   }
 
-  /** Waits for executions already started, then ends the worker (it releases its session). */
+  /** Waits for executions already started, then frees the session in its thread. */
   async dispose(): Promise<void> {
     this.#disposed = true;
     if (this.#active > 0) {
@@ -110,11 +125,15 @@ export class OnnxInstance implements ExecutionInstance {
       });
       await this.#drained;
     }
-    const host = await Promise.resolve(this.#host).catch(() => undefined);
-    await host?.terminate();
+    await this.#session?.release();
   }
 
-  async #execute(requests: readonly InferenceRequest[]): Promise<void> {
+  #finished(): void {
+    this.#active -= 1;
+    if (this.#active === 0) this.#idle?.();
+  }
+
+  #execute(requests: readonly InferenceRequest[]): void | Promise<void> {
     if (this.#disposed) {
       for (const r of requests) r.respondError(ServerError.unavailable(`onnxruntime instance '${this.name}' was unloaded`));
       return;
@@ -122,22 +141,18 @@ export class OnnxInstance implements ExecutionInstance {
     const batching = this.#maxBatchSize > 0;
     // One request per execution is the common case (default scheduler): no grouping needed.
     if (requests.length === 1) {
-      const only = requests[0]!;
-      if (!this.#admit(only)) return;
-      try {
-        await this.#runGroup(requests, batching);
-      } catch (err) {
-        only.respondError(err);
-      }
-      return;
+      if (!this.#admit(requests[0]!)) return;
+      return this.#runGroup(requests, batching);
     }
     const runnable = requests.filter((r) => this.#admit(r));
-    for (const group of groupForRun(runnable, this.#inputs, batching)) {
-      try {
-        await this.#runGroup(group, batching);
-      } catch (err) {
-        for (const r of group) r.respondError(err);
-      }
+    return this.#runGroups(groupForRun(runnable, this.#inputs, batching), 0, batching);
+  }
+
+  /** Runs groups one after another from `from`; synchronous as long as they run inline. */
+  #runGroups(groups: readonly InferenceRequest[][], from: number, batching: boolean): void | Promise<void> {
+    for (let i = from; i < groups.length; i++) {
+      const pending = this.#runGroup(groups[i]!, batching);
+      if (pending !== undefined) return pending.then(() => this.#runGroups(groups, i + 1, batching));
     }
   }
 
@@ -160,24 +175,46 @@ export class OnnxInstance implements ExecutionInstance {
     }
   }
 
-  async #runGroup(group: readonly InferenceRequest[], batching: boolean): Promise<void> {
-    let total = 0;
-    for (const r of group) total += r.batchSize;
-    if (batching && total > this.#maxBatchSize) {
-      throw ServerError.internal(`batch size ${total} for '${this.name}', max allowed is ${this.#maxBatchSize}`);
-    }
-    const host = this.#readyHost() ?? (await this.#liveHost());
-    const fetches = fetchNames(group);
-    const { feeds, transfer } = gatherFeeds(group, this.#inputs, batching);
-    if (this.#batchInputs.length > 0) {
-      for (const feed of batchInputFeeds(group, this.#batchInputs)) {
-        feeds.push(feed);
-        transfer.push(feed.data.buffer as ArrayBuffer);
+  /** One run for `group`, inline or on the pool; every failure is answered to the group's requests. */
+  #runGroup(group: readonly InferenceRequest[], batching: boolean): void | Promise<void> {
+    try {
+      let total = 0;
+      for (const r of group) total += r.batchSize;
+      if (batching && total > this.#maxBatchSize) {
+        throw ServerError.internal(`batch size ${total} for '${this.name}', max allowed is ${this.#maxBatchSize}`);
       }
+      const fetches = fetchNames(group);
+      const inline = this.#placement.inline;
+      const { feeds, transfer } = gatherFeeds(group, this.#inputs, batching, inline !== undefined);
+      if (this.#batchInputs.length > 0) {
+        for (const feed of batchInputFeeds(group, this.#batchInputs)) {
+          feeds.push(feed);
+          transfer.push(feed.data.buffer as ArrayBuffer);
+        }
+      }
+      for (const r of group) r.stamp('computeInputEnd');
+      if (inline !== undefined) {
+        const { outputs, runUs } = inline.run(feeds, fetches);
+        for (const r of group) r.stamp('computeOutputStart');
+        this.#placement.afterInlineRun(runUs);
+        this.#respond(group, outputs, batching);
+        return;
+      }
+      const session = this.#session;
+      if (session === undefined) throw ServerError.internal(`onnxruntime instance '${this.name}' has no session`);
+      return session.run(feeds, fetches, transfer).then(({ outputs, runUs }) => {
+        for (const r of group) r.stamp('computeOutputStart');
+        this.#placement.afterPoolRun(runUs);
+        this.#respond(group, outputs, batching);
+      }).catch((err: unknown) => {
+        for (const r of group) r.respondError(err);
+      });
+    } catch (err) {
+      for (const r of group) r.respondError(err);
     }
-    for (const r of group) r.stamp('computeInputEnd');
-    const wires = await host.run(feeds, fetches, transfer);
-    for (const r of group) r.stamp('computeOutputStart');
+  }
+
+  #respond(group: readonly InferenceRequest[], wires: readonly WireTensor[], batching: boolean): void {
     const split = splitOutputs(group, wires, this.#outputs, batching, this.#modelName);
     for (const r of group) {
       const mine = split.get(r)!;
@@ -188,20 +225,5 @@ export class OnnxInstance implements ExecutionInstance {
       }
       r.respond({ outputs });
     }
-  }
-
-  /** The running worker when it is alive (no promise hop on the hot path). */
-  #readyHost(): WorkerHost | undefined {
-    const host = this.#host;
-    return !(host instanceof Promise) && host.alive ? host : undefined;
-  }
-
-  /** The worker, restarted once if it crashed since the last execution. */
-  async #liveHost(): Promise<WorkerHost> {
-    const current = await Promise.resolve(this.#host).catch(() => undefined);
-    if (current?.alive === true) return current;
-    const next = this.#restart();
-    this.#host = next;
-    return next;
   }
 }

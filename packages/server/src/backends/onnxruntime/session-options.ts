@@ -36,12 +36,14 @@ export function sessionOptionsFor(config: ModelConfig, backendConfig: Readonly<R
 }
 
 /**
- * Intra-op threads per session unless configured. Each instance is already its own thread running in
- * parallel with the others (instance_group count defaults to 2 on CPU), so one thread per session is
- * the default. Measured here (2 cores, onnxruntime-node 1.30, text_direction, batches of 8, other
- * work on the machine): 1 instance × 1 thread 1003-1054 img/s vs × 2 threads 558-623 and ORT's
- * default 510-722; 2 instances × 1 thread 643-1083 img/s vs × 2 threads 381-899. ORT's extra pool
- * threads spin-wait and lose their cores whenever anything else runs.
+ * Intra-op threads per session unless configured. Sessions run on the shared worker pool (one run per
+ * pool thread at a time) or inline, so parallelism comes from the pool; with 1, ORT starts no threads
+ * of its own for a session, and the process's thread count stays the pool's size however many models
+ * are loaded (a model whose parameters set intra_op_thread_count > 1, or execution_mode 1, gets ORT
+ * threads for each of its sessions, as in Triton). Measured earlier (2 cores, onnxruntime-node 1.30,
+ * text_direction, batches of 8, other work on the machine): 1 instance × 1 thread 1003-1054 img/s vs
+ * × 2 threads 558-623 and ORT's default 510-722. ORT's extra pool threads spin-wait and lose their
+ * cores whenever anything else runs.
  */
 export const DEFAULT_INTRA_OP_THREADS = 1;
 

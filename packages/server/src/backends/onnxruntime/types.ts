@@ -1,6 +1,6 @@
 /**
  * Shared vocabulary of the ONNX Runtime backend: datatype mapping between Triton (protocol and config
- * names) and onnxruntime-node tensor types, and the messages exchanged with the instance worker.
+ * names) and onnxruntime-node tensor types, and the messages exchanged with the pool threads.
  * No onnxruntime import here, so the main thread can use it without loading the native addon.
  */
 import type { DataType } from '@inferd/protocol';
@@ -65,8 +65,8 @@ export interface SessionMetadata {
 
 /**
  * A tensor crossing the thread boundary. Numeric data is the little-endian element bytes; `string`
- * tensors carry Triton's BYTES layout (uint32-LE length prefix per element), so the worker does the
- * UTF-8 work and the main thread never builds JS strings.
+ * tensors carry Triton's BYTES layout (uint32-LE length prefix per element), so the thread running the
+ * session does the UTF-8 work (the main thread builds JS strings only for models it runs inline).
  */
 export interface WireTensor {
   readonly name: string;
@@ -85,24 +85,35 @@ export interface WorkerSessionOptions {
   enableMemPattern?: boolean;
 }
 
-/** `workerData` of an instance worker. */
-export interface WorkerInit {
-  readonly modelPath: string;
-  readonly options: WorkerSessionOptions;
-}
+/** Identifies one session inside a pool thread. */
+export type SessionId = number;
 
 export type HostToWorker =
+  /** Create a session and answer with its signature. */
+  | {
+    readonly kind: 'load';
+    readonly id: number;
+    readonly session: SessionId;
+    readonly modelPath: string;
+    readonly options: WorkerSessionOptions;
+  }
+  /** Open the model just long enough to read its signature (auto-complete, validation). */
+  | { readonly kind: 'metadata'; readonly id: number; readonly modelPath: string }
   | {
     readonly kind: 'run';
     readonly id: number;
+    readonly session: SessionId;
     readonly feeds: readonly WireTensor[];
     readonly fetches: readonly string[];
   }
-  /** Release the session and end the thread (after the runs already queued). */
+  /** Release one session (model unloaded); answered with `done`. */
+  | { readonly kind: 'release'; readonly id: number; readonly session: SessionId }
+  /** Release every session and end the thread (after the messages already queued). */
   | { readonly kind: 'close' };
 
 export type WorkerToHost =
-  | { readonly kind: 'ready'; readonly metadata: SessionMetadata }
-  | { readonly kind: 'load-error'; readonly message: string }
-  | { readonly kind: 'result'; readonly id: number; readonly outputs: readonly WireTensor[] }
-  | { readonly kind: 'run-error'; readonly id: number; readonly message: string };
+  | { readonly kind: 'loaded'; readonly id: number; readonly metadata: SessionMetadata }
+  /** `runUs`: how long `session.run` itself took in the thread (the inline policy reads it). */
+  | { readonly kind: 'result'; readonly id: number; readonly outputs: readonly WireTensor[]; readonly runUs: number }
+  | { readonly kind: 'done'; readonly id: number }
+  | { readonly kind: 'failed'; readonly id: number; readonly message: string };
