@@ -4,14 +4,17 @@
 // after a warm-up. Requests are pre-encoded bytes and replies are not decoded, so the client's cost is
 // the same for every server. Prints one JSON line like bench/lib/load-client.mjs, including the server
 // process's CPU time over the measured window (`serverCpuUs`, from /proc/<pid>/stat).
-// Usage: node load-client.mjs <json-spec>  spec = {port, path, requestBase64, concurrency, durationMs, warmupMs, serverPid}
+// Usage: node load-client.mjs <json-spec>  spec = {port, path, requestBase64 | requestFile, concurrency, durationMs,
+//        warmupMs, serverPid, channelOptions}  (requestFile: requests too large for one argv string; channelOptions
+//        are merged over CHANNEL_OPTIONS, e.g. the client's HTTP/2 flow-control window)
+import { readFileSync } from 'node:fs';
 import { Client, credentials } from '@grpc/grpc-js';
 import { closedLoop } from '../lib/closed-loop.mjs';
 import { CHANNEL_OPTIONS } from './service.mjs';
 
 const spec = JSON.parse(process.argv[2]);
-const request = Buffer.from(spec.requestBase64, 'base64');
-const client = new Client(`127.0.0.1:${spec.port}`, credentials.createInsecure(), CHANNEL_OPTIONS);
+const request = spec.requestFile !== undefined ? readFileSync(spec.requestFile) : Buffer.from(spec.requestBase64, 'base64');
+const client = new Client(`127.0.0.1:${spec.port}`, credentials.createInsecure(), { ...CHANNEL_OPTIONS, ...spec.channelOptions });
 const identity = (b) => b;
 
 function send() {

@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 // Closed-loop HTTP load generator: `concurrency` keep-alive connections, each sending the next request
 // as soon as the previous answer arrives, for `durationMs` after a warm-up. Prints one JSON line.
-// Usage: node load-client.mjs <json-spec>  where spec = {url, method, headers, bodyBase64, concurrency,
-//        durationMs, warmupMs, expectStatus, serverPid}
+// Usage: node load-client.mjs <json-spec>  where spec = {url, method, headers, bodyBase64 | bodyFile, concurrency,
+//        durationMs, warmupMs, expectStatus, serverPid}  (bodyFile: bodies too large for one argv string)
 // With `serverPid`, the server process's CPU time (all its threads, user + system) is reported as
 // `serverCpuUs`: CPU per request is steadier than req/s on a shared machine, because it does not depend
 // on who else gets the cores.
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { closedLoop } from './closed-loop.mjs';
 
 const spec = JSON.parse(process.argv[2]);
-const body = Buffer.from(spec.bodyBase64 ?? '', 'base64');
+const body = spec.bodyFile !== undefined ? readFileSync(spec.bodyFile) : Buffer.from(spec.bodyBase64 ?? '', 'base64');
 const url = new URL(spec.url);
 const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
 const headers = { ...spec.headers, 'content-length': String(body.length) };

@@ -42,6 +42,13 @@ export interface GrpcClientOptions {
   readonly keepalive?: GrpcKeepaliveOptions;
   /** Compress request messages (grpc-js `grpc.default_compression_algorithm`). */
   readonly compression?: 'gzip' | 'deflate';
+  /**
+   * HTTP/2 flow-control window the client advertises, in bytes, for each stream and the connection
+   * (grpc-js `grpc-node.flow_control_window`): how much the server may send before the client's
+   * WINDOW_UPDATE. Default DEFAULT_GRPC_FLOW_CONTROL_WINDOW (16 MiB); grpc-js alone keeps HTTP/2's 64 KiB,
+   * which caps one connection at about one window per round trip.
+   */
+  readonly flowControlWindow?: number;
   /** Extra grpc-js channel arguments (override the defaults). */
   readonly channelArgs?: ChannelOptions;
   /** Metadata sent with every call. */
@@ -53,6 +60,9 @@ export interface StreamOptions {
   /** Cancels the stream. */
   readonly signal?: AbortSignal;
 }
+
+/** 16 MiB: large replies (600 KiB tensors at concurrency 16) stream without waiting for WINDOW_UPDATEs. */
+export const DEFAULT_GRPC_FLOW_CONTROL_WINDOW = 16 << 20;
 
 type Unary = (req: unknown, md: Metadata, opts: GrpcCallOptions, cb: (err: ServiceError | null, res: unknown) => void) => { cancel(): void };
 
@@ -106,7 +116,10 @@ export class GrpcClient implements InferenceClient {
               tls.certChain === undefined ? null : toBuffer(tls.certChain),
             ));
     // Triton allows messages up to INT32_MAX: lift grpc-js's 4 MB receive limit.
-    const args: ChannelOptions = { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 };
+    const args: ChannelOptions = {
+      'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1,
+      'grpc-node.flow_control_window': options.flowControlWindow ?? DEFAULT_GRPC_FLOW_CONTROL_WINDOW,
+    };
     const k = options.keepalive;
     if (k?.timeMs !== undefined) args['grpc.keepalive_time_ms'] = k.timeMs;
     if (k?.timeoutMs !== undefined) args['grpc.keepalive_timeout_ms'] = k.timeoutMs;

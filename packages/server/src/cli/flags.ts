@@ -4,6 +4,8 @@
  * warning instead of failing, so existing launch scripts keep working.
  */
 
+import { DEFAULT_HTTP2_WINDOWS } from '../frontends/grpc/http2-windows.js';
+
 export type FlagKind = 'bool' | 'int' | 'string' | 'list' | 'switch';
 
 export interface FlagDef {
@@ -65,6 +67,8 @@ export const SERVE_FLAGS: readonly FlagDef[] = [
   f('grpc-http2-max-pings-without-data', 'int', '', { default: 2 }),
   f('grpc-http2-min-recv-ping-interval-without-data', 'int', 'ms', { default: 300000 }),
   f('grpc-http2-max-ping-strikes', 'int', '', { default: 2 }),
+  f('grpc-http2-stream-window-size', 'int', 'HTTP/2 flow-control window of each gRPC call in bytes (SETTINGS_INITIAL_WINDOW_SIZE), 65535 to 2147483647', { default: DEFAULT_HTTP2_WINDOWS.stream }),
+  f('grpc-http2-connection-window-size', 'int', 'HTTP/2 flow-control window of each gRPC connection in bytes, 65535 to 2147483647', { default: DEFAULT_HTTP2_WINDOWS.connection }),
   f('grpc-max-connection-age', 'int', 'ms'),
   f('grpc-max-connection-age-grace', 'int', 'ms'),
   f('grpc-header-forward-pattern', 'string', 'Regex (case-insensitive unless (?-i)); matching gRPC metadata become infer request parameters'),

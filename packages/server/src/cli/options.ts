@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { SERVE_FLAGS, parseBool, type FlagDef } from './flags.js';
 import { parseForwardPattern, parseRestrictedApis } from './restricted-flags.js';
 import type { RestrictedApis } from '../frontends/restricted-apis.js';
+import { checkWindowSize, type Http2Windows } from '../frontends/grpc/http2-windows.js';
 import { parseCacheConfig, type ResponseCacheConfig } from '../core/index.js';
 import { parseRateLimitResource, type RateLimitResourceOverride } from '../scheduler/rate-limiter.js';
 import { parseTraceConfig, type TraceConfig } from '../observability/trace-config.js';
@@ -78,6 +79,8 @@ export interface ServeSettings {
     serverKey: string | undefined;
     rootCert: string | undefined;
     responseCompression: 'none' | 'low' | 'medium' | 'high';
+    /** `--grpc-http2-stream-window-size`, `--grpc-http2-connection-window-size`. */
+    http2Windows: Http2Windows;
     keepalive: {
       timeMs: number; timeoutMs: number; permitWithoutCalls: boolean; maxPingsWithoutData: number;
       minRecvPingIntervalWithoutDataMs: number; maxPingStrikes: number;
@@ -216,6 +219,10 @@ export function toServeSettings(values: FlagValues): ServeSettings {
       serverKey: get<string | undefined>('grpc-server-key'),
       rootCert: get<string | undefined>('grpc-root-cert'),
       responseCompression: compression as 'none' | 'low' | 'medium' | 'high',
+      http2Windows: {
+        stream: checkWindowSize(get<number>('grpc-http2-stream-window-size'), '--grpc-http2-stream-window-size'),
+        connection: checkWindowSize(get<number>('grpc-http2-connection-window-size'), '--grpc-http2-connection-window-size'),
+      },
       keepalive: {
         timeMs: get<number>('grpc-keepalive-time'),
         timeoutMs: get<number>('grpc-keepalive-timeout'),

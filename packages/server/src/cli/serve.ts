@@ -175,6 +175,7 @@ function grpcOptions(settings: ServeSettings, logger: Logger): GrpcFrontendOptio
       ...(k.maxConnectionAgeGraceMs === undefined ? {} : { maxConnectionAgeGraceMs: k.maxConnectionAgeGraceMs }),
     },
     responseCompression: g.responseCompression,
+    http2Windows: g.http2Windows,
     restrictedApis: settings.grpcRestrictedApis,
     ...(settings.grpcHeaderForwardPattern === undefined ? {} : { headerForwardPattern: settings.grpcHeaderForwardPattern }),
     log: logger.forComponent('grpc_server'),

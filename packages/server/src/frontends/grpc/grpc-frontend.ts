@@ -10,7 +10,8 @@ import { repositoryHandlers } from './handle-repository.js';
 import { healthHandlers, serverHandlers } from './handle-server.js';
 import { sharedMemoryHandlers } from './handle-shm.js';
 import { modelStreamInferHandler } from './handle-stream.js';
-import { bindTarget, credentials, serverOptions, type GrpcFrontendOptions } from './options.js';
+import { installHttp2Windows } from './http2-windows.js';
+import { bindTarget, credentials, http2Windows, serverOptions, type GrpcFrontendOptions } from './options.js';
 import { protoServices, serverInferenceService } from './service-definition.js';
 import { restrictHandlers } from './restricted.js';
 
@@ -29,8 +30,12 @@ export class GrpcFrontend {
     if (this.#grpc !== undefined) throw new Error('GrpcFrontend is already listening');
     const { address } = this.#options;
     const creds = credentials(this.#options);
+    const windows = http2Windows(this.#options);
     // frameInterceptor: large messages are neither assembled twice nor copied again for framing.
     const grpc = new Server({ ...serverOptions(this.#options), interceptors: [frameInterceptor] });
+    if (!installHttp2Windows(grpc, windows).sessions) {
+      this.#options.log?.('warning', 'this grpc-js gives no hook for HTTP/2 windows: gRPC connections keep 64 KiB flow-control windows');
+    }
     const services = protoServices();
     const inference: UntypedServiceImplementation = {
       ...serverHandlers(this.#server),

@@ -7,6 +7,7 @@
 import { ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { ServerError } from '../../core/index.js';
 import type { RestrictedApis } from '../restricted-apis.js';
+import { checkWindowSize, DEFAULT_HTTP2_WINDOWS, type Http2Windows } from './http2-windows.js';
 
 export interface GrpcFrontendOptions {
   /** `--grpc-port` (8001); 0 = ephemeral. */
@@ -26,6 +27,11 @@ export interface GrpcFrontendOptions {
     maxConnectionAgeMs?: number;
     maxConnectionAgeGraceMs?: number;
   };
+  /**
+   * `--grpc-http2-stream-window-size` / `--grpc-http2-connection-window-size` (bytes); absent parts take
+   * DEFAULT_HTTP2_WINDOWS (16 MiB each). See http2-windows.ts.
+   */
+  http2Windows?: Partial<Http2Windows>;
   /** `--grpc-infer-response-compression-level`. */
   responseCompression?: 'none' | 'low' | 'medium' | 'high';
   /** `--grpc-restricted-protocol`: keys carry the `triton-grpc-protocol-` prefix (spec §4.6). */
@@ -52,6 +58,15 @@ export function serverOptions(options: GrpcFrontendOptions): ChannelOptions {
   set('grpc.max_connection_age_ms', k.maxConnectionAgeMs);
   set('grpc.max_connection_age_grace_ms', k.maxConnectionAgeGraceMs);
   return out;
+}
+
+/** The windows to install, defaults filled in; INVALID_ARG for a size out of range. */
+export function http2Windows(options: GrpcFrontendOptions): Http2Windows {
+  const w = options.http2Windows;
+  return {
+    stream: checkWindowSize(w?.stream ?? DEFAULT_HTTP2_WINDOWS.stream, '--grpc-http2-stream-window-size'),
+    connection: checkWindowSize(w?.connection ?? DEFAULT_HTTP2_WINDOWS.connection, '--grpc-http2-connection-window-size'),
+  };
 }
 
 export function credentials(options: GrpcFrontendOptions): ServerCredentials {
