@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // bench/onnx-compute: compute-bound ONNX models served by inferd over HTTP binary at saturation vs raw
-// onnxruntime-node in one process at saturation, in one run. The raw side is one session with ORT's
-// default threads; the served side is what a user gets from the model's config with inferd's defaults
+// onnxruntime-node in one process at saturation, in one run. The raw side is one session with intra-op
+// threads = the machine's logical cores; the served side is what a user gets from the model's config with inferd's defaults
 // (instances, pool threads, ORT threads), loaded by closed loops at twice the instance count. The goal
 // (issue 14) is served / raw >= 0.97: the server adds nothing that matters when the model is the cost.
 import { execFileSync } from 'node:child_process';
@@ -91,7 +91,7 @@ try {
 
 const load = execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/.*load average: /, '');
 console.log(`Compute-bound ONNX at saturation: inferd over HTTP binary (closed loops at 2× the model's instances, inferd's`);
-console.log(`defaults) vs raw onnxruntime-node (one session, ORT default threads, run back to back), best of ${ROUNDS} rounds`);
+console.log(`defaults) vs raw onnxruntime-node (one session, intra-op threads = logical cores, run back to back), best of ${ROUNDS} rounds`);
 console.log(`of ${durationMs / 1000} s each, alternating. Load average after: ${load}. Goal: served / raw ≥ 0.97.`);
 console.log('');
 console.log('| model | input | instances | raw inf/s | served req/s | served / raw | served p50 ms | threads raw / served process |');
