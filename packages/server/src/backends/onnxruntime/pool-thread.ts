@@ -26,13 +26,33 @@ interface Pending {
  */
 export function spawnPoolWorker(): Worker {
   const self = import.meta.url;
+  const execArgv = workerExecArgv(process.execArgv);
   if (self.endsWith('.ts')) {
     const entry = new URL('./worker.ts', self).href;
     const tsx = import.meta.resolve('tsx/esm/api');
     const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(bootstrap, { eval: true });
+    return new Worker(bootstrap, { eval: true, execArgv });
   }
-  return new Worker(new URL('./worker.js', self));
+  return new Worker(new URL('./worker.js', self), { execArgv });
+}
+
+/**
+ * The host's Node flags minus those about the host's own entry: a worker inherits process.execArgv, and
+ * `--input-type` (an app embedding inferd started as `node --input-type=module -e ...`) makes every worker
+ * fail at start with "--input-type can only be used with string input".
+ */
+export function workerExecArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--input-type') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--input-type=')) continue;
+    out.push(a);
+  }
+  return out;
 }
 
 /** How long a closing thread may take to release its sessions before it is terminated (ms). */
