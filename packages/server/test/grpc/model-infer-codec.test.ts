@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { pb } from '@inferd/protocol';
 import { protoServices } from '../../src/frontends/grpc/service-definition.js';
-import { modelInferRequestDecoder, modelInferResponseEncoder } from '../../src/frontends/grpc/model-infer-codec.js';
+import { modelInferRequestDecoder } from '../../src/frontends/grpc/model-infer-codec.js';
+import { modelInferResponseEncoder } from '../../src/frontends/grpc/infer-response-encoder.js';
 
 const method = protoServices().inference.service.ModelInfer!;
 const generic = (buf: Buffer): pb.ModelInferRequest => method.requestDeserialize(buf) as pb.ModelInferRequest;
@@ -122,10 +123,12 @@ test("reply encoding gives proto-loader's bytes", () => {
       model_name: 'm', model_version: '1', id: 'p',
       parameters: { triton_final_response: { bool_param: false }, n: { int64_param: 5 }, s: { string_param: 'z' } },
       outputs: [{ name: 'O', datatype: 'FP32', shape: [1] }], raw_output_contents: [Buffer.from([1, 2, 3, 4])],
-    }, false],
+    }, true],
     [{ model_name: 'm', outputs: [{ name: 'O', datatype: 'INT8', shape: [-1] }] }, false],
     [{ model_name: 'm', outputs: [{ name: 'O', datatype: 'INT8', shape: ['5'] }] }, false],
-    [{ model_name: 'm', outputs: [{ name: 'O', parameters: { k: { bool_param: true } } }] }, false],
+    [{ model_name: 'm', outputs: [{ name: 'O', parameters: { k: { bool_param: true } } }] }, true],
+    [{ model_name: 'm', outputs: [{ name: 'O', parameters: { k: { int64_param: '5' } } }] }, false],
+    [{ model_name: 'm', outputs: [{ name: 'O', contents: { fp32_contents: [1] } }] }, false],
   ];
   for (const [reply, fast] of cases) {
     const before = genericEncodes;

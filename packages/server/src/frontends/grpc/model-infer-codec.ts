@@ -1,6 +1,6 @@
 /**
- * ModelInfer's request decoder, cheaper than proto-loader's generic one and giving the same objects.
- * proto-loader decodes with protobufjs and then runs `toObject` over the whole message, turning every
+ * The ModelInferRequest decoder of ModelInfer and ModelStreamInfer, cheaper than proto-loader's
+ * generic one and giving the same objects (replies: infer-response-encoder.ts). proto-loader decodes with protobufjs and then runs `toObject` over the whole message, turning every
  * int64 shape element into a Long and then a string through Long's radix-10 loop (~5 µs of a ~60 µs
  * request). The common request (names, shapes, raw_input_contents, outputs without parameters) is read
  * here straight from the wire; anything else (parameter maps, typed contents, unknown fields, shape
@@ -8,7 +8,6 @@
  * results and errors stay exactly its own.
  */
 import type { pb } from '@inferd/protocol';
-import { allocWithFrameHeadroom } from './frame-interceptor.js';
 
 export type RequestDecoder = (buf: Buffer) => pb.ModelInferRequest;
 
@@ -127,134 +126,7 @@ function decodeCommon(buf: Buffer): pb.ModelInferRequest | undefined {
   return bail ? undefined : req;
 }
 
-/** ModelInfer's requestDeserialize: the wire fast path, `generic` (proto-loader's) for the rest. */
+/** requestDeserialize of both RPCs: the wire fast path, `generic` (proto-loader's) for the rest. */
 export function modelInferRequestDecoder(generic: RequestDecoder): RequestDecoder {
   return (buf) => decodeCommon(buf) ?? generic(buf);
-}
-
-export type ResponseEncoder = (response: pb.ModelInferResponseInit) => Buffer;
-
-function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function putVarint(buf: Buffer, at: number, v: number): number {
-  while (v >= 128) {
-    buf[at++] = (v % 128) | 128;
-    v = Math.floor(v / 128);
-  }
-  buf[at++] = v;
-  return at;
-}
-
-/** UTF-8 length; names are short ASCII, where a char loop beats Buffer.byteLength's native call. */
-function utf8Length(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return Buffer.byteLength(s);
-  return s.length;
-}
-
-/** Size of a string field with its tag (tags here are one byte), 0 when absent as proto-loader omits it. */
-function textSize(s: string | undefined | null): number {
-  if (s == null) return 0;
-  const n = utf8Length(s);
-  return 1 + varintSize(n) + n;
-}
-
-function putText(buf: Buffer, at: number, tag: number, s: string | undefined | null): number {
-  if (s == null) return at;
-  buf[at++] = tag;
-  const n = utf8Length(s);
-  at = putVarint(buf, at, n);
-  if (n !== s.length) return at + buf.write(s, at);
-  for (let i = 0; i < n; i++) buf[at + i] = s.charCodeAt(i);
-  return at + n;
-}
-
-function isEmpty(o: object | undefined): boolean {
-  if (o === undefined) return true;
-  for (const _ in o) return false;
-  return true;
-}
-
-type Output = pb.ModelInferResponse_InferOutputTensorInit;
-
-/** Bytes of the packed shape, or -1 when a value needs the generic encoder (negative, fractional, string). */
-function shapeBytes(shape: readonly unknown[]): number {
-  let n = 0;
-  for (let i = 0; i < shape.length; i++) {
-    const v = shape[i];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return -1;
-    n += varintSize(v);
-  }
-  return n;
-}
-
-/** InferOutputTensor body size, or -1 for the generic encoder. */
-function outputSize(o: Output): number {
-  if (!isEmpty(o.parameters) || o.contents != null) return -1;
-  let n = textSize(o.name) + textSize(o.datatype);
-  const shape = (o.shape ?? []) as readonly unknown[];
-  if (shape.length > 0) {
-    const s = shapeBytes(shape);
-    if (s < 0) return -1;
-    n += 1 + varintSize(s) + s;
-  }
-  return n;
-}
-
-function encodeCommon(r: pb.ModelInferResponseInit): Buffer | undefined {
-  if (!isEmpty(r.parameters)) return undefined;
-  const outputs = (r.outputs ?? []) as readonly Output[];
-  const raw = (r.raw_output_contents ?? []) as readonly Uint8Array[];
-  let size = textSize(r.model_name) + textSize(r.model_version) + textSize(r.id);
-  for (let i = 0; i < outputs.length; i++) {
-    const n = outputSize(outputs[i]!);
-    if (n < 0) return undefined;
-    size += 1 + varintSize(n) + n;
-  }
-  for (let i = 0; i < raw.length; i++) {
-    const b = raw[i];
-    if (!(b instanceof Uint8Array)) return undefined;
-    size += 1 + varintSize(b.byteLength) + b.byteLength;
-  }
-  // Room for the gRPC prefix in front: the reply is sent from this buffer as it is (frame-interceptor.ts).
-  const buf = allocWithFrameHeadroom(size);
-  let at = putText(buf, 0, 10, r.model_name);
-  at = putText(buf, at, 18, r.model_version);
-  at = putText(buf, at, 26, r.id);
-  for (let i = 0; i < outputs.length; i++) {
-    const o = outputs[i]!;
-    buf[at++] = 42;
-    at = putVarint(buf, at, outputSize(o));
-    at = putText(buf, at, 10, o.name);
-    at = putText(buf, at, 18, o.datatype);
-    const shape = (o.shape ?? []) as readonly number[];
-    if (shape.length > 0) {
-      buf[at++] = 26;
-      at = putVarint(buf, at, shapeBytes(shape));
-      for (let d = 0; d < shape.length; d++) at = putVarint(buf, at, shape[d]!);
-    }
-  }
-  for (let i = 0; i < raw.length; i++) {
-    const b = raw[i]!;
-    buf[at++] = 50;
-    at = putVarint(buf, at, b.byteLength);
-    buf.set(b, at);
-    at += b.byteLength;
-  }
-  return buf;
-}
-
-/**
- * ModelInfer's responseSerialize: replies without parameters and with plain outputs (what
- * infer-encode.ts builds for most models) are written straight to bytes, the same bytes as
- * proto-loader's fromObject + encode; the rest go to `generic` (proto-loader's).
- */
-export function modelInferResponseEncoder(generic: ResponseEncoder): ResponseEncoder {
-  return (response) => encodeCommon(response) ?? generic(response);
 }
