@@ -28,6 +28,10 @@ const REPLIES = [
   ['in-band error', { error_message: "Request for unknown model: 'nope' is not found", infer_response: { id: 'req-1', model_name: 'nope', model_version: '' } }],
   ['reply, 600 KB FP32, final', reply(600 * 1024, FINAL)],
 ];
+const SEQUENCE_REQUEST = stock.requestSerialize({
+  model_name: 'repeat', id: 'req-1', inputs: [{ name: 'IN', datatype: 'INT32', shape: [1] }], raw_input_contents: [fp32(1)],
+  parameters: { sequence_id: { uint64_param: 42 }, sequence_start: { bool_param: true }, triton_enable_empty_final_response: { bool_param: true } },
+});
 const REQUEST = stock.requestSerialize({
   model_name: 'identity_fp32', id: 'req-1', inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [1, 16] }],
   outputs: [{ name: 'OUTPUT0' }], raw_input_contents: [fp32(16)],
@@ -67,6 +71,7 @@ for (const [name, msg] of REPLIES) {
   rows.push([`encode ${name}`, ...compare((m) => frameMessage(stock.responseSerialize(m)), (m) => frameMessage(fast.responseSerialize(m)), msg)]);
 }
 rows.push(['decode request, 16 FP32 raw', ...compare(stock.requestDeserialize, fast.requestDeserialize, REQUEST)]);
+rows.push(['decode request, 1 INT32 + 3 sequence parameters', ...compare(stock.requestDeserialize, fast.requestDeserialize, SEQUENCE_REQUEST)]);
 
 console.log(`grpc-stream-codec: ns per ModelStreamInfer message, stock proto-loader codec vs the server's registered one (replies framed as the server sends them); median of ${ROUNDS} alternating rounds of ${ROUND_MS} ms, one process (${load} at the start of the table).`);
 console.log('');
