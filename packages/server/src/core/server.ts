@@ -11,7 +11,7 @@ import { parseModelVersion } from './version.js';
 import { INFERD_VERSION } from './release.js';
 import { SystemSharedMemory } from './shared-memory.js';
 import type { CachedResponse, ResponseCache } from './response-cache.js';
-import type { ModelIndexEntry, ModelLease, ModelResolver, ServedModel } from './contracts.js';
+import type { ModelIndexEntry, ModelLease, ModelResolver, ModelSpec, ServedModel } from './contracts.js';
 import type { InferenceResponse, ResponseSink } from './response.js';
 import {
   DEFAULT_LOG_SETTINGS, DEFAULT_TRACE_SETTINGS, type LogControl, type LogSettingsUpdate, type LogSettingsView, type RequestTrace,
@@ -254,9 +254,12 @@ export class InferenceServer {
   /**
    * Runs one request, delivering each response (0..N for decoupled models, the last with `final`) to
    * `sink`. Validation errors throw synchronously; later errors arrive as a final error response.
+   * `onModel` receives the spec of the model version serving the request right after it is looked up,
+   * before validation and before any response, so a frontend can arrange its output by the model's
+   * kind (decoupled or not) without a second lookup; an unknown model throws without calling it.
    */
-  inferStream(init: InferenceRequestInit, sink: ResponseSink): void {
-    this.#start(init, false, sink);
+  inferStream(init: InferenceRequestInit, sink: ResponseSink, onModel?: (spec: ModelSpec) => void): void {
+    this.#start(init, false, sink, onModel);
   }
 
   /**
@@ -279,7 +282,7 @@ export class InferenceServer {
     this.#state = 'stopped';
   }
 
-  #start(init: InferenceRequestInit, single: boolean, sink: ResponseSink): void {
+  #start(init: InferenceRequestInit, single: boolean, sink: ResponseSink, onModel?: (spec: ModelSpec) => void): void {
     const received = nowNs();
     if (this.#state !== 'serving') throw ServerError.unavailable('Server is stopping; no new requests are accepted');
     const lease = this.#acquire(init.modelName, init.modelVersion);
@@ -289,6 +292,7 @@ export class InferenceServer {
     let trace: RequestTrace | undefined;
     try {
       const model = lease.model;
+      onModel?.(model.spec);
       if (single && model.spec.decoupled) {
         throw ServerError.unsupported('ModelInfer RPC doesn\'t support models with decoupled transaction policy');
       }

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { pb } from '@inferd/protocol';
 import { protoServices } from '../../src/frontends/grpc/service-definition.js';
-import { modelInferRequestDecoder, modelInferResponseEncoder } from '../../src/frontends/grpc/model-infer-codec.js';
+import { modelInferRequestDecoder } from '../../src/frontends/grpc/model-infer-codec.js';
+import { modelInferResponseEncoder } from '../../src/frontends/grpc/infer-response-encoder.js';
 
 const method = protoServices().inference.service.ModelInfer!;
 const generic = (buf: Buffer): pb.ModelInferRequest => method.requestDeserialize(buf) as pb.ModelInferRequest;
@@ -50,10 +51,26 @@ const REQUESTS: Record<string, pb.ModelInferRequestInit> = {
     ],
     outputs: [{ name: 'O', parameters: { classification: { int64_param: 3 } } }],
   },
+  streamParams: {
+    model_name: 'repeat', id: 's1',
+    parameters: {
+      sequence_id: { uint64_param: '42' }, sequence_start: { bool_param: true }, sequence_end: { bool_param: false },
+      triton_enable_empty_final_response: { bool_param: true }, priority: { uint64_param: 0 }, timeout: { int64_param: 562949953421311 },
+      ratio: { double_param: -0.25 }, nan: { double_param: NaN }, label: { string_param: 'ünï' }, empty: { string_param: '' }, none: {},
+    },
+    inputs: [{ name: 'IN', datatype: 'INT32', shape: [1], parameters: { shared_memory_region: { string_param: 'r' }, shared_memory_byte_size: { int64_param: 4 } } }],
+    outputs: [{ name: 'OUT', parameters: { classification: { int64_param: 3 }, binary_data: { bool_param: true } } }],
+    raw_input_contents: [Buffer.from([1, 0, 0, 0])],
+  },
+  negativeParam: { model_name: 'm', parameters: { k: { int64_param: -1 } } },
+  hugeParam: { model_name: 'm', parameters: { sequence_id: { uint64_param: '18446744073709551615' } } },
 };
 
 /** Which requests the wire fast path reads itself. */
-const FAST: Record<string, boolean> = { empty: true, raw: true, smallShapes: true, wideShapes: false, paramsAndContents: false };
+const FAST: Record<string, boolean> = {
+  empty: true, raw: true, smallShapes: true, wideShapes: false, paramsAndContents: false,
+  streamParams: true, negativeParam: false, hugeParam: false,
+};
 
 for (const [name, init] of Object.entries(REQUESTS)) {
   test(`request decoding equals proto-loader's: ${name}`, () => {
@@ -80,6 +97,35 @@ test('unpacked shape elements and several inputs/outputs/raw entries are read by
   assert.deepStrictEqual(decoded, generic(bytes));
   assert.deepStrictEqual(decoded.inputs[1]!.shape, ['3', '300']);
   assert.deepStrictEqual(decoded.raw_input_contents, [Buffer.from([1, 2]), Buffer.alloc(0)]);
+});
+
+test('hand-built parameter entries outside the fast path (two oneof members, value before key) are left to proto-loader', () => {
+  const twoMembers = Buffer.from([8, 1, 26, 1, 120]); // bool_param true, string_param "x"
+  const entry = (body: Buffer) => Buffer.concat([Buffer.from([34, body.length]), body]);
+  const cases = [
+    entry(Buffer.concat([Buffer.from([10, 1, 107, 18, twoMembers.length]), twoMembers])),
+    entry(Buffer.from([18, 2, 8, 1, 10, 1, 107])),
+  ];
+  for (const bytes of cases) {
+    const before = genericCalls;
+    assert.deepStrictEqual(decodeModelInferRequest(bytes), generic(bytes));
+    assert.equal(genericCalls - before, 1);
+  }
+});
+
+test('every truncation of a request with parameters decodes or fails exactly as proto-loader does', () => {
+  const whole = method.requestSerialize(REQUESTS.streamParams!);
+  for (let n = 0; n < whole.length; n++) {
+    const bytes = whole.subarray(0, n);
+    let expected: unknown;
+    try {
+      expected = generic(bytes);
+    } catch (err) {
+      assert.throws(() => decodeModelInferRequest(bytes), { message: (err as Error).message }, `prefix ${n}`);
+      continue;
+    }
+    assert.deepStrictEqual(decodeModelInferRequest(bytes), expected, `prefix ${n}`);
+  }
 });
 
 test("malformed bytes get proto-loader's own error", () => {
@@ -122,10 +168,12 @@ test("reply encoding gives proto-loader's bytes", () => {
       model_name: 'm', model_version: '1', id: 'p',
       parameters: { triton_final_response: { bool_param: false }, n: { int64_param: 5 }, s: { string_param: 'z' } },
       outputs: [{ name: 'O', datatype: 'FP32', shape: [1] }], raw_output_contents: [Buffer.from([1, 2, 3, 4])],
-    }, false],
+    }, true],
     [{ model_name: 'm', outputs: [{ name: 'O', datatype: 'INT8', shape: [-1] }] }, false],
     [{ model_name: 'm', outputs: [{ name: 'O', datatype: 'INT8', shape: ['5'] }] }, false],
-    [{ model_name: 'm', outputs: [{ name: 'O', parameters: { k: { bool_param: true } } }] }, false],
+    [{ model_name: 'm', outputs: [{ name: 'O', parameters: { k: { bool_param: true } } }] }, true],
+    [{ model_name: 'm', outputs: [{ name: 'O', parameters: { k: { int64_param: '5' } } }] }, false],
+    [{ model_name: 'm', outputs: [{ name: 'O', contents: { fp32_contents: [1] } }] }, false],
   ];
   for (const [reply, fast] of cases) {
     const before = genericEncodes;

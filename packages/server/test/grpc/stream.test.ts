@@ -131,3 +131,37 @@ test('cancelling the stream aborts its running and queued requests', async () =>
   const after = h.server.modelStatistics('hang').model_stats[0]! as { inference_stats: { fail: { count: number } } };
   assert.equal(after.inference_stats.fail.count - (before as typeof after).inference_stats.fail.count, 2);
 });
+
+test('one stream mixing decoupled, non-decoupled and unknown models: decoupled answers as they come, the rest in request order', async () => {
+  const { messages, error } = await run([
+    req('slow', 'a', 500), req('repeat', 'r', 2), req('nope', 'u', 1), req('slow', 'b', 0), req('repeat', 'z', 0), req('slow', 'c', 10),
+  ]);
+  assert.equal(error, undefined);
+  const ordered = messages.filter((m) => m.infer_response!.id !== 'r');
+  assert.deepEqual(ordered.map((m) => [m.infer_response!.id, m.error_message]), [
+    ['a', ''], ['u', "Request for unknown model: 'nope' is not found"], ['b', ''], ['c', ''],
+  ]);
+  assert.deepEqual(summary(ordered.filter((m) => m.error_message === '')), [['a', 500, true], ['b', 0, true], ['c', 10, true]]);
+  // The decoupled request is not held behind 'a' (500 ms): its two responses come first, each not final.
+  assert.deepEqual(summary(messages.slice(0, 2)), [['r', 0, false], ['r', 1, false]]);
+  assert.equal(messages.length, 6);
+});
+
+test("inferStream hands the model's spec to onModel after the lookup and before any response", () => {
+  const seen: string[] = [];
+  const input = { name: 'IN', datatype: 'INT32' as const, shape: [1], data: new Uint8Array(new Int32Array([1]).buffer) };
+  const done = ['repeat', 'slow'].map((modelName) => new Promise<void>((resolve) => {
+    h.server.inferStream({ modelName, inputs: [input] }, (r) => {
+      seen.push(`${modelName}:response`);
+      if (r.final) resolve();
+    }, (spec) => seen.push(`${spec.name}:${spec.version}:decoupled=${spec.decoupled}`));
+  }));
+  assert.deepEqual(seen.slice(0, 1), ['repeat:1:decoupled=true']);
+  assert.throws(() => h.server.inferStream({ modelName: 'nope', inputs: [input] }, () => {}, () => seen.push('nope')), { code: 'NOT_FOUND' });
+  return Promise.all(done).then(() => {
+    assert.equal(seen.filter((s) => s.includes('decoupled')).length, 2);
+    assert.ok(seen.indexOf('slow:1:decoupled=false') < seen.indexOf('slow:response'));
+    assert.ok(seen.indexOf('repeat:1:decoupled=true') < seen.indexOf('repeat:response'));
+    assert.ok(!seen.includes('nope'));
+  });
+});

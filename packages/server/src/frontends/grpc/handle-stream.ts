@@ -10,7 +10,7 @@
  */
 import type { pb } from '@inferd/protocol';
 import type { handleBidiStreamingCall, ServerDuplexStream } from '@grpc/grpc-js';
-import { ServerError, type InferenceResponse, type InferenceServer } from '../../core/index.js';
+import { ServerError, type InferenceResponse, type InferenceServer, type ModelSpec } from '../../core/index.js';
 import { decodeAfterModelCheck, withTraceOrigin } from './handle-infer.js';
 import { encodeInferResponse } from './infer-encode.js';
 import type { DecodedInfer } from './infer-decode.js';
@@ -27,11 +27,6 @@ interface Slot {
 
 const FINAL = { triton_final_response: { bool_param: true } };
 const NOT_FINAL = { triton_final_response: { bool_param: false } };
-
-function isDecoupled(server: InferenceServer, name: string, version: string): boolean {
-  const policy = server.modelConfig(name, version).model_transaction_policy as { decoupled?: boolean } | undefined;
-  return policy?.decoupled === true;
-}
 
 function wantsGrpcErrors(call: Call): boolean {
   return call.metadata.get('triton_grpc_error').some((v) => String(v).toLowerCase() === 'true');
@@ -69,17 +64,24 @@ class StreamSession {
     if (this.#ended) return;
     this.#active += 1;
     let decoded: DecodedInfer;
-    let decoupled: boolean;
     try {
       decoded = decodeAfterModelCheck(this.#server, req);
-      decoupled = isDecoupled(this.#server, req.model_name, req.model_version);
     } catch (err) {
       this.#fail(this.#slot(), ServerError.from(err), req.id, req.model_name, req.model_version);
       return;
     }
-    const slot = decoupled ? undefined : this.#slot();
     const emptyFinal = decoded.enableEmptyFinalResponse;
     const shm = decoded.shm;
+    // Set from the model's spec at its lookup, before any response can arrive: a decoupled model's
+    // responses go out as they come, the others take their place in request order.
+    let found = false;
+    let decoupled = false;
+    let slot: Slot | undefined;
+    const onModel = (spec: ModelSpec): void => {
+      found = true;
+      decoupled = spec.decoupled;
+      if (!decoupled) slot = this.#slot();
+    };
     try {
       const init = { ...decoded.init, signal: this.#controller.signal };
       const traced = this.#server.tracer?.enabled !== true ? init : withTraceOrigin(init, this.#call.metadata.get('traceparent')[0]);
@@ -93,10 +95,11 @@ class StreamSession {
         } finally {
           if (r.final) shm.release();
         }
-      });
+      }, onModel);
     } catch (err) {
       shm?.release();
-      this.#fail(slot, ServerError.from(err), req.id, req.model_name, req.model_version);
+      // Refused before the model was found (unknown model, server stopping): it keeps its place in the order.
+      this.#fail(found ? slot : this.#slot(), ServerError.from(err), req.id, req.model_name, req.model_version);
     }
   }
 

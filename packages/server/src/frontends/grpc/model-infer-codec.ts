@@ -1,14 +1,14 @@
 /**
- * ModelInfer's request decoder, cheaper than proto-loader's generic one and giving the same objects.
- * proto-loader decodes with protobufjs and then runs `toObject` over the whole message, turning every
- * int64 shape element into a Long and then a string through Long's radix-10 loop (~5 µs of a ~60 µs
- * request). The common request (names, shapes, raw_input_contents, outputs without parameters) is read
- * here straight from the wire; anything else (parameter maps, typed contents, unknown fields, shape
- * values of 2^49 and more or negative, malformed bytes) goes to proto-loader's decoder unchanged, so
- * results and errors stay exactly its own.
+ * The ModelInferRequest decoder of ModelInfer and ModelStreamInfer, cheaper than proto-loader's
+ * generic one and giving the same objects (replies: infer-response-encoder.ts). proto-loader decodes
+ * with protobufjs and then runs `toObject` over the whole message, turning every int64 shape element
+ * into a Long and then a string through Long's radix-10 loop (~5 µs of a ~60 µs request). The common request (names, shapes, raw_input_contents, requested outputs, parameter maps
+ * such as a stream's sequence_id or triton_enable_empty_final_response) is read here straight from the
+ * wire; anything else (typed contents, unknown fields, int64 values of 2^49 and more or negative, a
+ * parameter with two members, malformed bytes) goes to proto-loader's decoder unchanged, so results
+ * and errors stay exactly its own.
  */
 import type { pb } from '@inferd/protocol';
-import { allocWithFrameHeadroom } from './frame-interceptor.js';
 
 export type RequestDecoder = (buf: Buffer) => pb.ModelInferRequest;
 
@@ -63,6 +63,54 @@ function text(buf: Buffer, end: number): string {
   return s;
 }
 
+/** One InferParameter as proto-loader gives it (the set member plus `parameter_choice`); bails on two members. */
+function parameterValue(buf: Buffer, end: number): pb.InferParameter {
+  const p: pb.InferParameter = {};
+  let members = 0;
+  while (pos < end && !bail) {
+    members++;
+    switch (varint(buf, end)) {
+      case 8: p.bool_param = varint(buf, end) !== 0; p.parameter_choice = 'bool_param'; break;
+      case 16: p.int64_param = shapeValue(buf, end); p.parameter_choice = 'int64_param'; break;
+      case 26: p.string_param = text(buf, end); p.parameter_choice = 'string_param'; break;
+      case 33:
+        if (pos + 8 > end) bail = true;
+        else p.double_param = buf.readDoubleLE(pos);
+        pos += 8;
+        p.parameter_choice = 'double_param';
+        break;
+      case 40: p.uint64_param = shapeValue(buf, end); p.parameter_choice = 'uint64_param'; break;
+      default: bail = true;
+    }
+  }
+  if (members > 1) bail = true;
+  return p;
+}
+
+/** One map<string, InferParameter> entry { key = 1, value = 2 } into `into`; bails unless both come once, in order. */
+function parameterEntry(buf: Buffer, end: number, into: Record<string, pb.InferParameter>): void {
+  if (varint(buf, end) !== 10) {
+    bail = true;
+    return;
+  }
+  const key = text(buf, end);
+  if (bail || varint(buf, end) !== 18) {
+    bail = true;
+    return;
+  }
+  const stop = delimited(buf, end);
+  if (bail) return;
+  const value = parameterValue(buf, stop);
+  if (pos !== end) bail = true;
+  into[key] = value;
+}
+
+/** A length-delimited map entry at `pos` (a request's, an input's or an output's parameters). */
+function parameters(buf: Buffer, end: number, into: Record<string, pb.InferParameter>): void {
+  const stop = delimited(buf, end);
+  if (!bail) parameterEntry(buf, stop, into);
+}
+
 function input(buf: Buffer, end: number): pb.ModelInferRequest_InferInputTensor {
   const io: pb.ModelInferRequest_InferInputTensor = { name: '', datatype: '', shape: [], parameters: {}, contents: null };
   while (pos < end && !bail) {
@@ -76,6 +124,7 @@ function input(buf: Buffer, end: number): pb.ModelInferRequest_InferInputTensor 
         break;
       }
       case 24: io.shape.push(shapeValue(buf, end)); break; // unpacked shape element
+      case 34: parameters(buf, end, io.parameters); break;
       default: bail = true;
     }
   }
@@ -85,7 +134,9 @@ function input(buf: Buffer, end: number): pb.ModelInferRequest_InferInputTensor 
 function output(buf: Buffer, end: number): pb.ModelInferRequest_InferRequestedOutputTensor {
   const o: pb.ModelInferRequest_InferRequestedOutputTensor = { name: '', parameters: {} };
   while (pos < end && !bail) {
-    if (varint(buf, end) === 10) o.name = text(buf, end);
+    const tag = varint(buf, end);
+    if (tag === 10) o.name = text(buf, end);
+    else if (tag === 18) parameters(buf, end, o.parameters);
     else bail = true;
   }
   return o;
@@ -104,6 +155,7 @@ function decodeCommon(buf: Buffer): pb.ModelInferRequest | undefined {
       case 10: req.model_name = text(buf, end); break;
       case 18: req.model_version = text(buf, end); break;
       case 26: req.id = text(buf, end); break;
+      case 34: parameters(buf, end, req.parameters); break;
       case 42: {
         const stop = delimited(buf, end);
         if (!bail) req.inputs.push(input(buf, stop));
@@ -127,134 +179,7 @@ function decodeCommon(buf: Buffer): pb.ModelInferRequest | undefined {
   return bail ? undefined : req;
 }
 
-/** ModelInfer's requestDeserialize: the wire fast path, `generic` (proto-loader's) for the rest. */
+/** requestDeserialize of both RPCs: the wire fast path, `generic` (proto-loader's) for the rest. */
 export function modelInferRequestDecoder(generic: RequestDecoder): RequestDecoder {
   return (buf) => decodeCommon(buf) ?? generic(buf);
-}
-
-export type ResponseEncoder = (response: pb.ModelInferResponseInit) => Buffer;
-
-function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function putVarint(buf: Buffer, at: number, v: number): number {
-  while (v >= 128) {
-    buf[at++] = (v % 128) | 128;
-    v = Math.floor(v / 128);
-  }
-  buf[at++] = v;
-  return at;
-}
-
-/** UTF-8 length; names are short ASCII, where a char loop beats Buffer.byteLength's native call. */
-function utf8Length(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 128) return Buffer.byteLength(s);
-  return s.length;
-}
-
-/** Size of a string field with its tag (tags here are one byte), 0 when absent as proto-loader omits it. */
-function textSize(s: string | undefined | null): number {
-  if (s == null) return 0;
-  const n = utf8Length(s);
-  return 1 + varintSize(n) + n;
-}
-
-function putText(buf: Buffer, at: number, tag: number, s: string | undefined | null): number {
-  if (s == null) return at;
-  buf[at++] = tag;
-  const n = utf8Length(s);
-  at = putVarint(buf, at, n);
-  if (n !== s.length) return at + buf.write(s, at);
-  for (let i = 0; i < n; i++) buf[at + i] = s.charCodeAt(i);
-  return at + n;
-}
-
-function isEmpty(o: object | undefined): boolean {
-  if (o === undefined) return true;
-  for (const _ in o) return false;
-  return true;
-}
-
-type Output = pb.ModelInferResponse_InferOutputTensorInit;
-
-/** Bytes of the packed shape, or -1 when a value needs the generic encoder (negative, fractional, string). */
-function shapeBytes(shape: readonly unknown[]): number {
-  let n = 0;
-  for (let i = 0; i < shape.length; i++) {
-    const v = shape[i];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return -1;
-    n += varintSize(v);
-  }
-  return n;
-}
-
-/** InferOutputTensor body size, or -1 for the generic encoder. */
-function outputSize(o: Output): number {
-  if (!isEmpty(o.parameters) || o.contents != null) return -1;
-  let n = textSize(o.name) + textSize(o.datatype);
-  const shape = (o.shape ?? []) as readonly unknown[];
-  if (shape.length > 0) {
-    const s = shapeBytes(shape);
-    if (s < 0) return -1;
-    n += 1 + varintSize(s) + s;
-  }
-  return n;
-}
-
-function encodeCommon(r: pb.ModelInferResponseInit): Buffer | undefined {
-  if (!isEmpty(r.parameters)) return undefined;
-  const outputs = (r.outputs ?? []) as readonly Output[];
-  const raw = (r.raw_output_contents ?? []) as readonly Uint8Array[];
-  let size = textSize(r.model_name) + textSize(r.model_version) + textSize(r.id);
-  for (let i = 0; i < outputs.length; i++) {
-    const n = outputSize(outputs[i]!);
-    if (n < 0) return undefined;
-    size += 1 + varintSize(n) + n;
-  }
-  for (let i = 0; i < raw.length; i++) {
-    const b = raw[i];
-    if (!(b instanceof Uint8Array)) return undefined;
-    size += 1 + varintSize(b.byteLength) + b.byteLength;
-  }
-  // Room for the gRPC prefix in front: the reply is sent from this buffer as it is (frame-interceptor.ts).
-  const buf = allocWithFrameHeadroom(size);
-  let at = putText(buf, 0, 10, r.model_name);
-  at = putText(buf, at, 18, r.model_version);
-  at = putText(buf, at, 26, r.id);
-  for (let i = 0; i < outputs.length; i++) {
-    const o = outputs[i]!;
-    buf[at++] = 42;
-    at = putVarint(buf, at, outputSize(o));
-    at = putText(buf, at, 10, o.name);
-    at = putText(buf, at, 18, o.datatype);
-    const shape = (o.shape ?? []) as readonly number[];
-    if (shape.length > 0) {
-      buf[at++] = 26;
-      at = putVarint(buf, at, shapeBytes(shape));
-      for (let d = 0; d < shape.length; d++) at = putVarint(buf, at, shape[d]!);
-    }
-  }
-  for (let i = 0; i < raw.length; i++) {
-    const b = raw[i]!;
-    buf[at++] = 50;
-    at = putVarint(buf, at, b.byteLength);
-    buf.set(b, at);
-    at += b.byteLength;
-  }
-  return buf;
-}
-
-/**
- * ModelInfer's responseSerialize: replies without parameters and with plain outputs (what
- * infer-encode.ts builds for most models) are written straight to bytes, the same bytes as
- * proto-loader's fromObject + encode; the rest go to `generic` (proto-loader's).
- */
-export function modelInferResponseEncoder(generic: ResponseEncoder): ResponseEncoder {
-  return (response) => encodeCommon(response) ?? generic(response);
 }

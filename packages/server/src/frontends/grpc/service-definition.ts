@@ -7,9 +7,10 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { PROTO_DIR, PROTO_FILES, PROTO_LOADER_OPTIONS } from '@inferd/protocol';
+import { modelInferRequestDecoder, type RequestDecoder } from './model-infer-codec.js';
 import {
-  modelInferRequestDecoder, modelInferResponseEncoder, type RequestDecoder, type ResponseEncoder,
-} from './model-infer-codec.js';
+  modelInferResponseEncoder, modelStreamInferResponseEncoder, type ResponseEncoder, type StreamResponseEncoder,
+} from './infer-response-encoder.js';
 
 export interface ProtoServices {
   readonly inference: ServiceClientConstructor;
@@ -35,12 +36,24 @@ export function protoServices(): ProtoServices {
 }
 
 /**
- * The inference service as the server registers it: ModelInfer's requests and replies go through
- * model-infer-codec.ts (the same objects and bytes as proto-loader's, less work per call).
+ * The inference service as the server registers it: ModelInfer's and ModelStreamInfer's requests and
+ * replies go through model-infer-codec.ts and infer-response-encoder.ts (the same objects and bytes
+ * as proto-loader's, less work per message).
  */
 export function serverInferenceService(service: ServiceDefinition): ServiceDefinition {
   const modelInfer = service.ModelInfer!;
-  const requestDeserialize = modelInferRequestDecoder(modelInfer.requestDeserialize as RequestDecoder);
-  const responseSerialize = modelInferResponseEncoder(modelInfer.responseSerialize as ResponseEncoder);
-  return { ...service, ModelInfer: { ...modelInfer, requestDeserialize, responseSerialize } };
+  const stream = service.ModelStreamInfer!;
+  return {
+    ...service,
+    ModelInfer: {
+      ...modelInfer,
+      requestDeserialize: modelInferRequestDecoder(modelInfer.requestDeserialize as RequestDecoder),
+      responseSerialize: modelInferResponseEncoder(modelInfer.responseSerialize as ResponseEncoder),
+    },
+    ModelStreamInfer: {
+      ...stream,
+      requestDeserialize: modelInferRequestDecoder(stream.requestDeserialize as RequestDecoder),
+      responseSerialize: modelStreamInferResponseEncoder(stream.responseSerialize as StreamResponseEncoder),
+    },
+  };
 }

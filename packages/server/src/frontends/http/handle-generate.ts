@@ -195,19 +195,16 @@ function watchClose(res: ServerResponse): { signal: AbortSignal; settle(): void 
   return { signal: controller.signal, settle: () => res.off('close', onClose) };
 }
 
-function isDecoupled(ctx: HandlerContext, model: string, version: string): boolean {
-  const policy = ctx.server.modelConfig(model, version).model_transaction_policy as { decoupled?: unknown } | undefined;
-  return policy?.decoupled === true;
-}
-
 /** A decoupled model's completion without a response (Triton's flag-only final): it produces no reply. */
 function isFlagOnly(r: InferenceResponse, decoupled: boolean): boolean {
   return decoupled && r.final && r.error === undefined && r.outputs.length === 0 && r.parameters === undefined;
 }
 
 /** `/generate`: the single response, or an error when the model produced none or several. */
-function runSingle(ctx: HandlerContext, call: HttpCall, init: InferenceRequestInit, decoupled: boolean): Promise<Reply> {
+function runSingle(ctx: HandlerContext, call: HttpCall, init: InferenceRequestInit): Promise<Reply> {
   return new Promise((resolve) => {
+    // From the model's spec at its lookup, before any response.
+    let decoupled = false;
     const watch = watchClose(call.res);
     const replies: Rendered[] = [];
     try {
@@ -219,7 +216,7 @@ function runSingle(ctx: HandlerContext, call: HttpCall, init: InferenceRequestIn
         // Triton sends this with the status of the first response; having buffered, we can send 500.
         if (only === undefined) resolve(errorReply(ServerError.internal(GENERATE_SINGLE_RESPONSE)));
         else resolve({ status: only.status, body: only.json, contentType: JSON_TYPE });
-      });
+      }, (spec) => { decoupled = spec.decoupled; });
     } catch (err) {
       watch.settle();
       throw err;
@@ -228,8 +225,10 @@ function runSingle(ctx: HandlerContext, call: HttpCall, init: InferenceRequestIn
 }
 
 /** `/generate_stream`: one `data:` event per response; errors before inference stay normal JSON errors. */
-function runStream(ctx: HandlerContext, call: HttpCall, init: InferenceRequestInit, decoupled: boolean): Promise<Reply> {
+function runStream(ctx: HandlerContext, call: HttpCall, init: InferenceRequestInit): Promise<Reply> {
   return new Promise((resolve) => {
+    // From the model's spec at its lookup, before any response.
+    let decoupled = false;
     const watch = watchClose(call.res);
     const sse = new SseReply(call.res);
     try {
@@ -243,7 +242,7 @@ function runStream(ctx: HandlerContext, call: HttpCall, init: InferenceRequestIn
         sse.end();
         // The frontend writes nothing more: the head is already sent.
         resolve({ status: 200 });
-      });
+      }, (spec) => { decoupled = spec.decoupled; });
     } catch (err) {
       watch.settle();
       throw err;
@@ -261,6 +260,5 @@ export function handleGenerate(
     throw ServerError.invalidArg("Unsupported content-encoding, only 'identity' is supported.");
   }
   const init = requestInit(call.body, model, version, metadata.inputs);
-  const decoupled = isDecoupled(ctx, model, version);
-  return streaming ? runStream(ctx, call, init, decoupled) : runSingle(ctx, call, init, decoupled);
+  return streaming ? runStream(ctx, call, init) : runSingle(ctx, call, init);
 }
