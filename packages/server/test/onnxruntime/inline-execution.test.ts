@@ -73,8 +73,10 @@ test('auto: a tiny model moves inline after its probe runs, and back to the pool
     for (let i = 0; i < 8 * RETRY_RUNS && !said('runs inline on the main thread'); i++) await infer(1);
     assert.ok(said('runs inline on the main thread'), lines.join(''));
     for (let i = 0; i < 5; i++) await infer(1);
-    // 8 MatMuls of 32768×32 by 32×32: tens of ms, far over the stall limit; it still answers right.
-    await infer(32768);
+    // 8 MatMuls of 65536×32 by 32×32 (1 GFLOP): tens of ms, far over the stall limit; it still answers right.
+    // Two in a row: one slow run alone could be the thread preempted.
+    await infer(65536);
+    await infer(65536);
     assert.ok(said('moved off the main thread to the worker pool'), lines.join(''));
     // Back on the pool: the event loop keeps ticking during a slow run.
     let ticks = 0;

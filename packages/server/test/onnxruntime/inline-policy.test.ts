@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  executionModeOf, InlinePolicy, PROBE_RUNS, PROMOTE_MAX_US, PROMOTE_MEDIAN_US, RETRY_RUNS, STALL_US, WARMUP_RUNS, WINDOW, type Move,
+  executionModeOf, InlinePolicy, PROBE_RUNS, PROMOTE_MAX_US, PROMOTE_MEDIAN_US, RETRY_RUNS, STALL_US, HARD_STALL_US, WARMUP_RUNS, WINDOW, type Move,
 } from '../../src/backends/onnxruntime/inline-policy.js';
 import { ServerError } from '../../src/core/index.js';
 
@@ -43,12 +43,19 @@ function inlinePolicy(): InlinePolicy {
   return p;
 }
 
-test('auto inline: one run over the stall limit moves the model back to the pool; it is probed again after RETRY_RUNS', () => {
+test('auto inline: two runs in a row over the stall limit move the model back to the pool; it is probed again after RETRY_RUNS', () => {
   const p = inlinePolicy();
-  assert.deepEqual(feed(p, [5, 6, STALL_US + 1]), ['stay', 'stay', 'to-pool']);
+  assert.deepEqual(feed(p, [5, 6, STALL_US + 1, STALL_US + 1]), ['stay', 'stay', 'stay', 'to-pool']);
   assert.equal(p.placement, 'pool');
   assert.deepEqual(feed(p, new Array<number>(RETRY_RUNS + PROBE_RUNS - 1).fill(1)).filter((m) => m !== 'stay'), []);
   assert.equal(p.record(1, 'pool'), 'to-inline');
+});
+
+test('auto inline: one run over the stall limit between fast ones (a preempted thread) stays; one past HARD_STALL_US moves', () => {
+  const p = inlinePolicy();
+  assert.deepEqual(feed(p, [5, STALL_US * 5, 5, STALL_US * 5, 5]).filter((m) => m !== 'stay'), []);
+  assert.equal(p.placement, 'inline');
+  assert.equal(p.record(HARD_STALL_US + 1, 'inline'), 'to-pool');
 });
 
 test('auto inline: slow runs under the stall limit (a preempted main thread) do not move it while the median stays small', () => {
