@@ -4,7 +4,7 @@
  * request is decoded until it is answered, so an unregister in between waits for this request.
  */
 import {
-  ServerError, type InferenceResponse, type SharedMemoryLease, type SystemSharedMemory,
+  ownBuffer, ServerError, type InferenceResponse, type SharedMemoryLease, type SystemSharedMemory,
 } from '../core/index.js';
 
 /** The shm parameters of one tensor, as the client sent them. */
@@ -56,7 +56,8 @@ export class ShmTensors {
   readInput(ref: ShmTensorRef): Buffer {
     const lease = this.#acquire(ref);
     if (lease.byteSize < OWNED_MIN_BYTES) return lease.read(0, lease.byteSize);
-    const buf = Buffer.allocUnsafeSlow(lease.byteSize);
+    // A spare from an earlier request or a fresh one; the read overwrites every byte (or throws).
+    const buf = ownBuffer(lease.byteSize);
     lease.readInto(0, buf);
     this.#owned.push(buf.buffer as ArrayBuffer);
     return buf;

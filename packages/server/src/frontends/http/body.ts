@@ -3,7 +3,7 @@
  * the limit is refused before any byte is read; a chunked body is refused as soon as it passes it.
  */
 import type { IncomingMessage } from 'node:http';
-import { ServerError } from '../../core/index.js';
+import { ownBuffer, ServerError } from '../../core/index.js';
 import { tooLarge } from './limits.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -100,12 +100,13 @@ class BodyReader {
 }
 
 /**
- * The chunks in one ArrayBuffer of its own (allocUnsafeSlow: never Node's shared pool, and no zero-fill
- * of bytes that are all overwritten), with byte `alignAt` of the body on an ALIGN boundary.
+ * The chunks in one ArrayBuffer of its own (ownBuffer: a spare or allocUnsafeSlow, never Node's shared
+ * pool, no zero-fill: every byte of the body is overwritten), with byte `alignAt` of the body on an
+ * ALIGN boundary. The pad bytes before it are never exposed.
  */
 function assemble(chunks: readonly Buffer[], size: number, alignAt: number): Buffer {
   const pad = (ALIGN - (alignAt % ALIGN)) % ALIGN;
-  const out = Buffer.allocUnsafeSlow(pad + size).subarray(pad);
+  const out = ownBuffer(pad + size).subarray(pad);
   let at = 0;
   for (const c of chunks) {
     out.set(c, at);
