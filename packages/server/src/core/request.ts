@@ -40,6 +40,13 @@ export interface InferenceRequestInit {
   readonly flags?: number;
   /** Aborts queued work (client disconnect, gRPC cancel). Any AbortSignal fits. */
   readonly signal?: CancelSignal;
+  /**
+   * ArrayBuffers that belong to this request alone and that nothing reads once the request is executed
+   * (a frontend lists the buffers it allocated for this request's input bytes, never a pooled or shared
+   * one). A backend may then move them to another thread (detach them) instead of copying. Requests made
+   * from another request's inputs (ensemble steps, sequence executions, stand-ins) do not carry them.
+   */
+  readonly ownedBuffers?: readonly ArrayBuffer[];
 }
 
 /** Monotonic ns stamps (0 = not reached); stats are derived from them once, at release. */
@@ -79,6 +86,7 @@ export class InferenceRequest {
   #sink: ResponseSink;
   #done = false;
   #inputsByName: Map<string, Tensor> | undefined;
+  #ownedBuffers: readonly ArrayBuffer[] | undefined;
 
   constructor(fields: {
     init: InferenceRequestInit;
@@ -105,6 +113,18 @@ export class InferenceRequest {
       received: fields.received, queueStart: 0, computeStart: 0, computeInputEnd: 0, computeOutputStart: 0, computeEnd: 0,
     };
     this.#sink = fields.sink;
+    this.#ownedBuffers = init.ownedBuffers;
+  }
+
+  /** True when `buffer` was handed over with the request for it alone (init `ownedBuffers`): a backend may detach it. */
+  ownsBuffer(buffer: ArrayBufferLike): boolean {
+    const owned = this.#ownedBuffers;
+    return owned !== undefined && buffer instanceof ArrayBuffer && owned.includes(buffer);
+  }
+
+  /** Something will read the inputs after execution (a trace recording tensors): no buffer may be detached. */
+  keepInputs(): void {
+    this.#ownedBuffers = undefined;
   }
 
   input(name: string): Tensor | undefined {

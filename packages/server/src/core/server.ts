@@ -314,6 +314,8 @@ export class InferenceServer {
         sink: (r) => this.#deliver(lease, request, r, sink, use, trace),
       });
       if (this.tracer?.enabled === true) trace = this.tracer.sample(model.spec.name, (init as TracedRequestInit).traceOrigin);
+      // A trace may record the input tensors when the request ends: they must still be there then.
+      if (trace !== undefined) request.keepInputs();
     } catch (err) {
       lease.release();
       throw err;

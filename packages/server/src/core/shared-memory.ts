@@ -28,6 +28,8 @@ interface Region extends SharedMemoryRegionStatus {
 export interface SharedMemoryLease {
   /** Copies `byteSize` bytes at `offset` (relative to the registered offset) out of the region. */
   read(offset: number, byteSize: number): Buffer;
+  /** Copies `into.byteLength` bytes at `offset` out of the region into `into` (no allocation). */
+  readInto(offset: number, into: Uint8Array): void;
   /** Copies `data` into the region at `offset` (relative to the registered offset). */
   write(offset: number, data: Uint8Array): void;
   readonly byteSize: number;
@@ -125,6 +127,10 @@ export class SystemSharedMemory {
         const n = readSync(r.fd, buf, 0, size, base + at);
         if (n !== size) throw ServerError.internal(`short read from shared memory region '${name}'`);
         return buf;
+      },
+      readInto: (at, into) => {
+        const n = readSync(r.fd, into, 0, into.byteLength, base + at);
+        if (n !== into.byteLength) throw ServerError.internal(`short read from shared memory region '${name}'`);
       },
       write: (at, data) => {
         writeSync(r.fd, data, 0, data.byteLength, base + at);

@@ -4,7 +4,7 @@
  * request is decoded until it is answered, so an unregister in between waits for this request.
  */
 import {
-  ServerError, type InferenceResponse, type SharedMemoryLease, type SystemSharedMemory,
+  ownBuffer, ServerError, type InferenceResponse, type SharedMemoryLease, type SystemSharedMemory,
 } from '../core/index.js';
 
 /** The shm parameters of one tensor, as the client sent them. */
@@ -16,10 +16,18 @@ export interface ShmTensorRef {
   readonly byteSize: number;
 }
 
+/**
+ * Inputs from this size on get a buffer of their own (allocUnsafeSlow). Below it the copy is cheap and a
+ * pooled buffer is cheaper than a fresh allocation; pooled buffers are shared and never handed over.
+ */
+export const OWNED_MIN_BYTES = 64 * 1024;
+
 export class ShmTensors {
   readonly #memory: SystemSharedMemory;
   readonly #leases: SharedMemoryLease[] = [];
   readonly #outputs = new Map<string, SharedMemoryLease>();
+  /** The buffers readInput allocated for this request alone (see `ownedBuffers`). */
+  readonly #owned: ArrayBuffer[] = [];
 
   constructor(memory: SystemSharedMemory) {
     this.#memory = memory;
@@ -40,10 +48,24 @@ export class ShmTensors {
     return lease;
   }
 
-  /** The bytes of an input tensor (a copy: the region may change once the request is answered). */
+  /**
+   * The bytes of an input tensor (a copy: the region may change once the request is answered). A large
+   * one is read into a buffer of its own, which the request then owns: a backend may move it to its
+   * thread instead of copying it again. Small ones stay in Node's pool and are never handed over.
+   */
   readInput(ref: ShmTensorRef): Buffer {
     const lease = this.#acquire(ref);
-    return lease.read(0, lease.byteSize);
+    if (lease.byteSize < OWNED_MIN_BYTES) return lease.read(0, lease.byteSize);
+    // A spare from an earlier request or a fresh one; the read overwrites every byte (or throws).
+    const buf = ownBuffer(lease.byteSize);
+    lease.readInto(0, buf);
+    this.#owned.push(buf.buffer as ArrayBuffer);
+    return buf;
+  }
+
+  /** ArrayBuffers read for this request's inputs that belong to it alone (InferenceRequestInit `ownedBuffers`). */
+  get ownedBuffers(): readonly ArrayBuffer[] {
+    return this.#owned;
   }
 
   /** Reserves the region of an output now, so bounds errors come before inference. */

@@ -4,7 +4,7 @@
  */
 import type { InferenceRequest } from '../../core/index.js';
 import { product, resolveDims } from './dims.js';
-import type { OrtType, WireTensor } from './types.js';
+import { ortElementSize, type OrtType, type WireTensor } from './types.js';
 
 export interface InputPlan {
   readonly name: string;
@@ -66,11 +66,18 @@ export function gatherFeeds(
     // An absent optional input is left out of the feed; ORT then uses the initializer default.
     if (first === undefined) continue;
     let data: Uint8Array;
-    if (single && (inPlace || ownsWholeBuffer(first.data))) {
-      // Inline: no copy at all. Posted: by structured clone, the one unavoidable copy happens there, none here.
+    if (single && inPlace) {
+      // Inline: no copy at all.
+      data = first.data;
+    } else if (single && movable(group[0]!, first.data, plan.ortType)) {
+      // The request's own buffer (frontend-allocated for it alone): moved to the thread, never copied.
+      data = first.data;
+      if (!transfer.includes(data.buffer as ArrayBuffer)) transfer.push(data.buffer as ArrayBuffer);
+    } else if (single && ownsWholeBuffer(first.data)) {
+      // Not ours to detach: structured clone makes the one unavoidable copy, none here.
       data = first.data;
     } else {
-      data = single ? new Uint8Array(first.data) : concat(group.map((r) => r.input(plan.name)!.data));
+      data = single ? copyOf(first.data) : concat(group.map((r) => r.input(plan.name)!.data));
       transfer.push(data.buffer as ArrayBuffer);
     }
     let dims: number[];
@@ -93,15 +100,40 @@ export function gatherFeeds(
   return { feeds, transfer };
 }
 
+/**
+ * The request owns the view's ArrayBuffer (InferenceRequest.ownsBuffer: listed by the frontend, which
+ * never lists a pooled or shared one) and the view is aligned for its element type, so the thread can
+ * use it as it is. Other views into the same buffer (the request's other inputs) travel with it.
+ */
+function movable(request: InferenceRequest, view: Uint8Array, type: OrtType): boolean {
+  return request.ownsBuffer(view.buffer) && view.byteOffset % alignmentOf(type) === 0;
+}
+
+function alignmentOf(type: OrtType): number {
+  return type === 'string' ? 1 : ortElementSize(type);
+}
+
 /** A view spanning a whole ordinary ArrayBuffer from offset 0 (so the worker gets aligned data). */
 function ownsWholeBuffer(view: Uint8Array): boolean {
   return view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength;
 }
 
+/** A copy in an ArrayBuffer of its own, not zero-filled first (every byte is overwritten). */
+function copyOf(view: Uint8Array): Uint8Array {
+  const out = fresh(view.byteLength);
+  out.set(view);
+  return out;
+}
+
+/** `bytes` in a new, unpooled ArrayBuffer from offset 0 (allocUnsafeSlow: no zero-fill, never Node's pool). */
+function fresh(bytes: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(bytes).buffer, 0, bytes);
+}
+
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   let total = 0;
   for (const p of parts) total += p.byteLength;
-  const out = new Uint8Array(total);
+  const out = fresh(total);
   let off = 0;
   for (const p of parts) {
     out.set(p, off);

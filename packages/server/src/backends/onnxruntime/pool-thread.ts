@@ -3,7 +3,7 @@
  * turns a crash into INTERNAL errors for whatever was in flight on it (the server itself keeps running).
  */
 import { Worker } from 'node:worker_threads';
-import { ServerError } from '../../core/index.js';
+import { ServerError, spareBuffers } from '../../core/index.js';
 import type { HostToWorker, SessionId, SessionMetadata, WireTensor, WorkerSessionOptions, WorkerToHost } from './types.js';
 
 export interface RunResult {
@@ -155,6 +155,7 @@ export class PoolThread {
     if (p === undefined) return;
     this.#pending.delete(msg.id);
     if (this.#pending.size === 0 && this.#closing === undefined) this.#worker.unref();
+    if (msg.kind === 'result' && msg.spares !== undefined) for (const b of msg.spares) spareBuffers.give(b);
     if (msg.kind === 'failed') p.reject(ServerError.internal(`onnx runtime error: ${msg.message}`));
     else p.resolve(msg);
   }

@@ -114,6 +114,7 @@ export type HostToWorker =
 export type WorkerToHost =
   | { readonly kind: 'loaded'; readonly id: number; readonly metadata: SessionMetadata }
   /** `runUs`: how long `session.run` itself took in the thread (the inline policy reads it). */
-  | { readonly kind: 'result'; readonly id: number; readonly outputs: readonly WireTensor[]; readonly runUs: number }
+  /** `spares`: the run's large input buffers, moved back for the main thread to reuse (core spare-buffers.ts). */
+  | { readonly kind: 'result'; readonly id: number; readonly outputs: readonly WireTensor[]; readonly runUs: number; readonly spares?: ArrayBuffer[] }
   | { readonly kind: 'done'; readonly id: number }
   | { readonly kind: 'failed'; readonly id: number; readonly message: string };

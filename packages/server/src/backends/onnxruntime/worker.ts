@@ -8,6 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { sessionMetadata } from './metadata.js';
 import { releaseBuffers } from './release-buffers.js';
+import { SPARE_MIN_BYTES } from '../../core/spare-buffers.js';
 import type { HostToWorker, SessionId, WireTensor, WorkerToHost } from './types.js';
 import { errorText, fromOrt, RUN_OPTIONS, toOrt } from './wire-tensors.js';
 
@@ -17,6 +18,16 @@ const sessions = new Map<SessionId, ort.InferenceSession>();
 
 function post(message: WorkerToHost, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
+}
+
+/** Distinct large feed ArrayBuffers that are not also an output's (ORT may hand back what it was given). */
+function spareFeeds(feeds: readonly WireTensor[], outputs: readonly ArrayBuffer[]): ArrayBuffer[] {
+  const spares: ArrayBuffer[] = [];
+  for (const t of feeds) {
+    const b = t.data.buffer;
+    if (b instanceof ArrayBuffer && b.byteLength >= SPARE_MIN_BYTES && !outputs.includes(b) && !spares.includes(b)) spares.push(b);
+  }
+  return spares;
 }
 
 async function run(msg: Extract<HostToWorker, { kind: 'run' }>): Promise<void> {
@@ -39,11 +50,14 @@ async function run(msg: Extract<HostToWorker, { kind: 'run' }>): Promise<void> {
       // Outputs may share one buffer; each may appear only once in a transfer list.
       if (buffer instanceof ArrayBuffer && !transfer.includes(buffer)) transfer.push(buffer);
     }
-    post({ kind: 'result', id: msg.id, outputs, runUs }, transfer);
+    // The feeds were moved or copied here for this run alone: the large ones go back with the result,
+    // for the main thread to read its next large input into (no fresh mmap and page faults per request).
+    const spares = spareFeeds(msg.feeds, transfer);
+    post(spares.length > 0 ? { kind: 'result', id: msg.id, outputs, runUs, spares } : { kind: 'result', id: msg.id, outputs, runUs }, [...transfer, ...spares]);
   } catch (err) {
     post({ kind: 'failed', id: msg.id, message: errorText(err) });
   } finally {
-    // The feeds were moved or copied here for this run alone; the results are already posted.
+    // Whatever was not moved back is freed now, not at some later GC (detached spares are skipped).
     releaseBuffers(msg.feeds.map((t) => t.data));
   }
 }

@@ -3,29 +3,39 @@
  * the limit is refused before any byte is read; a chunked body is refused as soon as it passes it.
  */
 import type { IncomingMessage } from 'node:http';
-import { ServerError } from '../../core/index.js';
+import { ownBuffer, ServerError } from '../../core/index.js';
 import { tooLarge } from './limits.js';
 
 const EMPTY = Buffer.alloc(0);
 
-/** Called once: with the size refusal or the disconnect error, or with the whole body. */
-export type BodyDone = (err: ServerError | undefined, body: Buffer) => void;
+/**
+ * Called once: with the size refusal or the disconnect error, or with the whole body. `owned`: the body's
+ * ArrayBuffer was allocated for this body alone (assembled from several chunks), so it may be handed on
+ * and detached; a single-chunk body is a view into a socket read that is not ours to give away.
+ */
+export type BodyDone = (err: ServerError | undefined, body: Buffer, owned: boolean) => void;
+
+/**
+ * An assembled body is placed so that the byte at `alignAt` (where the binary tensors start) sits on an
+ * ALIGN boundary of its ArrayBuffer: typed-array views of any element type then need no copy.
+ */
+const ALIGN = 64;
 
 /**
  * Callback form for the infer hot path (no promise per request). `what` names the body in the size
  * refusal: "Request JSON" or "Request". `done` may run before this returns.
  */
-export function readBodyThen(req: IncomingMessage, maxSize: number, what: string, done: BodyDone): void {
+export function readBodyThen(req: IncomingMessage, maxSize: number, what: string, done: BodyDone, alignAt = 0): void {
   const declared = Number(req.headers['content-length']);
   if (declared > maxSize) {
-    done(tooLarge(what, declared, maxSize), EMPTY);
+    done(tooLarge(what, declared, maxSize), EMPTY, false);
     return;
   }
   if (req.readableEnded) {
-    done(undefined, EMPTY);
+    done(undefined, EMPTY, false);
     return;
   }
-  const reader = new BodyReader(maxSize, what, done);
+  const reader = new BodyReader(maxSize, what, done, alignAt);
   // Anonymous listeners on purpose: named closures cost an extra defineProperty each under tsx.
   req.on('data', (chunk: Buffer) => reader.data(chunk));
   req.on('end', () => reader.end());
@@ -41,13 +51,15 @@ class BodyReader {
   readonly #done: BodyDone;
   #first: Buffer | undefined;
   #rest: Buffer[] | undefined;
+  readonly #alignAt: number;
   #size = 0;
   #finished = false;
 
-  constructor(maxSize: number, what: string, done: BodyDone) {
+  constructor(maxSize: number, what: string, done: BodyDone, alignAt: number) {
     this.#maxSize = maxSize;
     this.#what = what;
     this.#done = done;
+    this.#alignAt = Number.isSafeInteger(alignAt) && alignAt > 0 ? alignAt : 0;
   }
 
   data(chunk: Buffer): void {
@@ -65,7 +77,12 @@ class BodyReader {
   end(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#done(undefined, this.#rest !== undefined ? Buffer.concat(this.#rest, this.#size) : (this.#first ?? EMPTY));
+    const rest = this.#rest;
+    if (rest === undefined) {
+      this.#done(undefined, this.#first ?? EMPTY, false);
+      return;
+    }
+    this.#done(undefined, assemble(rest, this.#size, this.#alignAt), true);
   }
 
   /** Errors are costly to build: only a close before the end is a real disconnect. */
@@ -78,8 +95,24 @@ class BodyReader {
     this.#finished = true;
     this.#first = undefined;
     this.#rest = undefined;
-    this.#done(err, EMPTY);
+    this.#done(err, EMPTY, false);
   }
+}
+
+/**
+ * The chunks in one ArrayBuffer of its own (ownBuffer: a spare or allocUnsafeSlow, never Node's shared
+ * pool, no zero-fill: every byte of the body is overwritten), with byte `alignAt` of the body on an
+ * ALIGN boundary. The pad bytes before it are never exposed.
+ */
+function assemble(chunks: readonly Buffer[], size: number, alignAt: number): Buffer {
+  const pad = (ALIGN - (alignAt % ALIGN)) % ALIGN;
+  const out = ownBuffer(pad + size).subarray(pad);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
 /** Promise form of `readBodyThen`; rejects with the size refusal or the disconnect error. */

@@ -14,6 +14,8 @@ export interface HttpCall {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly body: Buffer;
+  /** The body's ArrayBuffer is this request's alone (see body.ts `BodyDone`). */
+  readonly owned: boolean;
   /** Monotonic ns around the body read (HTTP_RECV_START/END); stamped only while a tracer is attached. */
   readonly recvStartNs?: number;
   readonly recvEndNs?: number;

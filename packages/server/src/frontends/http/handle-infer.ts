@@ -48,6 +48,7 @@ function prepare(ctx: HandlerContext, call: HttpCall, body: Buffer, model: strin
   if (headerLength === 0) {
     const input = rawInput(ctx.server, model, version, body);
     const raw: Writable<InferenceRequestInit> = { modelName: model, modelVersion: version, inputs: [input] };
+    if (ownsBody(call, body)) raw.ownedBuffers = [body.buffer as ArrayBuffer];
     if (ctx.headerForwardPattern !== undefined) forwardHeaders(ctx.headerForwardPattern, call, raw);
     return { init: raw, binaryOutputs: undefined, defaultBinary: true, shm: undefined };
   }
@@ -63,7 +64,27 @@ function prepare(ctx: HandlerContext, call: HttpCall, body: Buffer, model: strin
   if (f.correlationId !== undefined) init.correlationId = f.correlationId;
   if (f.flags !== undefined) init.flags = f.flags;
   if (ctx.headerForwardPattern !== undefined) forwardHeaders(ctx.headerForwardPattern, call, init);
+  const owned = ownedBuffers(call, body, decoded.shm);
+  if (owned !== undefined) init.ownedBuffers = owned;
   return { init, binaryOutputs: decoded.binaryOutputs, defaultBinary: f.binaryDataOutput, shm: decoded.shm };
+}
+
+/**
+ * The body is the request's own when the reader assembled it (not a socket chunk) and it is not a
+ * decompressed copy; nothing reads it after decoding, since the tensors are views into it.
+ */
+function ownsBody(call: HttpCall, body: Buffer): boolean {
+  return call.owned && body === call.body && body.buffer instanceof ArrayBuffer;
+}
+
+/** What a backend may detach: the assembled body (binary inputs are views into it) and large shm inputs. */
+function ownedBuffers(call: HttpCall, body: Buffer, shm: ShmTensors | undefined): ArrayBuffer[] | undefined {
+  const fromShm = shm?.ownedBuffers;
+  const hasBody = ownsBody(call, body);
+  if (!hasBody && (fromShm === undefined || fromShm.length === 0)) return undefined;
+  const owned = hasBody ? [body.buffer as ArrayBuffer] : [];
+  if (fromShm !== undefined) owned.push(...fromShm);
+  return owned;
 }
 
 /** `--http-header-forward-pattern`: matching headers join the request parameters as strings. */
@@ -93,26 +114,41 @@ function httpWording(err: unknown): unknown {
 function reply(call: HttpCall, prepared: Prepared, response: InferenceResponse, done: InferDone): void {
   if (prepared.shm !== undefined) prepared.shm.writeOutputs(response);
   const encoded = encodeInferResponse(response, prepared.binaryOutputs, prepared.defaultBinary, prepared.shm);
-  let body: string | Buffer = encoded.json;
+  let body: string | Buffer | Uint8Array[] = encoded.json;
   let headers: Record<string, string | number> | undefined;
   let contentType = JSON_TYPE;
+  const encoding = responseEncoding(call.req.headers['accept-encoding']);
   if (encoded.blobs.length > 0) {
     const jsonBytes = Buffer.byteLength(encoded.json);
-    body = joinBody(encoded.json, jsonBytes, encoded.blobs);
+    body = encoding === 'identity' && blobBytes(encoded.blobs) >= SEPARATE_BLOBS_BYTES
+      ? [typeof encoded.json === 'string' ? Buffer.from(encoded.json) : encoded.json, ...encoded.blobs]
+      : joinBody(encoded.json, jsonBytes, encoded.blobs);
     headers = { [INFERENCE_HEADER_CONTENT_LENGTH]: jsonBytes };
     contentType = BINARY_TYPE;
   }
-  const encoding = responseEncoding(call.req.headers['accept-encoding']);
   if (encoding === 'identity') {
     done(undefined, { status: 200, body, contentType, headers });
     return;
   }
-  const raw = typeof body === 'string' ? Buffer.from(body) : body;
+  const raw = typeof body === 'string' ? Buffer.from(body) : (body as Buffer);
   compress(raw, encoding).then(
     (compressed) => done(undefined, { status: 200, body: compressed, contentType, headers: { ...headers, 'Content-Encoding': encoding } }),
     // Like Triton: a response that fails to compress goes out uncompressed.
     () => done(undefined, { status: 200, body: raw, contentType, headers }),
   );
+}
+
+/**
+ * From this many output bytes on, the blobs go out as they are, after the header, each from its own
+ * memory (the backend's output buffers): no second copy of a large tensor. Smaller replies are joined
+ * into one buffer, as one write is cheaper than several for small bodies.
+ */
+const SEPARATE_BLOBS_BYTES = 64 * 1024;
+
+function blobBytes(blobs: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const b of blobs) n += b.byteLength;
+  return n;
 }
 
 /** The JSON header and the blobs in one buffer, allocated once. */

@@ -9,8 +9,8 @@ export const JSON_TYPE = 'application/json';
 
 export interface Reply {
   readonly status: number;
-  /** Omitted = empty body. */
-  readonly body?: string | Uint8Array;
+  /** Omitted = empty body. A list is written part after part (large tensors are not joined into one copy). */
+  readonly body?: string | Uint8Array | readonly Uint8Array[];
   readonly contentType?: string;
   readonly headers?: Readonly<Record<string, string | number>>;
 }
