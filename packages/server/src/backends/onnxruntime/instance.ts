@@ -148,7 +148,7 @@ export class OnnxInstance implements ExecutionInstance {
     return this.#runGroups(groupForRun(runnable, this.#inputs, batching), 0, batching);
   }
 
-  /** Runs groups one after another from `from`; synchronous as long as they run inline. */
+  /** Runs groups one after another from `from`. */
   #runGroups(groups: readonly InferenceRequest[][], from: number, batching: boolean): void | Promise<void> {
     for (let i = from; i < groups.length; i++) {
       const pending = this.#runGroup(groups[i]!, batching);
@@ -194,11 +194,22 @@ export class OnnxInstance implements ExecutionInstance {
       }
       for (const r of group) r.stamp('computeInputEnd');
       if (inline !== undefined) {
-        const { outputs, runUs } = inline.run(feeds, fetches);
-        for (const r of group) r.stamp('computeOutputStart');
-        this.#placement.afterInlineRun(runUs);
-        this.#respond(group, outputs, batching);
-        return;
+        // The run itself is synchronous, but it starts from a macrotask: a caller that awaits one answer and
+        // sends the next (an in-process closed loop) would otherwise chain runs in microtasks for ever and
+        // starve timers and sockets.
+        return new Promise<void>((resolve) => {
+          setImmediate(() => {
+            try {
+              const { outputs, runUs } = inline.run(feeds, fetches);
+              for (const r of group) r.stamp('computeOutputStart');
+              this.#placement.afterInlineRun(runUs);
+              this.#respond(group, outputs, batching);
+            } catch (err) {
+              for (const r of group) r.respondError(err);
+            }
+            resolve();
+          });
+        });
       }
       const session = this.#session;
       if (session === undefined) throw ServerError.internal(`onnxruntime instance '${this.name}' has no session`);
