@@ -5,20 +5,15 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GraphBuilder } from '../../scripts/onnx-builder.js';
+import { uniformWeights } from './weights.js';
 
 export const MLP_IN = 64;
 export const MLP_HIDDEN = 256;
 export const MLP_OUT = 64;
 
-/** Deterministic small weights in [-scale, scale) (a linear congruential sequence, no Math.random). */
+/** Deterministic small weights in [-scale, scale). */
 function weights(n: number, seed: number, scale: number): number[] {
-  const out = new Array<number>(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = (x / 2 ** 32 - 0.5) * 2 * scale;
-  }
-  return out;
+  return Array.from(uniformWeights(n, seed, scale));
 }
 
 export function mlpModel(): Uint8Array {

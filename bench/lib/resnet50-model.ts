@@ -4,16 +4,11 @@
 // it, global average pool and a 2048 -> 1000 Gemm. ~25.5M deterministic pseudo-random weights (He scale),
 // so the FLOPs (~4.1 GFLOP per image) and memory traffic are a real ResNet-50's; the outputs mean nothing.
 import { GraphBuilder } from '../../scripts/onnx-builder.js';
+import { uniformWeights } from './weights.js';
 
+/** He-scaled uniform weights: variance 2 / fanIn. */
 function heWeights(n: number, fanIn: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  const scale = Math.sqrt(2 / fanIn) * Math.sqrt(3);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = (x / 2 ** 32 - 0.5) * 2 * scale;
-  }
-  return out;
+  return uniformWeights(n, seed, Math.sqrt(2 / fanIn) * Math.sqrt(3));
 }
 
 export function resnet50Model(): Uint8Array {
