@@ -52,8 +52,8 @@ test('the inferd-perf command writes perf_analyzer\'s CSV with -f and --verbose-
       '--concurrency-range', '2', '-p', '300', '-r', '6', '-b', '2', '--input-data', 'zero', '-f', csv, '--verbose-csv',
     ], { cwd: repoRoot, encoding: 'utf8' });
     assert.ok(res.status === 0 || res.status === 1, res.stderr); // 1 = not stable on a busy machine
-    assert.match(res.stdout, /Batch size: 2/);
-    assert.match(res.stdout, /Request concurrency: 2/);
+    assert.match(res.stdout, /Batch size: 2/, res.stderr);
+    assert.match(res.stdout, /Request concurrency: 2/, res.stderr);
     const [header, row, extra] = readFileSync(csv, 'utf8').split('\n');
     assert.equal(header, `${PERF_ANALYZER_HEADER},Avg latency,request/response,response wait`);
     assert.match(row!, /^2,[\d.]+,0,(\d+,){12}\d+$/);

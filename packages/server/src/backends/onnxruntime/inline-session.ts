@@ -55,7 +55,9 @@ export interface InlineRun {
 export class InlineSession {
   readonly #session: NativeSession;
   readonly #Tensor: TensorClass;
-  #released = false;
+  /** The placement's reference plus one per run scheduled on it: a demotion or an unload that happens
+   * while runs are queued (they start from a macrotask) frees the native session after the last one. */
+  #refs = 1;
 
   private constructor(session: NativeSession, Tensor: TensorClass) {
     this.#session = session;
@@ -78,7 +80,7 @@ export class InlineSession {
 
   /** Runs one batch now, on this thread. Feeds may be views into request buffers: nothing is moved. */
   run(feeds: readonly WireTensor[], fetches: readonly string[]): InlineRun {
-    if (this.#released) throw ServerError.unavailable('onnxruntime inline session was released');
+    if (this.#refs === 0) throw ServerError.unavailable('onnxruntime inline session was released');
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const t of feeds) ortFeeds[t.name] = toOrt(this.#Tensor, t);
     const wanted: Record<string, null> = {};
@@ -99,9 +101,16 @@ export class InlineSession {
     return { outputs, runUs };
   }
 
+  /** One more reference (a scheduled run); each is given back with `release`. */
+  retain(): this {
+    if (this.#refs === 0) throw ServerError.unavailable('onnxruntime inline session was released');
+    this.#refs++;
+    return this;
+  }
+
+  /** Gives back one reference; the native session is freed with the last. */
   release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    this.#session.dispose();
+    if (this.#refs === 0) return;
+    if (--this.#refs === 0) this.#session.dispose();
   }
 }

@@ -197,6 +197,8 @@ export class OnnxInstance implements ExecutionInstance {
         // The run itself is synchronous, but it starts from a macrotask: a caller that awaits one answer and
         // sends the next (an in-process closed loop) would otherwise chain runs in microtasks for ever and
         // starve timers and sockets.
+        // A demotion or unload in between (another instance's slow run) must not free the session under it.
+        inline.retain();
         return new Promise<void>((resolve) => {
           setImmediate(() => {
             try {
@@ -206,6 +208,8 @@ export class OnnxInstance implements ExecutionInstance {
               this.#respond(group, outputs, batching);
             } catch (err) {
               for (const r of group) r.respondError(err);
+            } finally {
+              inline.release();
             }
             resolve();
           });
