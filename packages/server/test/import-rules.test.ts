@@ -111,3 +111,26 @@ test('the rule reader sees real imports (guards against a regex that matches not
   const registry = specifiers(join(serverSrc, 'backends/registry.ts'));
   assert.ok(registry.includes('./onnxruntime/index.js'), 'dynamic import() is read');
 });
+
+test('frontends: HTTP and gRPC share frontends/common and never import each other; common imports neither', () => {
+  const frontends = join(serverSrc, 'frontends');
+  const sub = (file: string): string => relative(frontends, file).split(sep)[0]!;
+  const may: Record<string, readonly string[]> = { common: [], http: ['common'], grpc: ['common'] };
+  const bad: string[] = [];
+  for (const file of files(frontends)) {
+    const from = sub(file);
+    if (may[from] === undefined) {
+      bad.push(`${relative(root, file)}: frontends/${from} has no rule (put shared code in frontends/common)`);
+      continue;
+    }
+    for (const spec of specifiers(file)) {
+      if (!spec.startsWith('.')) continue;
+      const target = resolve(dirname(file), spec);
+      if (!target.startsWith(frontends + sep)) continue;
+      const to = sub(target);
+      if (to !== from && !may[from]!.includes(to)) bad.push(`${relative(root, file)} (frontends/${from}) must not import frontends/${to}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+  assert.ok(specifiers(join(frontends, 'http/infer-params.ts')).includes('../common/request-parameters.js'));
+});

@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SERVE_FLAGS, parseBool, type FlagDef } from './flags.js';
 import { parseForwardPattern, parseRestrictedApis } from './restricted-flags.js';
-import type { RestrictedApis } from '../frontends/restricted-apis.js';
+import type { RestrictedApis } from '../frontends/common/restricted-apis.js';
 import { checkWindowSize, type Http2Windows } from '../frontends/grpc/http2-windows.js';
 import { parseCacheConfig, type ResponseCacheConfig } from '../core/index.js';
 import { parseRateLimitResource, type RateLimitResourceOverride } from '../scheduler/rate-limiter.js';

@@ -6,7 +6,7 @@
  * start with `(?-i)`.
  */
 import { GRPC_RESTRICTED_KEY_PREFIX } from '../frontends/grpc/restricted.js';
-import { RESTRICTED_GROUPS, type RestrictedApis, type RestrictedGroup, type Restriction } from '../frontends/restricted-apis.js';
+import { RESTRICTED_GROUPS, type RestrictedApis, type RestrictedGroup, type Restriction } from '../frontends/common/restricted-apis.js';
 
 export type RestrictedFlag = 'http-restricted-api' | 'grpc-restricted-protocol';
 

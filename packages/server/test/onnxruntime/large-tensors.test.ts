@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createInferenceServer } from '../../src/create-server.js';
 import type { InferenceServer } from '../../src/core/index.js';
 import { HttpFrontend } from '../../src/frontends/http/index.js';
-import { ShmTensors, OWNED_MIN_BYTES } from '../../src/frontends/shm-tensors.js';
+import { ShmTensors, OWNED_MIN_BYTES } from '../../src/frontends/common/shm-tensors.js';
 import { request, splitResponse } from '../support/http-harness.js';
 import { makeRepo } from '../support/temp-repo.js';
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
 import type { pb } from '@inferd/protocol';
 import { serveBoth, type Served } from './harness.js';
-import type { RestrictedGroup, Restriction } from '../../src/frontends/restricted-apis.js';
+import type { RestrictedGroup, Restriction } from '../../src/frontends/common/restricted-apis.js';
 
 const GROUPS: RestrictedGroup[] = [
   'health', 'metadata', 'inference', 'shared-memory', 'model-config', 'model-repository', 'statistics', 'trace', 'logging',

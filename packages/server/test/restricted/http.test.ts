@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from '../support/http-harness.js';
 import { serveBoth, type Served } from './harness.js';
-import type { RestrictedGroup, Restriction } from '../../src/frontends/restricted-apis.js';
+import type { RestrictedGroup, Restriction } from '../../src/frontends/common/restricted-apis.js';
 
 const GROUPS: RestrictedGroup[] = [
   'health', 'metadata', 'inference', 'shared-memory', 'model-config', 'model-repository', 'statistics', 'trace', 'logging',

@@ -12,9 +12,10 @@ import type { pb } from '@inferd/protocol';
 import type { handleBidiStreamingCall, ServerDuplexStream } from '@grpc/grpc-js';
 import { ServerError, type InferenceResponse, type InferenceServer, type ModelSpec } from '../../core/index.js';
 import { decodeAfterModelCheck, withTraceOrigin } from './handle-infer.js';
+import { releaseShmAfterFinal } from '../common/infer-lifecycle.js';
 import { encodeInferResponse } from './infer-encode.js';
 import type { DecodedInfer } from './infer-decode.js';
-import type { ShmTensors } from '../shm-tensors.js';
+import type { ShmTensors } from '../common/shm-tensors.js';
 import { toGrpcError } from './status-map.js';
 
 type Out = pb.ModelStreamInferResponseInit;
@@ -85,17 +86,7 @@ class StreamSession {
     try {
       const init = { ...decoded.init, signal: this.#controller.signal };
       const traced = this.#server.tracer?.enabled !== true ? init : withTraceOrigin(init, this.#call.metadata.get('traceparent')[0]);
-      this.#server.inferStream(traced, (r) => {
-        if (shm === undefined) {
-          this.#onResponse(r, slot, decoupled, emptyFinal, undefined);
-          return;
-        }
-        try {
-          this.#onResponse(r, slot, decoupled, emptyFinal, shm);
-        } finally {
-          if (r.final) shm.release();
-        }
-      }, onModel);
+      this.#server.inferStream(traced, releaseShmAfterFinal(shm, (r) => this.#onResponse(r, slot, decoupled, emptyFinal, shm)), onModel);
     } catch (err) {
       shm?.release();
       // Refused before the model was found (unknown model, server stopping): it keeps its place in the order.

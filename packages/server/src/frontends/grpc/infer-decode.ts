@@ -7,7 +7,8 @@ import { elementByteSize, isDataType, type pb } from '@inferd/protocol';
 import {
   ServerError, shapeOverflow, withRequestId, type CancelSignal, type InferenceRequestInit, type RequestedOutput, type SystemSharedMemory, type Tensor,
 } from '../../core/index.js';
-import { shmTensors, type ShmContext, type ShmTensorRef, type ShmTensors } from '../shm-tensors.js';
+import { decodeWithShm } from '../common/infer-lifecycle.js';
+import { shmTensors, type ShmContext, type ShmTensorRef, type ShmTensors } from '../common/shm-tensors.js';
 import { readRequestParameters } from './infer-params.js';
 import { contentsToBytes } from './typed-contents.js';
 
@@ -126,13 +127,7 @@ function decodeOutputs(req: pb.ModelInferRequest, shm: ShmContext): RequestedOut
 export function decodeInferRequest(
   req: pb.ModelInferRequest, memory?: SystemSharedMemory, signal?: CancelSignal,
 ): DecodedInfer {
-  const shm: ShmContext = { memory, tensors: undefined };
-  try {
-    return decode(req, shm, signal);
-  } catch (err) {
-    shm.tensors?.release();
-    throw err;
-  }
+  return decodeWithShm(memory, (shm) => decode(req, shm, signal));
 }
 
 function decode(req: pb.ModelInferRequest, shm: ShmContext, signal: CancelSignal | undefined): DecodedInfer {

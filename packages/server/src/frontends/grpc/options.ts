@@ -6,7 +6,7 @@
  */
 import { ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { ServerError } from '../../core/index.js';
-import type { RestrictedApis } from '../restricted-apis.js';
+import type { RestrictedApis } from '../common/restricted-apis.js';
 import { checkWindowSize, DEFAULT_HTTP2_WINDOWS, type Http2Windows } from './http2-windows.js';
 
 export interface GrpcFrontendOptions {

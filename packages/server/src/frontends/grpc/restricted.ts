@@ -6,7 +6,7 @@
 import type { Metadata, UntypedHandleCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { pb } from '@inferd/protocol';
 import { ServerError } from '../../core/index.js';
-import { forwardedHeaders, type RestrictedApis, type RestrictedGroup } from '../restricted-apis.js';
+import { forwardedHeaders, type RestrictedApis, type RestrictedGroup } from '../common/restricted-apis.js';
 import { toGrpcError } from './status-map.js';
 
 /** Metadata keys of restrictions carry this prefix (added by the flag parser, as Triton does). */

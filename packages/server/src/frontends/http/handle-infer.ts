@@ -8,15 +8,16 @@
  */
 import { INFERENCE_HEADER_CONTENT_LENGTH, parseHeaderLength, splitBinaryBody } from '@inferd/protocol';
 import { ServerError, type InferenceRequestInit, type InferenceResponse } from '../../core/index.js';
-import type { TraceOrigin, TracedRequestInit } from '../../core/observability-hooks.js';
+import type { TracedRequestInit } from '../../core/observability-hooks.js';
 import { settled, watchClient } from './client-signal.js';
 import { compress, decompress, requestEncoding, responseEncoding, UNSUPPORTED_ENCODING } from './compression.js';
 import type { HandlerContext, HttpCall } from './context.js';
 import { decodeInferRequest } from './infer-decode.js';
 import { encodeInferResponse } from './infer-encode.js';
 import { rawInput } from './raw-request.js';
-import { forwardedHeaders } from '../restricted-apis.js';
-import type { ShmTensors } from '../shm-tensors.js';
+import { forwardedHeaders } from '../common/restricted-apis.js';
+import type { ShmTensors } from '../common/shm-tensors.js';
+import { modelErrorFirst, releaseShmAfterFinal, traceOrigin } from '../common/infer-lifecycle.js';
 import { JSON_TYPE, METHOD_NOT_ALLOWED, type Reply } from './reply.js';
 import { parseRequestJson } from './request-json.js';
 
@@ -62,7 +63,7 @@ function prepare(ctx: HandlerContext, call: HttpCall, body: Buffer, model: strin
   if (f.priority !== undefined) init.priority = f.priority;
   if (f.timeoutUs !== undefined) init.timeoutUs = f.timeoutUs;
   if (f.correlationId !== undefined) init.correlationId = f.correlationId;
-  if (f.flags !== undefined) init.flags = f.flags;
+  if (f.flags !== 0) init.flags = f.flags;
   if (ctx.headerForwardPattern !== undefined) forwardHeaders(ctx.headerForwardPattern, call, init);
   const owned = ownedBuffers(call, body, decoded.shm);
   if (owned !== undefined) init.ownedBuffers = owned;
@@ -91,16 +92,6 @@ function ownedBuffers(call: HttpCall, body: Buffer, shm: ShmTensors | undefined)
 function forwardHeaders(pattern: RegExp, call: HttpCall, init: Writable<InferenceRequestInit>): void {
   const forwarded = forwardedHeaders(pattern, Object.entries(call.req.headers));
   if (forwarded !== undefined) init.parameters = { ...init.parameters, ...forwarded };
-}
-
-/** Triton resolves the model before it reads the body: an unknown model wins over a bad body. */
-function modelErrorFirst(ctx: HandlerContext, model: string, version: string, err: unknown): unknown {
-  try {
-    ctx.server.modelMetadata(model, version);
-  } catch (modelErr) {
-    return modelErr;
-  }
-  return err;
 }
 
 /** Core words the decoupled refusal for its own single-response API; HTTP clients expect Triton's text. */
@@ -166,13 +157,8 @@ function joinBody(json: string | Buffer, jsonBytes: number, blobs: readonly Uint
 
 /** What a trace needs from HTTP: receive stamps and the W3C `traceparent` header. */
 function tagTraceOrigin(call: HttpCall, init: Writable<InferenceRequestInit>): void {
-  const traceparent = call.req.headers.traceparent;
-  const origin: TraceOrigin = {
-    protocol: 'HTTP',
-    ...(call.recvStartNs === undefined ? {} : { recvStartNs: call.recvStartNs, recvEndNs: call.recvEndNs }),
-    ...(typeof traceparent === 'string' ? { traceparent } : {}),
-  };
-  (init as Writable<TracedRequestInit>).traceOrigin = origin;
+  const recv = { startNs: call.recvStartNs, endNs: call.recvEndNs };
+  (init as Writable<TracedRequestInit>).traceOrigin = traceOrigin('HTTP', call.req.headers.traceparent, recv);
 }
 
 function run(ctx: HandlerContext, call: HttpCall, prepared: Prepared, done: InferDone): void {
@@ -181,11 +167,10 @@ function run(ctx: HandlerContext, call: HttpCall, prepared: Prepared, done: Infe
   prepared.init.signal = signal;
   if (ctx.server.tracer?.enabled === true) tagTraceOrigin(call, prepared.init);
   try {
-    ctx.server.inferOnce(prepared.init, (response) => {
+    ctx.server.inferOnce(prepared.init, releaseShmAfterFinal(prepared.shm, (response) => {
       if (!response.final) return;
       settled(socket, signal);
       if (response.error !== undefined) {
-        prepared.shm?.release();
         done(httpWording(response.error));
         return;
       }
@@ -193,10 +178,8 @@ function run(ctx: HandlerContext, call: HttpCall, prepared: Prepared, done: Infe
         reply(call, prepared, response, done);
       } catch (err) {
         done(err);
-      } finally {
-        prepared.shm?.release();
       }
-    });
+    }));
   } catch (err) {
     settled(socket, signal);
     prepared.shm?.release();
@@ -211,7 +194,7 @@ export function handleInfer(ctx: HandlerContext, call: HttpCall, model: string, 
   }
   const encoding = requestEncoding(call.req.headers['content-encoding']);
   if (encoding === undefined) {
-    done(modelErrorFirst(ctx, model, version, ServerError.unsupported(UNSUPPORTED_ENCODING)));
+    done(modelErrorFirst(ctx.server, model, version, ServerError.unsupported(UNSUPPORTED_ENCODING)));
     return;
   }
   if (encoding === 'identity') {
@@ -220,7 +203,7 @@ export function handleInfer(ctx: HandlerContext, call: HttpCall, model: string, 
   }
   decompress(call.body, encoding, ctx.maxInputSize).then(
     (body) => proceed(ctx, call, body, model, version, done),
-    (err: unknown) => done(modelErrorFirst(ctx, model, version, err)),
+    (err: unknown) => done(modelErrorFirst(ctx.server, model, version, err)),
   );
 }
 
@@ -229,7 +212,7 @@ function proceed(ctx: HandlerContext, call: HttpCall, body: Buffer, model: strin
   try {
     prepared = prepare(ctx, call, body, model, version);
   } catch (err) {
-    done(modelErrorFirst(ctx, model, version, err));
+    done(modelErrorFirst(ctx.server, model, version, err));
     return;
   }
   run(ctx, call, prepared, done);

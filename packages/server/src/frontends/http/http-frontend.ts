@@ -18,7 +18,7 @@ import { handleShm } from './handle-shm.js';
 import { errorReply, NOT_FOUND, type Reply } from './reply.js';
 import { matchRoute, type Route } from './routes.js';
 import { restrictionFailure } from './restricted.js';
-import type { RestrictedApis } from '../restricted-apis.js';
+import type { RestrictedApis } from '../common/restricted-apis.js';
 
 export interface HttpFrontendOptions {
   /** 0 = ephemeral (tests). */

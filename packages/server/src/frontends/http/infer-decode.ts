@@ -11,7 +11,8 @@ import {
   asBool, asString, asUint, has, isObject, memberArray, memberString, type JsonObject,
 } from './json-access.js';
 import { readRequestParameters, type RequestParameterFields } from './infer-params.js';
-import { shmTensors, type ShmContext, type ShmTensorRef, type ShmTensors } from '../shm-tensors.js';
+import { decodeWithShm } from '../common/infer-lifecycle.js';
+import { shmTensors, type ShmContext, type ShmTensorRef, type ShmTensors } from '../common/shm-tensors.js';
 
 /** What the frontend needs to run and answer one infer request. */
 export interface DecodedInfer {
@@ -155,21 +156,18 @@ function readOutputs(json: JsonObject, binaryOutputs: Map<string, boolean>, shm:
 export function decodeInferRequest(
   json: unknown, binary: Uint8Array, model: string, memory?: SystemSharedMemory,
 ): DecodedInfer {
-  const shm: ShmContext = { memory, tensors: undefined };
-  try {
-    return decode(json, binary, model, shm);
-  } catch (err) {
-    shm.tensors?.release();
-    throw err;
-  }
+  return decodeWithShm(memory, (shm) => decode(json, binary, model, shm));
 }
+
+/** Shared by every request without `parameters`; never mutated. */
+const NO_PARAMETERS: RequestParameterFields = Object.freeze({ flags: 0, binaryDataOutput: false });
 
 function decode(json: unknown, binary: Uint8Array, model: string, shm: ShmContext): DecodedInfer {
   let id = '';
   if (has(json, 'id')) id = asString((json as JsonObject).id, "Unable to parse 'id'");
   const fields = has(json, 'parameters')
     ? readRequestParameters((json as JsonObject).parameters)
-    : { binaryDataOutput: false };
+    : NO_PARAMETERS;
   const list = memberArray(json, 'inputs', "Unable to parse 'inputs'");
   const blobs: Blobs = { bytes: binary, offset: 0 };
   const inputs = new Array<Tensor>(list.length);

@@ -3,7 +3,7 @@
  * HTTP server sorts its endpoints), and the 403 for a caller without the group's header.
  */
 import type { IncomingMessage } from 'node:http';
-import type { RestrictedApis, RestrictedGroup } from '../restricted-apis.js';
+import type { RestrictedApis, RestrictedGroup } from '../common/restricted-apis.js';
 import { errorMessageReply, type Reply } from './reply.js';
 import type { Route } from './routes.js';
 

@@ -5,7 +5,7 @@
  */
 import {
   ownBuffer, ServerError, type InferenceResponse, type SharedMemoryLease, type SystemSharedMemory,
-} from '../core/index.js';
+} from '../../core/index.js';
 
 /** The shm parameters of one tensor, as the client sent them. */
 export interface ShmTensorRef {

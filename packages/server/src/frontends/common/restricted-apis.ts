@@ -4,7 +4,7 @@
  * CLI from `--http-restricted-api` / `--grpc-restricted-protocol` and read by both frontends.
  */
 
-import { ServerError } from '../core/index.js';
+import { ServerError } from '../../core/index.js';
 
 /** Triton's category names, in its order. */
 export const RESTRICTED_GROUPS = [
