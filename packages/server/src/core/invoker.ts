@@ -59,7 +59,7 @@ export class LateBoundInvoker implements ModelInvoker {
 
   #bound(): ModelInvoker {
     if (this.#target === undefined) {
-      throw ServerError.unavailable('models of this server cannot be called before the server has finished starting');
+      throw ServerError.of('SERVER_STARTING');
     }
     return this.#target;
   }

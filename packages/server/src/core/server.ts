@@ -284,7 +284,7 @@ export class InferenceServer {
 
   #start(init: InferenceRequestInit, single: boolean, sink: ResponseSink, onModel?: (spec: ModelSpec) => void): void {
     const received = nowNs();
-    if (this.#state !== 'serving') throw ServerError.unavailable('Server is stopping; no new requests are accepted');
+    if (this.#state !== 'serving') throw ServerError.of('SERVER_STOPPING');
     const lease = this.#acquire(init.modelName, init.modelVersion);
     let request: InferenceRequest;
     let cached: CachedResponse | undefined;
@@ -294,7 +294,7 @@ export class InferenceServer {
       const model = lease.model;
       onModel?.(model.spec);
       if (single && model.spec.decoupled) {
-        throw ServerError.unsupported('ModelInfer RPC doesn\'t support models with decoupled transaction policy');
+        throw ServerError.of('DECOUPLED_SINGLE_RESPONSE');
       }
       const checked = validateRequest(init, model.spec);
       if (init.signal?.aborted) throw ServerError.cancelled();

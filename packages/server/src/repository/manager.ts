@@ -310,18 +310,18 @@ export class RepositoryManager implements ModelResolver {
 
   acquire(name: string, version: number | undefined): ModelLease {
     const record = this.#models.get(name);
-    if (record === undefined) throw ServerError.notFound(`Request for unknown model: '${name}' is not found`);
+    if (record === undefined) throw ServerError.of('MODEL_UNKNOWN', name);
     let v: VersionRecord | undefined;
     if (version === undefined) {
       for (const candidate of record.versions.values()) {
         if (candidate.state === 'READY' && (v === undefined || candidate.version > v.version)) v = candidate;
       }
-      if (v === undefined) throw ServerError.notFound(`Request for unknown model: '${name}' has no available versions`);
+      if (v === undefined) throw ServerError.of('MODEL_NO_VERSIONS', name);
     } else {
       v = record.versions.get(version);
-      if (v === undefined) throw ServerError.notFound(`Request for unknown model: '${name}' version ${version} is not found`);
+      if (v === undefined) throw ServerError.of('MODEL_VERSION_UNKNOWN', name, String(version));
       if (v.state !== 'READY') {
-        throw ServerError.unavailable(`Request for unknown model: '${name}' version ${version} is not at ready state`);
+        throw ServerError.of('MODEL_VERSION_NOT_READY', name, String(version));
       }
     }
     const held = v;

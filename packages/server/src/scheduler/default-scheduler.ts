@@ -27,7 +27,7 @@ export class DefaultScheduler implements Scheduler {
 
   enqueue(request: InferenceRequest): void {
     if (this.#stopping) {
-      request.respondError(ServerError.unavailable('model is being unloaded'));
+      request.respondError(ServerError.of('MODEL_UNLOADING'));
       return;
     }
     // Nothing waiting and an instance free: run at once; a request that never waits needs no abort

@@ -76,7 +76,7 @@ export class DynamicBatcher implements Scheduler {
 
   enqueue(request: InferenceRequest): void {
     if (this.#stopping) {
-      request.respondError(ServerError.unavailable('model is being unloaded'));
+      request.respondError(ServerError.of('MODEL_UNLOADING'));
       return;
     }
     const refused = this.#queue.enqueue(request, this.#clock.now());

@@ -202,7 +202,7 @@ function requestInit(head: BlsHead, body: Buffer, caller: string): InferenceRequ
 
 /** The server's ModelInfer wording names an RPC the model never used; say what to call instead. */
 function decoupledHint(err: ServerError, model: string): ServerError {
-  if (err.code !== 'UNSUPPORTED' || !err.message.includes('decoupled')) return err;
+  if (err.reason !== 'DECOUPLED_SINGLE_RESPONSE') return err;
   return ServerError.unsupported(
     `model '${model}' uses the decoupled transaction policy: call exec(decoupled=True) or async_exec(decoupled=True)`,
   );

@@ -22,8 +22,6 @@ export function requestEncoding(header: string | undefined): Encoding | undefine
   return undefined;
 }
 
-export const UNSUPPORTED_ENCODING = 'Unsupported compression type';
-
 /** Inflates a request body, refusing output beyond `maxSize` bytes. */
 export async function decompress(body: Buffer, encoding: 'gzip' | 'deflate', maxSize: number): Promise<Buffer> {
   try {

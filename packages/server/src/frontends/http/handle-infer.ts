@@ -10,7 +10,7 @@ import { INFERENCE_HEADER_CONTENT_LENGTH, parseHeaderLength, splitBinaryBody } f
 import { ServerError, type InferenceRequestInit, type InferenceResponse } from '../../core/index.js';
 import type { TracedRequestInit } from '../../core/observability-hooks.js';
 import { settled, watchClient } from './client-signal.js';
-import { compress, decompress, requestEncoding, responseEncoding, UNSUPPORTED_ENCODING } from './compression.js';
+import { compress, decompress, requestEncoding, responseEncoding } from './compression.js';
 import type { HandlerContext, HttpCall } from './context.js';
 import { decodeInferRequest } from './infer-decode.js';
 import { encodeInferResponse } from './infer-encode.js';
@@ -96,7 +96,7 @@ function forwardHeaders(pattern: RegExp, call: HttpCall, init: Writable<Inferenc
 
 /** Core words the decoupled refusal for its own single-response API; HTTP clients expect Triton's text. */
 function httpWording(err: unknown): unknown {
-  if (err instanceof ServerError && err.code === 'UNSUPPORTED' && err.message.includes('decoupled')) {
+  if (ServerError.isReason(err, 'DECOUPLED_SINGLE_RESPONSE')) {
     return ServerError.unsupported("HTTP end point doesn't support models with decoupled transaction policy");
   }
   return err;
@@ -194,7 +194,7 @@ export function handleInfer(ctx: HandlerContext, call: HttpCall, model: string, 
   }
   const encoding = requestEncoding(call.req.headers['content-encoding']);
   if (encoding === undefined) {
-    done(modelErrorFirst(ctx.server, model, version, ServerError.unsupported(UNSUPPORTED_ENCODING)));
+    done(modelErrorFirst(ctx.server, model, version, ServerError.of('UNSUPPORTED_ENCODING')));
     return;
   }
   if (encoding === 'identity') {

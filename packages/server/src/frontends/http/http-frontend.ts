@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { INFERENCE_HEADER_CONTENT_LENGTH } from '@inferd/protocol';
 import { nowNs, ServerError, type InferenceServer } from '../../core/index.js';
 import { readBodyThen } from './body.js';
-import { UNSUPPORTED_ENCODING } from './compression.js';
 import type { HandlerContext, HttpCall } from './context.js';
 import { handleInfer } from './handle-infer.js';
 import { handleGenerate } from './handle-generate.js';
@@ -203,7 +202,7 @@ export class HttpFrontend {
   #failure(err: unknown, req: http.IncomingMessage): Reply {
     if (!(err instanceof ServerError)) {
       this.#options.log?.('error', `HTTP ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
-    } else if (err.code === 'UNSUPPORTED' && err.message === UNSUPPORTED_ENCODING) {
+    } else if (err.reason === 'UNSUPPORTED_ENCODING') {
       return errorReply(err, { 'Accept-Encoding': 'gzip, deflate' });
     }
     return errorReply(err);

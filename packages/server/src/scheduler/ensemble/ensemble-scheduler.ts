@@ -27,7 +27,7 @@ export class EnsembleScheduler implements Scheduler {
 
   enqueue(request: InferenceRequest): void {
     if (this.#stopping) {
-      request.respondError(ServerError.unavailable('model is being unloaded'));
+      request.respondError(ServerError.of('MODEL_UNLOADING'));
       return;
     }
     if (request.isCancelled) {

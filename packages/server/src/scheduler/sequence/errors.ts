@@ -37,5 +37,5 @@ export function backlogTimeout(): ServerError {
 }
 
 export function stopping(): ServerError {
-  return ServerError.unavailable('model is being unloaded');
+  return ServerError.of('MODEL_UNLOADING');
 }
