@@ -13,3 +13,4 @@ export * from './shared-memory.js';
 export { ownBuffer, spareBuffers, SPARE_MIN_BYTES } from './spare-buffers.js';
 export * from './response-cache.js';
 export * from './invoker.js';
+export * from './diagnostics.js';

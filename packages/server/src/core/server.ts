@@ -2,6 +2,7 @@
  * InferenceServer: the in-process API and the only door into the server (like Triton's C API).
  * Frontends translate protocols into these calls; embedding apps call them directly.
  */
+import { requestFinishChannel, requestStartChannel, type RequestFinishMessage, type RequestStartMessage } from './diagnostics.js';
 import { classify } from './classification.js';
 import { nowNs } from './clock.js';
 import { ServerError } from './errors.js';
@@ -321,6 +322,11 @@ export class InferenceServer {
       throw err;
     }
     this.#inflight += 1;
+    if (requestStartChannel.hasSubscribers) {
+      requestStartChannel.publish({
+        modelName: request.modelName, modelVersion: String(request.modelVersion), id: request.id, batchSize: request.batchSize,
+      } satisfies RequestStartMessage);
+    }
     if (cached !== undefined) {
       // A hit never queues or executes: the stored response goes out through the normal delivery path
       // (classification, stats as a cache hit, lease release).
@@ -355,6 +361,7 @@ export class InferenceServer {
       else this.#insert(lease.model, request, response, cache, end);
       lease.release();
       this.#inflight -= 1;
+      if (requestFinishChannel.hasSubscribers) publishFinish(request, out, end, cache?.hit === true && ok);
       if (this.#inflight === 0 && this.#drained !== undefined) this.#drained();
       if (trace !== undefined) {
         // The frontends write the reply inside the sink: its duration is the send time.
@@ -407,4 +414,12 @@ export class InferenceServer {
 
 function byNameVersion(a: ServedModel, b: ServedModel): number {
   return a.spec.name < b.spec.name ? -1 : a.spec.name > b.spec.name ? 1 : a.spec.version - b.spec.version;
+}
+
+function publishFinish(request: InferenceRequest, out: InferenceResponse, end: number, cacheHit: boolean): void {
+  const message: RequestFinishMessage = {
+    modelName: request.modelName, modelVersion: String(request.modelVersion), id: request.id, batchSize: request.batchSize,
+    durationNs: end - request.timestamps.received, cacheHit, ...(out.error === undefined ? {} : { error: out.error }),
+  };
+  requestFinishChannel.publish(message);
 }

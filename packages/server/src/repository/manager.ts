@@ -10,6 +10,7 @@
  * step: requests holding a lease on an old version finish on it, new requests lease the new one, and
  * the old versions are disposed once their leases drain.
  */
+import { modelUnloadChannel, type ModelUnloadMessage } from '../core/diagnostics.js';
 import {
   ServerError,
   type ModelIndexEntry, type ModelLease, type ModelResolver, type ModelState, type ServedModel,
@@ -692,6 +693,7 @@ export class RepositoryManager implements ModelResolver {
     v.state = 'UNAVAILABLE';
     v.reason = 'unloaded';
     this.#options.log.info('model_lifecycle', `successfully unloaded '${name}' version ${v.version}`);
+    if (modelUnloadChannel.hasSubscribers) modelUnloadChannel.publish({ modelName: name, version: v.version } satisfies ModelUnloadMessage);
   }
 }
 

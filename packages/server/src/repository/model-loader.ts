@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelStats, ServerError, type ExecutionInstance, type ModelInvoker } from '../core/index.js';
+import { modelLoadChannel, ModelStats, ServerError, type ModelLoadMessage, type ExecutionInstance, type ModelInvoker } from '../core/index.js';
 import {
   completePlatform, normalizeConfig, parseModelConfigText, platformInfo, selectVersions, toModelSpec, validateConfig,
   type ModelConfig,
@@ -241,6 +241,9 @@ async function loadVersion(
     stats.loadDurationSecs = (performance.now() - loadStart) / 1000;
     options.onVersionLoaded?.(stats, p.config);
     options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);
+    if (modelLoadChannel.hasSubscribers) {
+      modelLoadChannel.publish({ modelName: name, version, durationSecs: stats.loadDurationSecs } satisfies ModelLoadMessage);
+    }
     return { version, served };
   } catch (err) {
     // A pool, once made, owns the instances and its rate limiter registrations.
@@ -249,6 +252,10 @@ async function loadVersion(
     await backendModel?.dispose().catch(() => {});
     const message = ServerError.from(err).message;
     options.log.error('model_lifecycle', `failed to load '${name}' version ${version}: ${message}`);
+    if (modelLoadChannel.hasSubscribers) {
+      const durationSecs = (performance.now() - loadStart) / 1000;
+      modelLoadChannel.publish({ modelName: name, version, error: message, durationSecs } satisfies ModelLoadMessage);
+    }
     return { version, error: message };
   }
 }

@@ -4,7 +4,7 @@
  * (spec §12) an instance may start only when it is idle AND the limiter grants its group's resources;
  * they are held for the execution and released when it returns.
  */
-import { ServerError, type ExecutionInstance, type InferenceRequest, type ModelStats } from '../core/index.js';
+import { executionChannel, ServerError, type ExecutionMessage, type ExecutionInstance, type InferenceRequest, type ModelStats } from '../core/index.js';
 import type { InstanceRateLimit, RateLimitClient, RateLimiter } from './rate-limiter.js';
 
 export interface InstancePoolOptions {
@@ -72,6 +72,7 @@ export class InstancePool {
     const client = this.#limits?.get(instance);
     client?.acquire();
     for (const r of requests) r.stamp('computeStart');
+    if (executionChannel.hasSubscribers) publishExecution(instance.name, requests);
     try {
       await instance.execute(requests);
     } catch (err) {
@@ -160,4 +161,11 @@ function registerLimits(
     throw err;
   }
   return clients;
+}
+
+function publishExecution(instance: string, requests: readonly InferenceRequest[]): void {
+  let batchSize = 0;
+  for (const r of requests) batchSize += r.batchSize;
+  const message: ExecutionMessage = { modelName: requests[0]?.modelName ?? '', instance, requestCount: requests.length, batchSize };
+  executionChannel.publish(message);
 }
