@@ -7,6 +7,7 @@ import {
 } from './core/index.js';
 import { parseBackendConfig } from './config/index.js';
 import { BackendRegistry } from './backends/registry.js';
+import type { Backend } from './backends/contract.js';
 import { RepositoryManager, type ModelControlMode } from './repository/manager.js';
 import { Logger } from './observability/log.js';
 import { MetricsRegistry, type MetricsOptions } from './observability/metrics.js';
@@ -19,6 +20,8 @@ export interface CreateServerOptions {
   readonly modelRepository: string | readonly string[];
   /** Plug-in backends: `<dir>/<name>/index.js` exporting the Backend contract. */
   readonly backendDirectory?: string;
+  /** Backend objects by name (an app's own backends, or a test's): they win over built-ins and plug-ins. */
+  readonly backends?: Readonly<Record<string, Backend>>;
   /** `--backend-config` entries, e.g. `onnxruntime,default-max-batch-size=8`. */
   readonly backendConfig?: readonly string[];
   /** Complete configs from model files (default true). */
@@ -99,7 +102,10 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
   const metrics = options.metrics === false ? undefined : new MetricsRegistry(options.metrics ?? {});
   const manager = new RepositoryManager({
     repositories: typeof options.modelRepository === 'string' ? [options.modelRepository] : [...options.modelRepository],
-    registry: new BackendRegistry(options.backendDirectory === undefined ? {} : { backendDirectory: options.backendDirectory }),
+    registry: new BackendRegistry({
+      ...(options.backendDirectory === undefined ? {} : { backendDirectory: options.backendDirectory }),
+      ...(options.backends === undefined ? {} : { backends: options.backends }),
+    }),
     backendConfig: parseBackendConfig(options.backendConfig ?? []),
     autoComplete: options.autoComplete ?? true,
     ...(options.modelConfigName === undefined ? {} : { configName: options.modelConfigName }),

@@ -22,10 +22,18 @@ const ENTRY_CANDIDATES = ['index.js', 'index.mjs', 'backend.js', 'backend.mjs'];
 
 export class BackendRegistry {
   readonly #directory: string | undefined;
+  readonly #given: ReadonlyMap<string, Backend>;
   readonly #cache = new Map<string, Promise<Backend>>();
 
-  constructor(options: { backendDirectory?: string } = {}) {
+  /**
+   * `backends`: backend objects an embedding app passes in (`createInferenceServer({ backends })`); a
+   * model naming one gets it before any built-in or plug-in of that name.
+   */
+  constructor(options: { backendDirectory?: string; backends?: Readonly<Record<string, Backend>> } = {}) {
     this.#directory = options.backendDirectory;
+    const given = new Map<string, Backend>();
+    for (const [name, b] of Object.entries(options.backends ?? {})) given.set(name, asBackend({ backend: b }, name, `backend '${name}' passed in`));
+    this.#given = given;
   }
 
   /**
@@ -45,6 +53,8 @@ export class BackendRegistry {
   }
 
   async #load(name: string, runtime: string, modelName: string): Promise<Backend> {
+    const given = this.#given.get(name);
+    if (given !== undefined) return given;
     const choice = chooseRuntime(runtime, name, this.#backendDir(name), modelName);
     if (choice.kind === 'module') return importBackend(choice.file, name);
     if (choice.kind === 'python-based') return pythonBased(await this.resolve('python'), name, choice.file);
