@@ -35,6 +35,8 @@ export interface ExecutionMessage {
   readonly modelName: string;
   readonly instance: string;
   readonly requestCount: number;
+  /** The requests' ids, in execution order ('' for a request without one). */
+  readonly requestIds: readonly string[];
   /** Sum of the requests' batch sizes. */
   readonly batchSize: number;
 }

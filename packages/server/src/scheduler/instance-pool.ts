@@ -166,6 +166,8 @@ function registerLimits(
 function publishExecution(instance: string, requests: readonly InferenceRequest[]): void {
   let batchSize = 0;
   for (const r of requests) batchSize += r.batchSize;
-  const message: ExecutionMessage = { modelName: requests[0]?.modelName ?? '', instance, requestCount: requests.length, batchSize };
+  const message: ExecutionMessage = {
+    modelName: requests[0]?.modelName ?? '', instance, requestCount: requests.length, requestIds: requests.map((r) => r.id), batchSize,
+  };
   executionChannel.publish(message);
 }

@@ -38,7 +38,7 @@ test('poll: edits reload, broken edits keep the old version with the reason, new
     assert.equal(await tagOf(live.http, 'n'), 5);
     rmSync(join(live.repo, 'n'), { recursive: true });
     await waitFor(() => !indexLines(live.server).some((l) => l.startsWith('n')));
-    await assert.rejects(tagOf(live.http, 'n'));
+    await assert.rejects(tagOf(live.http, 'n'), /unknown model/);
 
     // The load/unload API stays refused in poll mode.
     await assert.rejects(live.http.loadModel('m'), /explicit model load \/ unload is not allowed if polling is enabled/);

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { indexLines, startLive, tagOf, taggedConfig, taggedConfigJson } from './support.js';
+import { executing, indexLines, startLive, tagOf, taggedConfig, taggedConfigJson, waitFor } from './support.js';
 
 test('reloads under concurrent HTTP and gRPC load: zero failed requests, new requests see the new version', async () => {
   const live = await startLive({ 'm/config.pbtxt': taggedConfig(1), 'm/1/': null }, { modelControlMode: 'explicit', loadModels: ['m'] });
@@ -25,14 +25,17 @@ test('reloads under concurrent HTTP and gRPC load: zero failed requests, new req
       }
     });
     // A long request in flight across the reloads must finish on the version it started on.
-    const longOnOld = tagOf(live.http, 'm', 1500);
-    await new Promise((r) => setTimeout(r, 100));
+    const started = executing('long');
+    const longOnOld = tagOf(live.http, 'm', 1500, 'long');
+    await started;
     for (const tag of [2, 3, 4]) {
       await (tag % 2 === 0 ? live.http : live.grpc).loadModel('m', { config: taggedConfigJson(tag) });
       // Once load returns, every new request is served by the new version.
       assert.equal(await tagOf(live.http, 'm'), tag);
       assert.equal(await tagOf(live.grpc, 'm'), tag);
-      await new Promise((r) => setTimeout(r, 100));
+      // The workers go on across the swap: a few more answers each before the next reload.
+      const okNow = ok;
+      await waitFor(() => ok >= okNow + 8);
     }
     stop = true;
     await Promise.all(workers);
@@ -81,10 +84,11 @@ test('a failed reload keeps the old version serving, returns the error and the i
 test('unload lets in-flight requests finish and refuses new ones', async () => {
   const live = await startLive({ 'm/config.pbtxt': taggedConfig(9), 'm/1/': null }, { modelControlMode: 'explicit', loadModels: ['m'] });
   try {
-    const inFlight = [tagOf(live.http, 'm', 800), tagOf(live.grpc, 'm', 800)];
-    await new Promise((r) => setTimeout(r, 150));
+    const started = Promise.all([executing('a'), executing('b')]);
+    const inFlight = [tagOf(live.http, 'm', 800, 'a'), tagOf(live.grpc, 'm', 800, 'b')];
+    await started;
     await live.http.unloadModel('m');
-    await assert.rejects(tagOf(live.http, 'm'));
+    await assert.rejects(tagOf(live.http, 'm'), /unknown model/);
     assert.deepEqual(await Promise.all(inFlight), [9, 9]);
   } finally {
     await live.close();

@@ -152,8 +152,8 @@ export async function startLive(files: Files, options: Partial<CreateServerOptio
 }
 
 /** One request to a tagged model: sleeps `ms`, returns the tag of the version that served it. */
-export async function tagOf(client: HttpClient | GrpcClient, model: string, ms = 0): Promise<number> {
-  const r = await client.infer(model, [new InferInput('IN', [1], 'INT32').setData([ms])]);
+export async function tagOf(client: HttpClient | GrpcClient, model: string, ms = 0, requestId?: string): Promise<number> {
+  const r = await client.infer(model, [new InferInput('IN', [1], 'INT32').setData([ms])], requestId === undefined ? {} : { requestId });
   return (r.asTypedArray('OUT') as Int32Array)[0]!;
 }
 
@@ -167,6 +167,8 @@ export function indexLines(server: InferenceServer): string[] {
 export function overrideDirs(): string[] {
   return readdirSync(tmpdir()).filter((e) => e.startsWith('inferd-override-'));
 }
+
+export { executing } from '../support/executing.js';
 
 /** Waits until `cond` holds, checking every 50 ms, up to `ms` (wide margins: no speed assertions). */
 export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {

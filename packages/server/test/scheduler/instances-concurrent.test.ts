@@ -7,10 +7,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphBuilder } from '../../../../scripts/onnx-builder.js';
 import { createInferenceServer } from '../../src/create-server.js';
 import type { InferenceResponse } from '../../src/core/index.js';
+import { executing } from '../support/executing.js';
 import { makeRepo } from '../support/temp-repo.js';
 
 const STEPS = 96;
@@ -63,9 +63,10 @@ async function completionOrder(count: number): Promise<string[]> {
           order.push(id);
           checkOutput(r, n);
         });
+    const started = executing('big');
     const big = send('big', BIG);
-    // A wide margin for the big request to reach its worker and start running; it runs far longer.
-    await sleep(200);
+    // The big request is on its instance (it runs far longer than the tiny one takes).
+    await started;
     const tiny = send('tiny', TINY);
     await Promise.all([big, tiny]);
     // The pool records an execution just after its responses went out.

@@ -9,6 +9,7 @@ import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { executing } from '../support/executing.js';
 import type { TestClient } from '../support/grpc-client.js';
 import { int32, RANGE, readInt32, startShmWorld, type ShmWorld } from './shm-support.js';
 
@@ -149,14 +150,15 @@ describe('gRPC system shared memory', () => {
     world.write(inKey, 0, int32(RANGE(70)));
     await register(client, 'gfin', inKey, 64);
     await register(client, 'gfout', outKey, 128);
+    const started = executing('gheld');
     const pending = client.call('ModelInfer', {
       model_name: 'slow',
-      parameters: { delay_ms: { int64_param: 150 } },
+      id: 'gheld', parameters: { delay_ms: { int64_param: 150 } },
       inputs: [shmInput('INPUT0', 'gfin', 0), rawInput('INPUT1')],
       outputs: [{ name: 'OUTPUT0', parameters: shmParams('gfout', 0) }, { name: 'OUTPUT1', parameters: shmParams('gfout', 64) }],
       raw_input_contents: [int32(RANGE(80))],
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await started;
     await client.call('SystemSharedMemoryUnregister', { name: '' });
     assert.deepEqual((await client.call('SystemSharedMemoryStatus', { name: '' })).regions, {});
     const res = await pending;

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { executing } from '../support/executing.js';
 import { request } from '../support/http-harness.js';
 import { int32, RANGE, readInt32, startShmWorld, type ShmWorld } from './shm-support.js';
 
@@ -159,12 +160,13 @@ describe('HTTP system shared memory', () => {
     world.write(inKey, 0, Buffer.concat([int32(RANGE(40)), int32(RANGE(60))]));
     assert.equal((await register('fin', { key: inKey, byte_size: 128 })).status, 200);
     assert.equal((await register('fout', { key: outKey, byte_size: 128 })).status, 200);
+    const started = executing('held');
     const pending = post('/v2/models/slow/infer', {
-      parameters: { delay_ms: 150 },
+      id: 'held', parameters: { delay_ms: 150 },
       inputs: [shmInput('INPUT0', 'fin', 0), shmInput('INPUT1', 'fin', 64)],
       outputs: [shmOutput('OUTPUT0', 'fout', 0), shmOutput('OUTPUT1', 'fout', 64)],
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await started;
     assert.equal((await post('/v2/systemsharedmemory/unregister', {})).status, 200);
     assert.equal((await get('/v2/systemsharedmemory/status')).text, '[]');
     const res = await pending;
