@@ -25,32 +25,15 @@ import {
 } from './model-loader.js';
 import { checkLoadModelName } from './model-name.js';
 import { parseLoadOverrides, removeOverrideDir, writeOverrideDir } from './overrides.js';
-import type { ServedVersion } from './served-version.js';
+import { cycleOnPath, ensembleBlockers, membersFirst, missingMembersText } from './ensemble-graph.js';
+import { runBounded } from './load-queue.js';
+import {
+  drained, isReady, latestReady, lease, reasonOf, stateOf, UNLOADED, UNLOADING, versionRecord, type VersionRecord,
+} from './version-record.js';
 
 export type ModelControlMode = 'none' | 'poll' | 'explicit';
 
 const POLLING_REFUSAL = 'explicit model load / unload is not allowed if polling is enabled';
-
-interface VersionRecord {
-  readonly version: number;
-  state: ModelState;
-  reason: string;
-  served: ServedVersion | undefined;
-  leases: number;
-  onDrained: (() => void) | undefined;
-}
-
-/** A freshly loaded (or failed) version, before any lease. */
-function versionRecord(v: VersionLoadResult): VersionRecord {
-  return {
-    version: v.version,
-    state: v.served !== undefined ? 'READY' : 'UNAVAILABLE',
-    reason: v.error ?? '',
-    served: v.served,
-    leases: 0,
-    onDrained: undefined,
-  };
-}
 
 interface ModelRecord {
   readonly name: string;
@@ -65,6 +48,8 @@ interface ModelRecord {
   tempDir: string | undefined;
   /** Poll mode: the directory's fingerprint when it was last (re)loaded. */
   fingerprint: string | undefined;
+  /** Poll mode: the name is in more than one repository (reported once, until that changes). */
+  duplicate: boolean;
   /** Load and unload of one model run one after another. */
   busy: Promise<void>;
 }
@@ -107,6 +92,10 @@ export class RepositoryManager implements ModelResolver {
     this.#mode = options.controlMode ?? 'none';
   }
 
+  get #loadConcurrency(): number {
+    return this.#options.loadThreadCount ?? 4;
+  }
+
   get controlMode(): ModelControlMode {
     return this.#mode;
   }
@@ -132,18 +121,14 @@ export class RepositoryManager implements ModelResolver {
     }
     this.#refreshNames();
     const failed: string[] = [];
-    const queue = [...names];
-    const workers = Array.from({ length: Math.max(1, this.#options.loadThreadCount ?? 4) }, async () => {
-      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-        try {
-          await this.#loadByName(name, {});
-        } catch (err) {
-          this.#options.log.error('model_lifecycle', ServerError.from(err).message);
-          failed.push(name);
-        }
+    await runBounded(names, this.#loadConcurrency, async (name) => {
+      try {
+        await this.#loadByName(name, {});
+      } catch (err) {
+        this.#options.log.error('model_lifecycle', ServerError.from(err).message);
+        failed.push(name);
       }
     });
-    await Promise.all(workers);
     return failed.sort();
   }
 
@@ -173,12 +158,9 @@ export class RepositoryManager implements ModelResolver {
         queue.push(loc);
       }
     }
-    const workers = Array.from({ length: Math.max(1, this.#options.loadThreadCount ?? 4) }, async () => {
-      for (let loc = queue.shift(); loc !== undefined; loc = queue.shift()) {
-        if (!(await this.#load(this.#models.get(loc.name)!, loc.dirs[0]!))) failed.push(loc.name);
-      }
+    await runBounded(queue, this.#loadConcurrency, async (loc) => {
+      if (!(await this.#load(this.#models.get(loc.name)!, loc.dirs[0]!))) failed.push(loc.name);
     });
-    await Promise.all(workers);
     failed.push(...this.#loadEnsembles(ensembles));
     return failed.sort();
   }
@@ -201,27 +183,14 @@ export class RepositoryManager implements ModelResolver {
       }
     }
     const members = (name: string): string[] => [...new Set((prepared.get(name)?.members ?? []).map((m) => m.name))];
-    const blocked = new Map<string, string>();
-    for (const name of prepared.keys()) {
-      const missing = members(name).filter((m) => !this.#models.has(m)).sort();
-      if (missing.length > 0) blocked.set(name, `ensemble ${name} contains models that are not available or ambiguous: ${missing.join(', ')}`);
-    }
-    for (const name of prepared.keys()) {
-      if (blocked.has(name)) continue;
-      const last = cycleThrough(name, (n) => (prepared.has(n) ? members(n) : []));
-      if (last !== undefined) blocked.set(name, `circular dependency between ensembles: ${name} -> ... -> ${last} -> ${name}`);
-    }
-    for (const [name, reason] of blocked) {
+    for (const [name, reason] of ensembleBlockers(prepared.keys(), members, (m) => this.#models.has(m))) {
       this.#fail(this.#models.get(name)!, reason);
       prepared.delete(name);
       failed.push(name);
     }
-    // Members before the ensembles using them: take any ensemble whose ensemble members are settled.
-    while (prepared.size > 0) {
-      const name = [...prepared.keys()].find((n) => members(n).every((m) => !prepared.has(m)));
-      if (name === undefined) break; // unreachable: every cycle was blocked above
+    // Members before the ensembles using them.
+    for (const name of membersFirst(prepared.keys(), members)) {
       const p = prepared.get(name)!;
-      prepared.delete(name);
       const reason = this.#memberProblem(name, p);
       const result: ModelLoadResult = reason !== undefined
         ? { versions: [], error: reason }
@@ -237,12 +206,12 @@ export class RepositoryManager implements ModelResolver {
   #memberProblem(name: string, p: PreparedEnsemble): string | undefined {
     for (const { name: m, version } of p.members) {
       const record = this.#models.get(m)!;
-      const ready = [...record.versions.values()].filter((v) => v.state === 'READY');
+      const ready = [...record.versions.values()].filter(isReady);
       if (record.versions.size === 0) {
         return `ensemble '${name}' depends on '${m}' which is not valid. Model '${m}' failed with error: ${record.reason}`;
       }
       if (ready.length === 0) {
-        const reason = [...record.versions.values()].find((v) => v.reason !== '')?.reason ?? '';
+        const reason = [...record.versions.values()].map(reasonOf).find((r) => r !== '') ?? '';
         return `ensemble '${name}' depends on '${m}' which has no loaded version. Model '${m}' loading failed with error: ${reason}`;
       }
       if (version >= 0 && !ready.some((v) => v.version === version)) {
@@ -257,11 +226,7 @@ export class RepositoryManager implements ModelResolver {
     this.#latestReady(name)?.served?.spec.outputs.find((o) => o.name === output)?.labels;
 
   #latestReady(name: string): VersionRecord | undefined {
-    let best: VersionRecord | undefined;
-    for (const v of this.#models.get(name)?.versions.values() ?? []) {
-      if (v.state === 'READY' && (best === undefined || v.version > best.version)) best = v;
-    }
-    return best;
+    return latestReady(this.#models.get(name)?.versions.values() ?? []);
   }
 
   #fail(record: ModelRecord, reason: string, component = 'model_lifecycle'): void {
@@ -312,38 +277,21 @@ export class RepositoryManager implements ModelResolver {
   acquire(name: string, version: number | undefined): ModelLease {
     const record = this.#models.get(name);
     if (record === undefined) throw ServerError.of('MODEL_UNKNOWN', name);
-    let v: VersionRecord | undefined;
     if (version === undefined) {
-      for (const candidate of record.versions.values()) {
-        if (candidate.state === 'READY' && (v === undefined || candidate.version > v.version)) v = candidate;
-      }
+      const v = latestReady(record.versions.values());
       if (v === undefined) throw ServerError.of('MODEL_NO_VERSIONS', name);
-    } else {
-      v = record.versions.get(version);
-      if (v === undefined) throw ServerError.of('MODEL_VERSION_UNKNOWN', name, String(version));
-      if (v.state !== 'READY') {
-        throw ServerError.of('MODEL_VERSION_NOT_READY', name, String(version));
-      }
+      return lease(v);
     }
-    const held = v;
-    const served = held.served!;
-    held.leases += 1;
-    let released = false;
-    return {
-      model: served,
-      release: () => {
-        if (released) return;
-        released = true;
-        held.leases -= 1;
-        if (held.leases === 0) held.onDrained?.();
-      },
-    };
+    const v = record.versions.get(version);
+    if (v === undefined) throw ServerError.of('MODEL_VERSION_UNKNOWN', name, String(version));
+    if (!isReady(v)) throw ServerError.of('MODEL_VERSION_NOT_READY', name, String(version));
+    return lease(v);
   }
 
   readyModels(): readonly ServedModel[] {
     const out: ServedModel[] = [];
     for (const record of this.#models.values()) {
-      for (const v of record.versions.values()) if (v.state === 'READY' && v.served !== undefined) out.push(v.served);
+      for (const v of record.versions.values()) if (isReady(v) && v.served !== undefined) out.push(v.served);
     }
     return out;
   }
@@ -366,8 +314,8 @@ export class RepositoryManager implements ModelResolver {
         continue;
       }
       for (const v of [...record.versions.values()].sort((a, b) => a.version - b.version)) {
-        if (readyOnly && v.state !== 'READY') continue;
-        out.push(entry(name, String(v.version), v.state, v.reason));
+        if (readyOnly && !isReady(v)) continue;
+        out.push(entry(name, String(v.version), stateOf(v), reasonOf(v)));
       }
     }
     return out;
@@ -377,7 +325,7 @@ export class RepositoryManager implements ModelResolver {
     for (const record of this.#models.values()) {
       if (record.versions.size === 0 && record.state !== undefined) return false;
       for (const v of record.versions.values()) {
-        if (v.state !== 'READY' && v.reason !== 'unloaded') return false;
+        if (v.phase.kind !== 'ready' && v.phase.kind !== 'unloaded') return false;
       }
     }
     return true;
@@ -448,12 +396,14 @@ export class RepositoryManager implements ModelResolver {
         this.#models.set(loc.name, record);
       }
       if (loc.dirs.length > 1) {
-        if (record.fingerprint !== 'duplicate') {
-          record.fingerprint = 'duplicate';
+        if (!record.duplicate) {
+          record.duplicate = true;
+          record.fingerprint = undefined;
           this.#fail(record, `model '${loc.name}' appears in multiple model repositories: ${loc.dirs.join(', ')}`, 'model_repository_manager');
         }
         continue;
       }
+      record.duplicate = false;
       const fingerprint = modelFingerprint(loc.dirs[0]!);
       if (fingerprint === record.fingerprint) continue;
       record.fingerprint = fingerprint;
@@ -462,13 +412,9 @@ export class RepositoryManager implements ModelResolver {
     // Other models first (in parallel), then ensembles, which would otherwise load a changed member's old version.
     const ensembles = changed.filter((c) => isEnsembleDir(c.record.name, c.dir, this.#options));
     const others = changed.filter((c) => !ensembles.includes(c));
-    const workers = Array.from({ length: Math.max(1, this.#options.loadThreadCount ?? 4) }, async () => {
-      for (let c = others.shift(); c !== undefined; c = others.shift()) {
-        const { record, dir } = c;
-        await this.#serialize(record, () => this.#loadFrom(record, { dir }, []));
-      }
+    await runBounded(others, this.#loadConcurrency, async ({ record, dir }) => {
+      await this.#serialize(record, () => this.#loadFrom(record, { dir }, []));
     });
-    await Promise.all(workers);
     for (const { record, dir } of ensembles) await this.#serialize(record, () => this.#loadFrom(record, { dir }, []));
   }
 
@@ -479,7 +425,7 @@ export class RepositoryManager implements ModelResolver {
     await Promise.all([...this.#models.values()].map((r) => r.busy));
     const all: Promise<void>[] = [];
     for (const record of this.#models.values()) {
-      for (const v of record.versions.values()) if (v.served !== undefined && v.state === 'READY') all.push(this.#unloadVersion(record.name, v));
+      for (const v of record.versions.values()) if (v.served !== undefined && isReady(v)) all.push(this.#unloadVersion(record.name, v));
     }
     await Promise.all(all);
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
@@ -490,7 +436,10 @@ export class RepositoryManager implements ModelResolver {
   }
 
   #newRecord(name: string, state: ModelState | undefined): ModelRecord {
-    return { name, versions: new Map(), state, reason: '', members: [], tempDir: undefined, fingerprint: undefined, busy: Promise.resolve() };
+    return {
+      name, versions: new Map(), state, reason: '', members: [], tempDir: undefined, fingerprint: undefined, duplicate: false,
+      busy: Promise.resolve(),
+    };
   }
 
   /** Runs `fn` after every earlier load/unload of the same model (whatever their outcome). */
@@ -582,16 +531,14 @@ export class RepositoryManager implements ModelResolver {
       try {
         const p = prepareEnsemble(name, source.dir, this.#options, source.config);
         members = [...new Set(p.members.map((m) => m.name))];
-        const cyclic = members.find((m) => m === name || stack.includes(m));
-        if (cyclic !== undefined) {
-          result = { versions: [], error: `circular dependency between ensembles: ${cyclic} -> ... -> ${name} -> ${cyclic}` };
+        const cycle = cycleOnPath(name, members, stack);
+        if (cycle !== undefined) {
+          result = { versions: [], error: cycle };
         } else {
           if (this.#mode === 'explicit') this.#refreshNames();
           for (const m of members) await this.#ensureLoaded(m, [...stack, name]);
-          const missing = members.filter((m) => !this.#models.has(m)).sort();
-          const reason = missing.length > 0
-            ? `ensemble ${name} contains models that are not available or ambiguous: ${missing.join(', ')}`
-            : this.#memberProblem(name, p);
+          const missing = members.filter((m) => !this.#models.has(m));
+          const reason = missing.length > 0 ? missingMembersText(name, missing) : this.#memberProblem(name, p);
           result = reason !== undefined
             ? { versions: [], error: reason }
             : loadEnsemble(name, source.dir, p, this.#options, (m) => this.#latestReady(m)!.served!.config!, this.#memberLabels);
@@ -614,14 +561,14 @@ export class RepositoryManager implements ModelResolver {
   #swap(record: ModelRecord, result: ModelLoadResult, tempDir: string | undefined, members: readonly string[]): string | undefined {
     const name = record.name;
     const failure = loadFailure(name, result);
-    const serving = [...record.versions.values()].filter((v) => v.state === 'READY');
+    const serving = [...record.versions.values()].filter(isReady);
     if (failure !== undefined && serving.length > 0) {
       this.#options.log.error('model_lifecycle', `failed to reload '${name}', the previous version(s) keep serving: ${failure}`);
       const dropped = result.versions.flatMap((v) => (v.served === undefined ? [] : [v.served]));
       this.#track(Promise.all(dropped.map((s) => s.dispose())).then(() => {
         if (tempDir !== undefined) removeOverrideDir(tempDir);
       }));
-      for (const v of serving) v.reason = failure;
+      for (const v of serving) v.note = failure;
       return failure;
     }
     const next = new Map<number, VersionRecord>();
@@ -631,7 +578,7 @@ export class RepositoryManager implements ModelResolver {
     if (result.error === undefined) {
       // Versions no longer selected stay listed as unloaded, as Triton lists them.
       for (const v of record.versions.values()) {
-        if (!next.has(v.version)) next.set(v.version, v.state === 'READY' ? v : { ...v, state: 'UNAVAILABLE', reason: 'unloaded' });
+        if (!next.has(v.version)) next.set(v.version, isReady(v) ? v : { ...v, phase: UNLOADED });
       }
     }
     const retiring = serving;
@@ -665,7 +612,7 @@ export class RepositoryManager implements ModelResolver {
 
   /** Starts unloading every served version (draining in the background) and marks the model unloaded. */
   #unloadRecord(record: ModelRecord): void {
-    const serving = [...record.versions.values()].filter((v) => v.state === 'READY' && v.served !== undefined);
+    const serving = [...record.versions.values()].filter((v) => isReady(v) && v.served !== undefined);
     const tempDir = record.tempDir;
     record.tempDir = undefined;
     if (record.versions.size === 0 && record.state !== undefined) {
@@ -673,7 +620,7 @@ export class RepositoryManager implements ModelResolver {
       record.reason = 'unloaded';
     }
     for (const v of record.versions.values()) {
-      if (v.state === 'UNAVAILABLE' && v.served === undefined) v.reason = 'unloaded';
+      if (v.phase.kind === 'failed') v.phase = UNLOADED;
     }
     this.#track(Promise.all(serving.map((v) => this.#unloadVersion(record.name, v))).then(() => {
       if (tempDir !== undefined) removeOverrideDir(tempDir);
@@ -682,38 +629,18 @@ export class RepositoryManager implements ModelResolver {
 
   async #unloadVersion(name: string, v: VersionRecord): Promise<void> {
     const served = v.served!;
-    v.state = 'UNLOADING';
-    if (v.leases > 0) await new Promise<void>((resolve) => (v.onDrained = resolve));
+    v.phase = UNLOADING;
+    await drained(v);
     try {
       await served.dispose();
     } catch (err) {
       this.#options.log.error('model_lifecycle', `error unloading '${name}' version ${v.version}: ${(err as Error).message}`);
     }
     v.served = undefined;
-    v.state = 'UNAVAILABLE';
-    v.reason = 'unloaded';
+    v.phase = UNLOADED;
     this.#options.log.info('model_lifecycle', `successfully unloaded '${name}' version ${v.version}`);
     if (modelUnloadChannel.hasSubscribers) modelUnloadChannel.publish({ modelName: name, version: v.version } satisfies ModelUnloadMessage);
   }
-}
-
-/**
- * Follows ensemble membership from `start`; when a path leads back to it, returns the last ensemble
- * before the loop closes (Triton names it in its message), else undefined.
- */
-function cycleThrough(start: string, members: (name: string) => readonly string[]): string | undefined {
-  const seen = new Set<string>();
-  const visit = (current: string): string | undefined => {
-    for (const m of members(current)) {
-      if (m === start) return current;
-      if (seen.has(m)) continue;
-      seen.add(m);
-      const found = visit(m);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  };
-  return visit(start);
 }
 
 /** The error a load answers with: the model-level error, else every version that did not load. */
