@@ -1,6 +1,6 @@
 /**
- * Enforces ARCHITECTURE.md's import rules by reading every import specifier of the sources.
- * A new folder or a new dependency direction must be added here on purpose.
+ * Enforces the import rules of docs/architecture.md (its table is read here) by reading every import
+ * specifier of the sources. A new folder or a new dependency direction is added to that table on purpose.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,38 +31,43 @@ function area(file: string): string {
   return relative(serverSrc, file).split(sep)[0]!.replace(/\.ts$/, '');
 }
 
-/** Which areas each area may import (its own area is always allowed). */
-const ALLOWED: Record<string, readonly string[]> = {
-  core: [],
-  config: ['core'],
-  observability: ['core', 'config'],
-  scheduler: ['core', 'config'],
-  backends: ['core', 'config'],
-  frontends: ['core'],
-  repository: ['core', 'config', 'scheduler', 'backends', 'observability'],
-  cli: ['*'],
-  'create-server': ['*'],
-  index: ['*'],
-};
+/**
+ * The rules are the table of docs/architecture.md ("Who may import whom"), between its import-rules
+ * markers: one row per area, `May import` (areas) and `npm packages`; `—` = none, `*` = anything.
+ */
+function readRules(): { allowed: Record<string, readonly string[]>; packages: Record<string, readonly string[]> } {
+  const doc = readFileSync(join(root, 'docs/architecture.md'), 'utf8');
+  const table = /<!-- import-rules:start -->([\s\S]*?)<!-- import-rules:end -->/.exec(doc)?.[1];
+  assert.ok(table !== undefined, 'docs/architecture.md has the import-rules table');
+  const allowed: Record<string, readonly string[]> = {};
+  const packages: Record<string, readonly string[]> = {};
+  const list = (cell: string): string[] =>
+    cell.trim() === '—' ? [] : cell.split(',').map((c) => c.trim().replace(/^`|`$/g, ''));
+  for (const line of table.split('\n')) {
+    const cells = line.split('|').slice(1, -1);
+    if (cells.length !== 3 || /^\s*(Area|-+)\s*$/.test(cells[0]!)) continue;
+    const area = cells[0]!.trim().replace(/^`|`$/g, '');
+    allowed[area] = list(cells[1]!);
+    packages[area] = list(cells[2]!);
+  }
+  return { allowed, packages };
+}
 
-/** npm packages (beyond node: built-ins and @inferd/protocol) each area may use. */
-const PACKAGES: Record<string, readonly string[]> = {
-  core: [],
-  config: [],
-  observability: [
-    'prom-client', '@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/resources', '@opentelemetry/sdk-trace-base',
-    '@opentelemetry/exporter-trace-otlp-http',
-  ],
-  scheduler: [],
-  backends: ['onnxruntime-node', 'onnxruntime-common'],
-  frontends: ['@grpc/grpc-js', '@grpc/proto-loader'],
-  repository: [],
-  cli: ['*'],
-  'create-server': [],
-  index: [],
-};
+const { allowed: ALLOWED, packages: PACKAGES } = readRules();
 
-test('server source folders import only what ARCHITECTURE.md allows', () => {
+test('the rules table of docs/architecture.md is what this test enforces', () => {
+  // A guard on the table reader: these rows and edges are the architecture's backbone.
+  assert.deepEqual(ALLOWED['core'], []);
+  assert.deepEqual(ALLOWED['frontends'], ['core']);
+  assert.deepEqual(ALLOWED['config'], ['core']);
+  assert.ok(ALLOWED['repository']!.includes('observability'));
+  assert.deepEqual(PACKAGES['backends'], ['onnxruntime-node', 'onnxruntime-common']);
+  assert.deepEqual(ALLOWED['cli'], ['*']);
+  const areas = new Set(readdirSync(serverSrc).map((n) => n.replace(/\.ts$/, '')));
+  assert.deepEqual(Object.keys(ALLOWED).sort(), [...areas].sort(), 'one row per folder and root file of src/');
+});
+
+test('server source folders import only what docs/architecture.md allows', () => {
   const violations: string[] = [];
   for (const file of files(serverSrc)) {
     const from = area(file);

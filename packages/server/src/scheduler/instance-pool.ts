@@ -20,7 +20,6 @@ export class InstancePool {
   readonly #idle: ExecutionInstance[];
   readonly #all: readonly ExecutionInstance[];
   readonly #stats: ModelStats;
-  readonly #waiters: (() => void)[] = [];
   readonly #capacityListeners: (() => void)[] = [];
   readonly #decoupled: boolean;
   /** Limiter clients by instance; undefined when rate limiting is off (the fast path). */
@@ -57,12 +56,6 @@ export class InstancePool {
     this.#capacityListeners.push(listener);
   }
 
-  /** Resolves when an instance is idle (immediately if one is). */
-  whenIdle(): Promise<void> {
-    if (this.#idle.length > 0) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
   /**
    * Runs `requests` on an idle instance; the caller must have seen `idleCount > 0`. Every request gets
    * a final response even when the backend throws.
@@ -84,7 +77,6 @@ export class InstancePool {
       this.#recordExecution(requests);
       client?.release();
       this.#idle.push(instance);
-      this.#waiters.shift()?.();
     }
   }
 

@@ -76,7 +76,10 @@ function gatedInstance(name: string, executions: Execution[], decoupled: boolean
 }
 
 class OneModelResolver implements ModelResolver {
-  constructor(readonly model: ServedModel) {}
+  readonly model: ServedModel;
+  constructor(model: ServedModel) {
+    this.model = model;
+  }
 
   acquire(name: string): ModelLease {
     if (name !== this.model.spec.name) throw ServerError.notFound(`Request for unknown model: '${name}' is not found`);

@@ -1,6 +1,6 @@
 /**
  * The sequence batcher behind a real InferenceServer (loaded from a repository, plug-in record backend):
- * every §4.2 error with Triton's text over the in-process API, a sequence and an error over HTTP
+ * every spec §4.2 error with Triton's text over the in-process API, a sequence and an error over HTTP
  * (`parameters: {sequence_id, sequence_start, sequence_end}`), and over gRPC (typed parameters) against
  * an identity-backend sequence model.
  */

@@ -1,7 +1,7 @@
 /**
  * A pool thread: owns the InferenceSessions placed on it (any number, of any models) and runs one
  * message at a time, because `session.run()` blocks its thread for the whole inference
- * (ARCHITECTURE.md, "Where inference runs"). Tensors arrive and leave as bytes in transferred
+ * (docs/architecture.md, "Where inference runs"). Tensors arrive and leave as bytes in transferred
  * ArrayBuffers; strings are converted here, never on the main thread.
  */
 import { parentPort } from 'node:worker_threads';

@@ -3,22 +3,10 @@
  * the populated field must be the one for the input's datatype (INT8/INT16 in int_contents,
  * UINT8/UINT16 in uint_contents, no field for FP16/BF16), and only one field may be populated.
  */
-import { encodeBytesElements, typedBytes, type DataType, type NumericArray, type pb } from '@inferd/protocol';
+import {
+  GRPC_CONTENTS_FIELDS, encodeBytesElements, typedBytes, type DataType, type NumericArray, type pb,
+} from '@inferd/protocol';
 import { ServerError } from '../../core/index.js';
-
-type Field = Exclude<keyof pb.InferTensorContents, never>;
-
-/** Checked in this order, as Triton does; each entry names the datatypes its field may carry. */
-const FIELDS: readonly { field: Field; types: readonly DataType[]; fallback: DataType }[] = [
-  { field: 'bool_contents', types: ['BOOL'], fallback: 'BOOL' },
-  { field: 'int_contents', types: ['INT8', 'INT16', 'INT32'], fallback: 'INT32' },
-  { field: 'int64_contents', types: ['INT64'], fallback: 'INT64' },
-  { field: 'uint_contents', types: ['UINT8', 'UINT16', 'UINT32'], fallback: 'UINT32' },
-  { field: 'uint64_contents', types: ['UINT64'], fallback: 'UINT64' },
-  { field: 'fp32_contents', types: ['FP32'], fallback: 'FP32' },
-  { field: 'fp64_contents', types: ['FP64'], fallback: 'FP64' },
-  { field: 'bytes_contents', types: ['BYTES'], fallback: 'BYTES' },
-];
 
 function encode(datatype: DataType, values: readonly unknown[]): Uint8Array {
   let array: NumericArray;
@@ -42,7 +30,7 @@ function encode(datatype: DataType, values: readonly unknown[]): Uint8Array {
 
 export function contentsToBytes(name: string, model: string, datatype: DataType, contents: pb.InferTensorContents): Uint8Array {
   let data: Uint8Array | undefined;
-  for (const { field, types, fallback } of FIELDS) {
+  for (const { field, datatypes, widest } of GRPC_CONTENTS_FIELDS) {
     const values = contents[field] as readonly unknown[];
     if (values.length === 0) continue;
     if (data !== undefined && data.byteLength !== 0) {
@@ -50,7 +38,7 @@ export function contentsToBytes(name: string, model: string, datatype: DataType,
         `unexpected explicit tensor data for input tensor '${name}' for model '${model}', binary data was already supplied.`,
       );
     }
-    const carried = types.includes(datatype) ? datatype : fallback;
+    const carried = datatypes.includes(datatype) ? datatype : widest;
     if (carried !== datatype) {
       throw ServerError.invalidArg(
         `unexpected explicit tensor data for input tensor '${name}' for model '${model}' of type '${carried}', ` +

@@ -114,10 +114,3 @@ function assemble(chunks: readonly Buffer[], size: number, alignAt: number): Buf
   }
   return out;
 }
-
-/** Promise form of `readBodyThen`; rejects with the size refusal or the disconnect error. */
-export function readBody(req: IncomingMessage, maxSize: number, what: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    readBodyThen(req, maxSize, what, (err, body) => (err === undefined ? resolve(body) : reject(err)));
-  });
-}

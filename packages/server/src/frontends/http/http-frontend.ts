@@ -15,7 +15,7 @@ import { handleRepositoryControl, handleRepositoryIndex } from './handle-reposit
 import { handleHealth, handleLogging, handleServerMetadata, handleTrace } from './handle-server.js';
 import { handleShm } from './handle-shm.js';
 import { errorReply, NOT_FOUND, type Reply } from './reply.js';
-import { matchRoute, type Route } from './routes.js';
+import { matchRoute, type ModelAction, type Route } from './routes.js';
 import { restrictionFailure } from './restricted.js';
 import type { RestrictedApis } from '../common/restricted-apis.js';
 
@@ -35,8 +35,12 @@ export interface HttpFrontendOptions {
 
 const HEADER_KEY = INFERENCE_HEADER_CONTENT_LENGTH.toLowerCase();
 
-/** Every route but infer (which replies through a callback: see handle-infer.ts). */
-function dispatch(ctx: HandlerContext, call: HttpCall, route: Route): Reply | Promise<Reply> {
+/** Every route but infer, which replies through a callback (handle-infer.ts) and never reaches `dispatch`. */
+type DispatchedRoute =
+  | Exclude<Route, { kind: 'model' }>
+  | (Extract<Route, { kind: 'model' }> & { readonly action: Exclude<ModelAction, 'infer'> });
+
+function dispatch(ctx: HandlerContext, call: HttpCall, route: DispatchedRoute): Reply | Promise<Reply> {
   switch (route.kind) {
     case 'all-stats':
       return handleModelStats(ctx, call);
@@ -56,8 +60,6 @@ function dispatch(ctx: HandlerContext, call: HttpCall, route: Route): Reply | Pr
       return handleTrace(ctx, call);
     case 'model':
       switch (route.action) {
-        case 'infer':
-          throw ServerError.internal('infer is dispatched by the frontend');
         case '':
           return handleModelMetadata(ctx, call, route.model, route.version);
         case 'ready':
@@ -185,11 +187,11 @@ export class HttpFrontend {
         });
         return;
       }
-      void this.#handleOther(call, route, closing);
+      void this.#handleOther(call, route as DispatchedRoute, closing);
     }, alignAt);
   }
 
-  async #handleOther(call: HttpCall, route: Route, close: boolean): Promise<void> {
+  async #handleOther(call: HttpCall, route: DispatchedRoute, close: boolean): Promise<void> {
     let reply: Reply;
     try {
       reply = await dispatch(this.#ctx, call, route);

@@ -151,7 +151,7 @@ export class SequenceBatcher implements Scheduler {
     });
   }
 
-  /** §4.2 checks, in Triton's order: CORRID type (request normalization), batch size, correlation id. */
+  /** spec §4.2 checks, in Triton's order: CORRID type (request normalization), batch size, correlation id. */
   #check(request: InferenceRequest): ServerError | undefined {
     if (this.#stopping) return errors.stopping();
     const id = request.correlationId;
