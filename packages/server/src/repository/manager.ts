@@ -21,7 +21,6 @@ import { modelFingerprint } from './fingerprint.js';
 import { scanRepositories, type ModelLocation } from './layout.js';
 import {
   isEnsembleDir, loadEnsemble, loadModel, prepareEnsemble, type LoaderOptions, type ModelLoadResult, type PreparedEnsemble,
-  type VersionLoadResult,
 } from './model-loader.js';
 import { checkLoadModelName } from './model-name.js';
 import { parseLoadOverrides, removeOverrideDir, writeOverrideDir } from './overrides.js';
