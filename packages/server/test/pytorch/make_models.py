@@ -31,6 +31,12 @@ class DictIn(torch.nn.Module):
         return feeds["A"] * 2 + feeds["B"]
 
 
+class ModeProbe(torch.nn.Module):
+    # [autograd on, input made in inference mode]: shows which of INFERENCE_MODE's two modes ran.
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.tensor([int(torch.is_grad_enabled()), int(x.is_inference())], dtype=torch.int32)
+
+
 class Conv(torch.nn.Module):
     def __init__(self):
         super().__init__()
@@ -45,6 +51,7 @@ torch.jit.script(AddSub()).save(os.path.join(out, "add_sub.pt"))
 torch.jit.script(Minus()).save(os.path.join(out, "minus.pt"))
 torch.jit.script(Upper()).save(os.path.join(out, "upper.pt"))
 torch.jit.script(DictIn()).save(os.path.join(out, "dict_in.pt"))
+torch.jit.script(ModeProbe()).save(os.path.join(out, "mode_probe.pt"))
 conv = Conv().eval()
 x = torch.rand(3, 3, 8, 8)
 traced = torch.jit.trace(conv, x)

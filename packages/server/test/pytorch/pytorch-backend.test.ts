@@ -48,6 +48,12 @@ before(async () => {
     'upper/1/model.pt': file('upper.pt'),
     'dict_in/config.pbtxt': cfg(`max_batch_size: 0\n${io('input', [t('B', 'TYPE_FP32', '2'), t('A', 'TYPE_FP32', '2')])}\n${io('output', [t('Z', 'TYPE_FP32', '2')])}`),
     'dict_in/1/model.pt': file('dict_in.pt'),
+    ...Object.fromEntries(['', 'false', 'maybe'].flatMap((mode) => {
+      const name = `mode_${mode || 'default'}`;
+      const param = mode === '' ? '' : `parameters: { key: "INFERENCE_MODE" value: { string_value: "${mode}" } }\n`;
+      return [[`${name}/config.pbtxt`, cfg(`max_batch_size: 0\n${param}${io('input', [t('X', 'TYPE_FP32', '1')])}\n${io('output', [t('Y', 'TYPE_INT32', '2')])}`)],
+        [`${name}/1/model.pt`, file('mode_probe.pt')]];
+    })),
     'no_file/config.pbtxt': cfg(`max_batch_size: 0\n${io('input', [t('X', 'TYPE_FP32', '1')])}\n${io('output', [t('Y', 'TYPE_FP32', '1')])}`),
     'no_file/1': null,
     'one_input/config.pbtxt': cfg(`max_batch_size: 0\n${io('input', [t('INPUT0', 'TYPE_FP32', '4')])}\n${io('output', [t('OUTPUT__0', 'TYPE_FP32', '4')])}`),
@@ -123,7 +129,7 @@ test('a traced conv net answers what torch computed; 2 requests form one executi
   assert.equal(stats.inference_count - before.inference_count, 3);
   assert.equal(stats.execution_count - before.execution_count, 1);
   // ENABLE_NVFUSER means nothing on the CPU: accepted with one line.
-  assert.ok(h.logs.some((l) => /parameter ENABLE_NVFUSER has no effect on cpu; ignored/.test(l)));
+  assert.ok(h.logs.some((l) => /model 'conv': parameter ENABLE_NVFUSER ignored: no effect on cpu/.test(l)));
 });
 
 test('TYPE_STRING in and out as List[str]', async () => {
@@ -144,6 +150,16 @@ test('a Dict[str, Tensor] forward() gets the inputs by config name', async () =>
   assert.equal(reason('dict_in'), '');
   const r = await h.server.infer({ modelName: 'dict_in', inputs: [fp32('A', [2], [1, 2]), fp32('B', [2], [0.25, 0.5])] });
   assert.deepEqual(readF32(r.outputs[0]!.data), [2.25, 4.5]);
+});
+
+test('INFERENCE_MODE: on by default (torch.inference_mode), "false" runs under no_grad', async () => {
+  const run = async (model: string): Promise<number[]> => {
+    const r = await h.server.infer({ modelName: model, inputs: [fp32('X', [1], [0])] });
+    return [...new Int32Array(r.outputs[0]!.data.slice().buffer)];
+  };
+  assert.deepEqual(await run('mode_default'), [0, 1]);
+  assert.deepEqual(await run('mode_false'), [0, 0]);
+  assert.match(reason('mode_maybe'), /failed to convert 'maybe' to a boolean for parameter 'INFERENCE_MODE' of model 'mode_maybe'/);
 });
 
 test("load errors carry Triton's texts; the other models serve", () => {

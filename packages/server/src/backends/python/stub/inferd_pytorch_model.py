@@ -8,37 +8,13 @@ request fills the batch (torch.from_numpy over the frame's memory).
 """
 import json
 import os
-import contextlib
 
 import numpy as np
 import torch
 
 import triton_python_backend_utils as pb_utils
 import _inferd_torch_io as tio
-
-_TRUE = ("true", "1", "yes", "on")
-_FALSE = ("false", "0", "no", "off")
-# Parameters that only mean something on a CUDA device: accepted on the CPU with one log line.
-_CUDA_ONLY = ("ENABLE_NVFUSER", "ENABLE_CACHE_CLEANING")
-
-
-def _parameters(config):
-    out = {}
-    for key, value in (config.get("parameters") or {}).items():
-        out[key] = value.get("string_value", "") if isinstance(value, dict) else str(value)
-    return out
-
-
-def _bool_parameter(params, key, default, model_name):
-    if key not in params:
-        return default
-    text = params[key].strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise tio.LoadError(f"failed to convert '{params[key]}' to a boolean for parameter '{key}' of model '{model_name}'")
-
+from _inferd_torch_settings import SettingError, TorchSettings
 
 class TritonPythonModel:
     def initialize(self, args):
@@ -57,15 +33,10 @@ class TritonPythonModel:
 
     def _init(self, args, config, path):
         self.device = self._device(args)
-        params = _parameters(config)
-        self.inference_mode = _bool_parameter(params, "INFERENCE_MODE", False, self.name)
-        optimized = not _bool_parameter(params, "DISABLE_OPTIMIZED_EXECUTION", False, self.name)
-        self._jit_settings(params)
-        for key in _CUDA_ONLY:
-            if key in params and self.device.type != "cuda":
-                pb_utils.Logger.log_info(f"model '{self.name}': parameter {key} has no effect on {self.device}; ignored")
-        self.cache_cleaning = self.device.type == "cuda" and _bool_parameter(params, "ENABLE_CACHE_CLEANING", False, self.name)
-        self.optimized = optimized
+        try:
+            self.settings = TorchSettings(config, self.name, self.device or torch.device("cpu"))
+        except SettingError as err:
+            raise tio.LoadError(str(err)) from None
         if not os.path.isfile(path):
             raise tio.LoadError(f"unable to find '{path}' for model instance '{args.get('model_instance_name', '')}'")
         try:
@@ -87,22 +58,10 @@ class TritonPythonModel:
                 raise tio.LoadError(f"model '{self.name}': instance kind KIND_GPU but torch {torch.__version__} "
                                     "sees no CUDA device")
             return torch.device(f"cuda:{device_id}")
+        if kind == "MODEL":
+            # Triton: the model keeps the devices it was saved with; inputs are prepared on the CPU.
+            return None
         return torch.device("cpu")
-
-    def _jit_settings(self, params):
-        """ENABLE_JIT_EXECUTOR / ENABLE_JIT_PROFILING / ENABLE_TENSOR_FUSER: process-wide torch switches, as in Triton."""
-        c = torch._C
-        for key, setter in (("ENABLE_JIT_EXECUTOR", getattr(c, "_jit_set_profiling_executor", None)),
-                            ("ENABLE_JIT_PROFILING", getattr(c, "_jit_set_profiling_mode", None)),
-                            ("ENABLE_TENSOR_FUSER", getattr(c, "_jit_set_texpr_fuser_enabled", None))):
-            if key not in params:
-                continue
-            value = _bool_parameter(params, key, True, self.name)
-            if setter is None:
-                pb_utils.Logger.log_info(f"model '{self.name}': parameter {key} is not available in torch "
-                                         f"{torch.__version__}; ignored")
-            else:
-                setter(value)
 
     def execute(self, requests):
         sizes = [self._batch_size(r) for r in requests]
@@ -110,16 +69,17 @@ class TritonPythonModel:
         if self.max_batch_size > 0 and total > self.max_batch_size and total != 1:
             raise pb_utils.TritonModelException(
                 f"batch size {total} for '{self.name}', max allowed is {self.max_batch_size}")
-        feeds = [self._gather(io, requests) for io in self.inputs]
-        grad = torch.inference_mode() if self.inference_mode else torch.no_grad()
-        with grad, torch.jit.optimized_execution(self.optimized):
+        grad = torch.inference_mode() if self.settings.inference_mode else torch.no_grad()
+        # Inputs are made under the guard too, so that they are inference tensors when the mode is on.
+        with grad, torch.jit.optimized_execution(self.settings.optimized):
+            feeds = [self._gather(io, requests) for io in self.inputs]
             if self.mode == "dict":
                 result = self.module({io["name"]: feed for io, feed in zip(self.inputs, feeds)})
             else:
                 result = self.module(*[feeds[i] for i in self.order])
         results = tio.as_result_list(result)
         outputs = [self._output(io, index, results) for io, index in zip(self.outputs, self.output_index)]
-        if self.cache_cleaning:
+        if self.settings.cache_cleaning:
             torch.cuda.empty_cache()
         responses, start = [], 0
         for size in sizes:
@@ -143,7 +103,7 @@ class TritonPythonModel:
         if not joined.flags.writeable:
             joined = joined.copy()
         tensor = torch.from_numpy(joined)
-        return tensor if self.device.type == "cpu" else tensor.to(self.device, non_blocking=True)
+        return tensor if self.device is None or self.device.type == "cpu" else tensor.to(self.device, non_blocking=True)
 
     def _output(self, io, index, results):
         name = io["name"]
