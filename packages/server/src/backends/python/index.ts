@@ -21,6 +21,7 @@ import type { Backend, BackendInstanceContext, BackendModel, BackendModelContext
 import { pythonAutoComplete } from './auto-complete.js';
 import { pythonSettings } from './backend-config.js';
 import { executionEnv } from './execution-env.js';
+import { checkForceCpuInputs } from './force-cpu-inputs.js';
 import { PythonMetricStore } from './custom-metrics.js';
 import { PythonInstance } from './instance.js';
 import { pythonInterpreter, stubDirectory } from './interpreter.js';
@@ -49,6 +50,7 @@ export const backend: Backend = {
     if (!existsSync(ctx.modelPath)) {
       throw ServerError.invalidArg(`failed to load model '${modelName}': unable to find '${ctx.modelPath}'`);
     }
+    checkForceCpuInputs(ctx.config, ctx.log);
     // A model's own environment (EXECUTION_ENV_PATH) wins over the server-wide interpreter setting.
     const modelEnv = await executionEnv(ctx.config, ctx.modelDir, modelName);
     const interpreter = modelEnv?.interpreter ?? pythonInterpreter(ctx.backendConfig);
