@@ -53,6 +53,8 @@ def _reader(channel, inbox, stub):
                 threading.Thread(target=stub.is_ready, args=(head["id"],), daemon=True).start()
             else:
                 inbox.put((head, body))
+            # A body mapped from shared memory is released when its last view goes: not this loop's.
+            head = body = None
     except (EOFError, OSError):
         # The server is gone or closed the channel (after finalize, or to end this stub): nothing is
         # left to answer, so leave now even if the model is still inside execute.
@@ -251,6 +253,10 @@ def main():
             stub.initialize(head)
         elif kind == "execute":
             stub.execute(head, body)
+            # The batch's inputs are dropped here (unless the model kept them): say so to the server now,
+            # so its next large body can reuse their region.
+            head = body = None
+            channel.flush_released()
         elif kind == "finalize":
             stub.finalize()
             break
