@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { f32, readF32, startPython, type PythonHarness } from '../python/support.js';
 import { pythonInterpreter } from '../../src/backends/python/interpreter.js';
 import type { RepoFiles } from '../support/temp-repo.js';
@@ -164,7 +165,8 @@ test('INFERENCE_MODE: on by default (torch.inference_mode), "false" runs under n
 
 test("load errors carry Triton's texts; the other models serve", () => {
   assert.match(reason('no_file'), /unable to find '.*no_file\/1\/model\.pt' for model 'no_file'/);
-  assert.match(reason('one_input'), /unable to load model 'one_input', configuration expects 1 inputs, model provides 2/);
+  assert.equal(reason('one_input'),
+    "failed to initialize PyTorch model instance 'one_input_0': unable to load model 'one_input', configuration expects 1 inputs, model provides 2");
   assert.match(reason('bad_type'), /unsupported datatype TYPE_UINT16 for input 'INPUT0' for model 'bad_type'/);
   assert.equal(h.server.repositoryIndex().find((e) => e.name === 'add_sub')?.state, 'READY');
 });
@@ -172,10 +174,38 @@ test("load errors carry Triton's texts; the other models serve", () => {
 test('an output index the model lacks and a wrong input datatype are request errors', async () => {
   await assert.rejects(
     h.server.infer({ modelName: 'bad_index', inputs: [fp32('INPUT0', [4], [1, 2, 3, 4]), fp32('INPUT1', [4], [1, 2, 3, 4])] }),
-    /The output OUTPUT__5 in the model configuration refers to an output index which doesn't exist. This model has 2 outputs/,
+    (err: Error) => err.message === "Failed to process the request(s) for model 'bad_index_0', message: The output OUTPUT__5 in the " +
+      "model configuration refers to an output index which doesn't exist. This model has 2 outputs",
   );
   await assert.rejects(
     h.server.infer({ modelName: 'add_sub', inputs: [{ name: 'INPUT0', datatype: 'INT32', shape: [4], data: new Uint8Array(16) }, fp32('INPUT1', [4], [1, 2, 3, 4])] }),
     /INPUT0.*(datatype|data-type|INT32)/,
   );
+});
+
+test('an interpreter without torch: the model fails to load with one clear reason, naming the package', async () => {
+  // A real interpreter that has numpy but no torch: Debian's python3 without site-packages, numpy alone on its path.
+  const dir = mkdtempSync(join(tmpdir(), 'inferd-no-torch-'));
+  try {
+    mkdirSync(join(dir, 'lib'));
+    symlinkSync('/usr/lib/python3/dist-packages/numpy', join(dir, 'lib', 'numpy'));
+    const python = join(dir, 'python3');
+    writeFileSync(python, `#!/bin/sh\nPYTHONPATH=${join(dir, 'lib')} exec /usr/bin/python3 -S "$@"\n`);
+    chmodSync(python, 0o755);
+    const other = await startPython({
+      'add_sub/config.pbtxt': `platform: "pytorch_libtorch"\nmax_batch_size: 0\n${io('input', [t('INPUT0', 'TYPE_FP32', '4'), t('INPUT1', 'TYPE_FP32', '4')])}\n` +
+        io('output', [t('OUTPUT__0', 'TYPE_FP32', '4')]),
+      'add_sub/1/model.pt': file('add_sub.pt'),
+    }, { exitOnError: false, backendConfig: [`pytorch,python-interpreter=${python}`] });
+    try {
+      const entry = other.server.repositoryIndex().find((e) => e.name === 'add_sub');
+      assert.equal(entry?.state, 'UNAVAILABLE');
+      assert.equal(entry?.reason, "failed to initialize PyTorch model instance 'add_sub_0': ModuleNotFoundError: No module named " +
+        `'torch' (install torch for ${python}; Debian: python3-torch)`);
+    } finally {
+      await other.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -32,8 +32,8 @@ export const backend: Backend = {
     if (!existsSync(ctx.modelPath)) {
       throw ServerError.invalidArg(`unable to find '${ctx.modelPath}' for model '${modelName}'`);
     }
-    const { backend: python } = await import('../python/index.js');
-    const inner = await python.createModel({ ...ctx, modelPath: join(stubDirectory(), PYTORCH_MODEL_CODE) });
+    const { createPythonModel } = await import('../python/index.js');
+    const inner = await createPythonModel({ ...ctx, modelPath: join(stubDirectory(), PYTORCH_MODEL_CODE) }, { kindLabel: 'PyTorch' });
     return {
       // Triton's pytorch backend leaves the config as written (inputs and outputs must be given).
       autoComplete: (config) => {

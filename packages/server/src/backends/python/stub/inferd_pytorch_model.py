@@ -16,6 +16,12 @@ import triton_python_backend_utils as pb_utils
 import _inferd_torch_io as tio
 from _inferd_torch_settings import SettingError, TorchSettings
 
+class _TritonText(pb_utils.TritonModelException):
+    """An error reported with its text alone, as Triton's pytorch backend words it (no Python type name)."""
+
+    inferd_plain_message = True
+
+
 class TritonPythonModel:
     def initialize(self, args):
         config = json.loads(args["model_config"])
@@ -29,7 +35,7 @@ class TritonPythonModel:
             self._init(args, config, path)
         except tio.LoadError as err:
             # Triton's text, without a Python traceback around it.
-            raise pb_utils.TritonModelException(str(err)) from None
+            raise _TritonText(str(err)) from None
 
     def _init(self, args, config, path):
         self.device = self._device(args)
@@ -67,7 +73,7 @@ class TritonPythonModel:
         sizes = [self._batch_size(r) for r in requests]
         total = sum(sizes)
         if self.max_batch_size > 0 and total > self.max_batch_size and total != 1:
-            raise pb_utils.TritonModelException(
+            raise _TritonText(
                 f"batch size {total} for '{self.name}', max allowed is {self.max_batch_size}")
         grad = torch.inference_mode() if self.settings.inference_mode else torch.no_grad()
         # Inputs are made under the guard too, so that they are inference tensors when the mode is on.
@@ -108,22 +114,22 @@ class TritonPythonModel:
     def _output(self, io, index, results):
         name = io["name"]
         if index < 0 or index >= len(results):
-            raise pb_utils.TritonModelException(
+            raise _TritonText(
                 f"The output {name} in the model configuration refers to an output index which doesn't exist. "
                 f"This model has {len(results)} outputs")
         value = results[index]
         if io.get("data_type") == tio.STRING:
             if not isinstance(value, (list, tuple)) or not all(isinstance(x, str) for x in value):
-                raise pb_utils.TritonModelException(
+                raise _TritonText(
                     f"output '{name}' of model '{self.name}' is TYPE_STRING: the model must return a List[str], "
                     f"got {type(value).__name__}")
             return np.array([s.encode("utf-8") for s in value], dtype=np.object_)
         if not isinstance(value, torch.Tensor):
-            raise pb_utils.TritonModelException(
+            raise _TritonText(
                 f"output '{name}' of model '{self.name}': expected a Tensor, got {type(value).__name__}")
         got = tio.CONFIG_BY_TORCH.get(value.dtype, str(value.dtype))
         if got != io.get("data_type"):
-            raise pb_utils.TritonModelException(
+            raise _TritonText(
                 f"configuration expects datatype {io.get('data_type')} for output '{name}', model provides {got}")
         return value.detach().cpu().contiguous().numpy()
 

@@ -117,6 +117,9 @@ class Stub:
         return self.loop.run_until_complete(result) if inspect.isawaitable(result) else result
 
     def _error_text(self, err):
+        # inferd's own model code (the pytorch backend) raises errors whose text is Triton's, type name aside.
+        if getattr(err, "inferd_plain_message", False):
+            return str(err)
         return f"{type(err).__name__}: {err}"
 
     def initialize(self, head):
