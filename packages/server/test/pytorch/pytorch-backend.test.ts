@@ -47,6 +47,9 @@ before(async () => {
     'conv/1/model.pt': file('conv.pt'),
     'upper/config.pbtxt': cfg(`max_batch_size: 0\n${io('input', [t('WORDS', 'TYPE_STRING', '-1')])}\n${io('output', [t('OUT', 'TYPE_STRING', '-1')])}`),
     'upper/1/model.pt': file('upper.pt'),
+    'upper_batched/config.pbtxt': cfg(`max_batch_size: 4\ndynamic_batching { max_queue_delay_microseconds: 2000000 preferred_batch_size: [ 2 ] }\n` +
+      `${io('input', [t('WORDS', 'TYPE_STRING', '2')])}\n${io('output', [t('OUT', 'TYPE_STRING', '2')])}`),
+    'upper_batched/1/model.pt': file('upper.pt'),
     'dict_in/config.pbtxt': cfg(`max_batch_size: 0\n${io('input', [t('B', 'TYPE_FP32', '2'), t('A', 'TYPE_FP32', '2')])}\n${io('output', [t('Z', 'TYPE_FP32', '2')])}`),
     'dict_in/1/model.pt': file('dict_in.pt'),
     ...Object.fromEntries(['', 'false', 'maybe'].flatMap((mode) => {
@@ -133,16 +136,30 @@ test('a traced conv net answers what torch computed; 2 requests form one executi
   assert.ok(h.logs.some((l) => /model 'conv': parameter ENABLE_NVFUSER ignored: no effect on cpu/.test(l)));
 });
 
-test('TYPE_STRING in and out as List[str]', async () => {
-  const enc = (words: string[]): Uint8Array => {
-    const parts = words.flatMap((w) => { const b = Buffer.from(w); const n = Buffer.alloc(4); n.writeUInt32LE(b.length); return [n, b]; });
-    return new Uint8Array(Buffer.concat(parts));
-  };
-  const r = await h.server.infer({ modelName: 'upper', inputs: [{ name: 'WORDS', datatype: 'BYTES', shape: [3], data: enc(['ab', 'héllo', '']) }] });
-  assert.deepEqual(r.outputs[0]!.shape, [3]);
-  const data = Buffer.from(r.outputs[0]!.data);
+const enc = (words: string[]): Uint8Array => {
+  const parts = words.flatMap((w) => { const b = Buffer.from(w); const n = Buffer.alloc(4); n.writeUInt32LE(b.length); return [n, b]; });
+  return new Uint8Array(Buffer.concat(parts));
+};
+const dec = (bytes: Uint8Array): string[] => {
+  const data = Buffer.from(bytes);
   const words: string[] = [];
   for (let o = 0; o < data.length;) { const n = data.readUInt32LE(o); words.push(data.toString('utf8', o + 4, o + 4 + n)); o += 4 + n; }
+  return words;
+};
+
+test('TYPE_STRING in a batch: one List[str] for the whole batch, split back per request', async () => {
+  const [a, b] = await Promise.all([
+    h.server.infer({ modelName: 'upper_batched', inputs: [{ name: 'WORDS', datatype: 'BYTES', shape: [1, 2], data: enc(['a', 'b']) }] }),
+    h.server.infer({ modelName: 'upper_batched', inputs: [{ name: 'WORDS', datatype: 'BYTES', shape: [1, 2], data: enc(['c', 'd']) }] }),
+  ]);
+  assert.deepEqual([a.outputs[0]!.shape, dec(a.outputs[0]!.data)], [[1, 2], ['A!', 'B!']]);
+  assert.deepEqual([b.outputs[0]!.shape, dec(b.outputs[0]!.data)], [[1, 2], ['C!', 'D!']]);
+});
+
+test('TYPE_STRING in and out as List[str]', async () => {
+  const r = await h.server.infer({ modelName: 'upper', inputs: [{ name: 'WORDS', datatype: 'BYTES', shape: [3], data: enc(['ab', 'héllo', '']) }] });
+  assert.deepEqual(r.outputs[0]!.shape, [3]);
+  const words = dec(r.outputs[0]!.data);
   // UTF-8 both ways; TorchScript's str.upper() changes ASCII letters only.
   assert.deepEqual(words, ['AB!', 'HéLLO!', '!']);
 });
