@@ -186,6 +186,8 @@ test("load errors carry Triton's texts; the other models serve", () => {
     "failed to initialize PyTorch model instance 'one_input_0': unable to load model 'one_input', configuration expects 1 inputs, model provides 2");
   assert.match(reason('bad_type'), /unsupported datatype TYPE_UINT16 for input 'INPUT0' for model 'bad_type'/);
   assert.equal(h.server.repositoryIndex().find((e) => e.name === 'add_sub')?.state, 'READY');
+  // As Triton's pytorch backend: inputs and outputs are never filled in from the model.
+  assert.ok(h.logs.some((l) => l.includes("skipping model configuration auto-complete for 'add_sub': not supported for pytorch backend")));
 });
 
 test('an output index the model lacks and a wrong input datatype are request errors', async () => {
