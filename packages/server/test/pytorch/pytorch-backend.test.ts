@@ -6,14 +6,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { f32, readF32, startPython, type PythonHarness } from '../python/support.js';
-import { pythonInterpreter } from '../../src/backends/python/interpreter.js';
+import { pythonInterpreter, stubDirectory } from '../../src/backends/python/interpreter.js';
 import type { RepoFiles } from '../support/temp-repo.js';
 
 const MAKE_MODELS = fileURLToPath(new URL('./make_models.py', import.meta.url));
@@ -227,4 +227,11 @@ test('an interpreter without torch: the model fails to load with one clear reaso
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("KIND_GPU device ids map to torch's cuda index through CUDA_VISIBLE_DEVICES (a pinned stub sees its GPU as cuda:0)", () => {
+  const script = 'import json, sys; sys.path.insert(0, sys.argv[1]); import _inferd_torch_io as t; ' +
+    'print(json.dumps([t.cuda_index(2, None), t.cuda_index(3, "3"), t.cuda_index(3, "1,3"), t.cuda_index(5, "7"), t.cuda_index(1, "0,1,2")]))';
+  const out = execFileSync(pythonInterpreter({}), ['-c', script, stubDirectory()], { encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out), [2, 0, 1, 0, 1]);
 });

@@ -93,6 +93,20 @@ def output_indices(config_outputs):
     return list(range(len(config_outputs)))
 
 
+def cuda_index(device_id, visible):
+    """torch's cuda index for Triton device ``device_id`` when CUDA_VISIBLE_DEVICES is ``visible`` (None: unset).
+
+    A stub pinned to its GPU (CUDA_VISIBLE_DEVICES=3) sees that GPU as cuda:0; one that sees several finds the
+    id's place in the list; an unset variable leaves torch's numbering as the server's.
+    """
+    if visible is None:
+        return device_id
+    ids = [x.strip() for x in visible.split(",") if x.strip()]
+    if str(device_id) in ids:
+        return ids.index(str(device_id))
+    return 0 if len(ids) == 1 else device_id
+
+
 def _index_of(name):
     m = _NAMED_INDEX.match(name)
     return int(m.group(1)) if m else None

@@ -63,7 +63,11 @@ class TritonPythonModel:
             if not torch.cuda.is_available():
                 raise tio.LoadError(f"model '{self.name}': instance kind KIND_GPU but torch {torch.__version__} "
                                     "sees no CUDA device")
-            return torch.device(f"cuda:{device_id}")
+            index = tio.cuda_index(device_id, os.environ.get("CUDA_VISIBLE_DEVICES"))
+            if index >= torch.cuda.device_count():
+                raise tio.LoadError(f"model '{self.name}': GPU {device_id} is not visible to this instance "
+                                    f"(CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES')})")
+            return torch.device(f"cuda:{index}")
         if kind == "MODEL":
             # Triton: the model keeps the devices it was saved with; inputs are prepared on the CPU.
             return None
