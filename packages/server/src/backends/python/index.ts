@@ -21,6 +21,7 @@ import type { Backend, BackendInstanceContext, BackendModel, BackendModelContext
 import { pythonAutoComplete } from './auto-complete.js';
 import { pythonSettings } from './backend-config.js';
 import { executionEnv } from './execution-env.js';
+import { checkForceCpuInputs } from './force-cpu-inputs.js';
 import { PythonMetricStore } from './custom-metrics.js';
 import { PythonInstance } from './instance.js';
 import { pythonInterpreter, stubDirectory } from './interpreter.js';
@@ -42,52 +43,63 @@ function initializeArgs(ctx: BackendModelContext, instance: BackendInstanceConte
   };
 }
 
+/** How a backend built on this one (pytorch) runs its own model code through the python backend. */
+export interface PythonModelOptions {
+  /** The instance kind named in initialize errors (default "Python"). */
+  readonly kindLabel?: string;
+}
+
 export const backend: Backend = {
   name: 'python',
-  async createModel(ctx): Promise<BackendModel> {
-    const modelName = ctx.config.name || basename(ctx.modelDir);
-    if (!existsSync(ctx.modelPath)) {
-      throw ServerError.invalidArg(`failed to load model '${modelName}': unable to find '${ctx.modelPath}'`);
-    }
-    // A model's own environment (EXECUTION_ENV_PATH) wins over the server-wide interpreter setting.
-    const modelEnv = await executionEnv(ctx.config, ctx.modelDir, modelName);
-    const interpreter = modelEnv?.interpreter ?? pythonInterpreter(ctx.backendConfig);
-    const env = modelEnv?.env;
-    const timeoutMs = pythonSettings(ctx.backendConfig, ctx.log).stubTimeoutMs;
-    const stubDir = stubDirectory();
-    const instances: PythonInstance[] = [];
-    return {
-      autoComplete: (config) => pythonAutoComplete(config, {
-        modelName, interpreter, ...(env === undefined ? {} : { env }), stubDir, modelPath: ctx.modelPath, log: ctx.log,
-      }),
-      createInstance: async (instanceCtx) => {
-        const metrics = ctx.metrics === undefined ? undefined : PythonMetricStore.of(ctx.metrics).owner();
-        const instance = await PythonInstance.start({
-          name: instanceCtx.name,
-          modelName: instanceCtx.spec.name,
-          interpreter,
-          ...(env === undefined ? {} : { env }),
-          stubDir,
-          modelPath: ctx.modelPath,
-          decoupled: instanceCtx.spec.decoupled,
-          args: initializeArgs(ctx, instanceCtx),
-          stubTimeoutMs: timeoutMs,
-          log: ctx.log,
-          invoker: ctx.invoker,
-          ...(metrics === undefined ? {} : { metrics }),
-        }).catch((err: unknown) => {
-          metrics?.close();
-          throw err;
-        });
-        instances.push(instance);
-        return instance;
-      },
-      isReady: async () => (await Promise.all(instances.map((i) => i.isReady()))).every(Boolean),
-      dispose: async () => {
-        await Promise.all(instances.map((i) => i.dispose()));
-      },
-    };
-  },
+  createModel: (ctx) => createPythonModel(ctx),
 };
+
+/** A python-backend model for `ctx` (`ctx.modelPath` is the model.py the stubs run). */
+export async function createPythonModel(ctx: BackendModelContext, options: PythonModelOptions = {}): Promise<BackendModel> {
+  const modelName = ctx.config.name || basename(ctx.modelDir);
+  if (!existsSync(ctx.modelPath)) {
+    throw ServerError.invalidArg(`failed to load model '${modelName}': unable to find '${ctx.modelPath}'`);
+  }
+  checkForceCpuInputs(ctx.config, ctx.log);
+  // A model's own environment (EXECUTION_ENV_PATH) wins over the server-wide interpreter setting.
+  const modelEnv = await executionEnv(ctx.config, ctx.modelDir, modelName);
+  const interpreter = modelEnv?.interpreter ?? pythonInterpreter(ctx.backendConfig);
+  const env = modelEnv?.env;
+  const timeoutMs = pythonSettings(ctx.backendConfig, ctx.log).stubTimeoutMs;
+  const stubDir = stubDirectory();
+  const instances: PythonInstance[] = [];
+  return {
+    autoComplete: (config) => pythonAutoComplete(config, {
+      modelName, interpreter, ...(env === undefined ? {} : { env }), stubDir, modelPath: ctx.modelPath, log: ctx.log,
+    }),
+    createInstance: async (instanceCtx) => {
+      const metrics = ctx.metrics === undefined ? undefined : PythonMetricStore.of(ctx.metrics).owner();
+      const instance = await PythonInstance.start({
+        name: instanceCtx.name,
+        modelName: instanceCtx.spec.name,
+        interpreter,
+        ...(env === undefined ? {} : { env }),
+        stubDir,
+        modelPath: ctx.modelPath,
+        decoupled: instanceCtx.spec.decoupled,
+        args: initializeArgs(ctx, instanceCtx),
+        stubTimeoutMs: timeoutMs,
+        log: ctx.log,
+        ...(options.kindLabel === undefined ? {} : { kindLabel: options.kindLabel }),
+        invoker: ctx.invoker,
+        ...(metrics === undefined ? {} : { metrics }),
+      }).catch((err: unknown) => {
+        metrics?.close();
+        throw err;
+      });
+      instances.push(instance);
+      return instance;
+    },
+    isReady: async () => (await Promise.all(instances.map((i) => i.isReady()))).every(Boolean),
+    dispose: async () => {
+      await Promise.all(instances.map((i) => i.dispose()));
+    },
+  };
+}
 
 export default backend;

@@ -33,6 +33,8 @@ export interface PythonInstanceOptions {
    */
   readonly stubTimeoutMs: number;
   readonly log: BackendLogger;
+  /** What the instance is called in initialize errors: "Python" unless a Python-run backend names itself. */
+  readonly kindLabel?: string;
   /** Runs the models the stub calls through BLS. */
   readonly invoker: ModelInvoker;
   /** Keeps this instance's `MetricFamily` values for /metrics; absent = they stay in the stub. */
@@ -262,7 +264,7 @@ export class PythonInstance implements ExecutionInstance {
         return;
       case 'init_error':
         this.#initWaiter?.reject(ServerError.invalidArg(
-          `failed to initialize Python model instance '${this.name}': ${withInstallHint(String(head['message']), this.#o.interpreter)}`,
+          `failed to initialize ${this.#o.kindLabel ?? 'Python'} model instance '${this.name}': ${withInstallHint(String(head['message']), this.#o.interpreter)}`,
         ));
         this.#initWaiter = undefined;
         return;

@@ -4,7 +4,9 @@
  *
  * Bodies of at least SHM_MIN_BYTES go through two unlinked /dev/shm files passed as the child's fds 4
  * (server -> stub) and 5 (stub -> server) instead of the socket; see stub/_inferd_wire.py for why and
- * for the rules that keep both sides from overwriting data the other has not read yet.
+ * for the rules that keep both sides from overwriting data the other has not read yet. The stub maps the
+ * server -> stub file and wraps its tensors in place, so each body there keeps its region until the stub
+ * says `shm_read` (its last view is gone): regions are bump-allocated, like the stub's in the other file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, unlinkSync, writevSync } from 'node:fs';
@@ -35,11 +37,16 @@ export interface StubOptions {
 /** Must equal SHM_MIN_BYTES in stub/_inferd_wire.py. */
 const SHM_MIN_BYTES = 64 * 1024;
 const SHM_DIR = '/dev/shm';
+/**
+ * Most bytes the server -> stub file holds at once. A model that keeps input arrays alive keeps their regions;
+ * past this the next bodies take the socket instead of growing the file further.
+ */
+const SHM_TO_STUB_MAX_BYTES = 512 * 1024 * 1024;
 /** How long an exited stub's socket may take to deliver its last frames. */
 const EXIT_DRAIN_MS = 2000;
 
 interface ShmFiles {
-  /** Server -> stub bodies, written at offset 0. */
+  /** Server -> stub bodies, at offsets this side picks (`shm_at`). */
   readonly toStub: number;
   /** Stub -> server bodies, at the offsets the stub names. */
   readonly fromStub: number;
@@ -90,10 +97,11 @@ export class StubProcess {
   readonly #socket: Socket;
   #exited = false;
   /**
-   * A body sits at offset 0 of the server -> stub file and the stub has not said `shm_read` yet: the
-   * next large body goes through the socket rather than overwrite it (BLS answers may follow an execute).
+   * Regions of the server -> stub file the stub still holds (offset -> size), until its `shm_read`. A new body
+   * takes the first gap that fits, so a release arriving just after the next request was sent (the stub
+   * releases inputs once their last view is gone, after its answer) costs one more region, not a growing file.
    */
-  #shmBusy = false;
+  readonly #shmHeld = new Map<number, number>();
   /** A receive buffer for the next large stub -> server body, its pages already faulted in (see #receiveBuffer). */
   #spare: Buffer | undefined;
   #spareSize = 0;
@@ -112,7 +120,7 @@ export class StubProcess {
     liveStubs.add(this);
     this.#socket = child.stdio[3] as Socket;
     const reader = new FrameReader((head, body) => {
-      if (head.t === 'shm_read') this.#shmBusy = false;
+      if (head.t === 'shm_read') this.#shmHeld.delete(Number(head['at']));
       else options.onFrame(head, this.#shmBody(head) ?? body);
     });
     this.#socket.on('data', (chunk: Buffer) => {
@@ -195,10 +203,13 @@ export class StubProcess {
     if (this.#exited) throw ServerError.unavailable('Python stub process is not running');
     let body = 0;
     for (const b of buffers) body += b.byteLength;
-    if (this.#shm !== undefined && body >= SHM_MIN_BYTES && !this.#shmBusy && this.#writeShm(buffers, body)) {
-      this.#shmBusy = true;
-      this.#socket.write(encodeFrameHead({ ...head, shm_body: body }, 0));
-      return;
+    const at = this.#shm !== undefined && body >= SHM_MIN_BYTES ? this.#shmGap(body) : undefined;
+    if (at !== undefined) {
+      if (this.#writeShm(buffers, body, at)) {
+        this.#shmHeld.set(at, body);
+        this.#socket.write(encodeFrameHead({ ...head, shm_body: body, shm_at: at }, 0));
+        return;
+      }
     }
     this.#socket.cork();
     this.#socket.write(encodeFrameHead(head, body));
@@ -206,14 +217,27 @@ export class StubProcess {
     this.#socket.uncork();
   }
 
-  /** Copies a body into the server -> stub file; false (use the socket) when tmpfs is full. */
-  #writeShm(buffers: readonly Uint8Array[], body: number): boolean {
+  /** The first offset where `size` bytes fit between held regions; undefined past SHM_TO_STUB_MAX_BYTES. */
+  #shmGap(size: number): number | undefined {
+    let at = 0;
+    for (const [offset, held] of [...this.#shmHeld].sort((a, b) => a[0] - b[0])) {
+      if (at + size <= offset) break;
+      at = Math.max(at, offset + held);
+    }
+    return at + size <= SHM_TO_STUB_MAX_BYTES ? at : undefined;
+  }
+
+  /**
+   * Copies a body into the server -> stub file at `at`: the one copy of an input on its way to the stub,
+   * which maps these pages. False (use the socket) when tmpfs is full.
+   */
+  #writeShm(buffers: readonly Uint8Array[], body: number, at: number): boolean {
     try {
       let written = 0;
       while (written < body) {
         // A short write is resumed with the buffers not yet fully written.
         const rest = remaining(buffers, written);
-        written += writevSync(this.#shm!.toStub, rest, written);
+        written += writevSync(this.#shm!.toStub, rest, at + written);
       }
       return true;
     } catch {

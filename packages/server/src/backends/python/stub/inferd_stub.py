@@ -53,6 +53,8 @@ def _reader(channel, inbox, stub):
                 threading.Thread(target=stub.is_ready, args=(head["id"],), daemon=True).start()
             else:
                 inbox.put((head, body))
+            # A body mapped from shared memory is released when its last view goes: not this loop's.
+            head = body = None
     except (EOFError, OSError):
         # The server is gone or closed the channel (after finalize, or to end this stub): nothing is
         # left to answer, so leave now even if the model is still inside execute.
@@ -115,6 +117,9 @@ class Stub:
         return self.loop.run_until_complete(result) if inspect.isawaitable(result) else result
 
     def _error_text(self, err):
+        # inferd's own model code (the pytorch backend) raises errors whose text is Triton's, type name aside.
+        if getattr(err, "inferd_plain_message", False):
+            return str(err)
         return f"{type(err).__name__}: {err}"
 
     def initialize(self, head):
@@ -251,6 +256,10 @@ def main():
             stub.initialize(head)
         elif kind == "execute":
             stub.execute(head, body)
+            # The batch's inputs are dropped here (unless the model kept them): say so to the server now,
+            # so its next large body can reuse their region.
+            head = body = None
+            channel.flush_released()
         elif kind == "finalize":
             stub.finalize()
             break

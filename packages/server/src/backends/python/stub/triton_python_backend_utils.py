@@ -1,7 +1,7 @@
 """inferd's own triton_python_backend_utils: the surface of Triton's Python backend module (spec §10),
 written for inferd's stub. Model files import it as ``import triton_python_backend_utils as pb_utils``.
 
-Tensors are numpy arrays. BYTES tensors are numpy object arrays of ``bytes``. BLS
+Tensors are numpy arrays (or, from_dlpack of a GPU tensor, a torch tensor left on its device). BYTES tensors are numpy object arrays of ``bytes``. BLS
 (``InferenceRequest(...).exec()``) and model control run through the server in-process (_inferd_bls).
 ``MetricFamily`` values are kept by the server and shown on its /metrics (_inferd_metrics).
 Not supported yet: request rescheduling.
@@ -14,6 +14,7 @@ import threading
 import numpy as np
 
 import _inferd_bls as _bls
+import _inferd_dlpack as _dlpack
 import _inferd_runtime as _rt
 from _inferd_errors import _CODE_NAMES, TritonError, TritonModelException  # noqa: F401 - public names
 from _inferd_metrics import Metric, MetricFamily  # noqa: F401
@@ -116,46 +117,50 @@ class Tensor:
             raise TritonModelException(f"Tensor '{name}': unsupported numpy dtype {data.dtype}")
         self._name = name
         self._array = data
+        # A tensor in GPU memory (from_dlpack of a CUDA torch tensor); _array is None then.
+        self._device = None
 
     def name(self):
         return self._name
 
     def as_numpy(self):
+        if self._device is not None:
+            raise TritonModelException("Tensor is stored in GPU and cannot be converted to NumPy.")
         return self._array
 
+    def _host_array(self):
+        """The tensor's bytes in host memory (copied from the GPU only for a device tensor)."""
+        return self._array if self._device is None else _dlpack.host_array(self._device)
+
     def triton_dtype(self):
-        return numpy_to_triton_type(self._array.dtype)
+        dtype = self._array.dtype if self._device is None else _dlpack.numpy_dtype(self._device)
+        return numpy_to_triton_type(dtype)
 
     def shape(self):
-        return list(self._array.shape)
+        return list(self._array.shape if self._device is None else self._device.shape)
 
     def is_cpu(self):
-        return True
+        return self._device is None
 
     def to_dlpack(self):
-        return self._array.__dlpack__()
+        return _dlpack.export_tensor(self._array, self._device)
 
     @staticmethod
     def from_dlpack(name, capsule):
-        """From a DLPack capsule (CPU memory) or any object with __dlpack__ (e.g. a torch CPU tensor)."""
-        source = capsule if hasattr(capsule, "__dlpack__") else _DLPackCapsule(capsule)
-        return Tensor(name, np.from_dlpack(source))
+        """From a DLPack capsule or any object with __dlpack__ (a torch tensor, CPU or CUDA); no copy."""
+        array, device = _dlpack.import_tensor(capsule)
+        if device is None:
+            return Tensor(name, array)
+        t = Tensor(name, np.empty(0, dtype=np.float32))
+        t._array, t._device = None, device
+        if numpy_to_triton_type(_dlpack.numpy_dtype(device)) is None:
+            raise TritonModelException(f"Tensor '{name}': unsupported torch dtype {device.dtype}")
+        return t
 
     def __repr__(self):
-        return f"Tensor(name={self._name!r}, shape={self.shape()}, dtype={self._array.dtype})"
-
-
-class _DLPackCapsule:
-    """numpy's from_dlpack takes objects with __dlpack__, not bare capsules (Triton accepts both)."""
-
-    def __init__(self, capsule):
-        self._capsule = capsule
-
-    def __dlpack__(self, stream=None, **kwargs):
-        return self._capsule
-
-    def __dlpack_device__(self):
-        return (1, 0)  # kDLCPU, device 0
+        where = "cpu" if self._device is None else str(self._device.device)
+        dtype = self._array.dtype if self._device is None else self._device.dtype
+        return f"Tensor(name={self._name!r}, shape={self.shape()}, dtype={dtype}, device={where})"
 
 
 def _wire_datatype(array):
@@ -168,7 +173,7 @@ def _encode_tensors(tensors):
     for t in tensors:
         if not isinstance(t, Tensor):
             raise TritonModelException(f"expected pb_utils.Tensor in output_tensors, got {type(t).__name__}")
-        a = t.as_numpy()
+        a = t._host_array()
         if a.dtype.kind in "OSU":
             raw = memoryview(_join_bytes(a))
             datatype = "BYTES"
