@@ -4,10 +4,12 @@
  * stub process), a backend object passed to createInferenceServer, and a plug-in module from a backend
  * directory.
  */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend } from '../../src/index.js';
+import { pythonInterpreter } from '../../src/backends/python/interpreter.js';
 import { identityModel } from '../../../../scripts/onnx-builder.js';
 import { pluginBackend } from '../support/plugin-backend.js';
 import { backendContract } from './backend-contract.js';
@@ -63,6 +65,28 @@ backendContract('repeat (decoupled: one response per element)', {
     'm/1/': null,
   },
   batched: false, decoupled: true, expected: same, input: 'IN', output: 'OUT',
+});
+
+/** TorchScript `INPUT0 + 1` (INT32), made with the interpreter's torch (npm test installs python3-torch). */
+function plusOneTorchScript(): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'inferd-contract-torch-'));
+  const path = join(dir, 'model.pt');
+  const script = [
+    'import sys, torch',
+    'class PlusOne(torch.nn.Module):',
+    '    def forward(self, INPUT0: torch.Tensor) -> torch.Tensor:',
+    '        return INPUT0 + 1',
+    'torch.jit.script(PlusOne()).save(sys.argv[1])',
+  ].join('\n');
+  // From a file: torch.jit.script reads the module's source.
+  writeFileSync(join(dir, 'make.py'), script);
+  execFileSync(pythonInterpreter({}), [join(dir, 'make.py'), path]);
+  return readFileSync(path);
+}
+
+backendContract('pytorch (TorchScript in the Python stub)', {
+  files: { 'm/config.pbtxt': `platform: "pytorch_libtorch"\n${io(true)}`, 'm/1/model.pt': plusOneTorchScript() },
+  batched: true, expected: plusOne,
 });
 
 /** Adds 1 to every INT32 element of INPUT0, answering on the next turn of the event loop. */
