@@ -3,6 +3,18 @@ import { useEffect, useRef } from 'preact/hooks';
 import { html } from 'htm/preact';
 import uPlot from 'uplot';
 
+/** 1234567 → 1.23M: axis labels stay short enough for a phone. */
+function compact(n: number): string {
+  const a = Math.abs(n);
+  if (a >= 1e9) return `${+(n / 1e9).toPrecision(3)}G`;
+  if (a >= 1e6) return `${+(n / 1e6).toPrecision(3)}M`;
+  if (a >= 1e3) return `${+(n / 1e3).toPrecision(3)}k`;
+  return `${+n.toPrecision(3)}`;
+}
+
+/** The x axis always spans the last `WINDOW_S` seconds, however few samples there are yet. */
+const WINDOW_S = 300;
+
 const COLORS = ['#2f6fde', '#e0702a', '#2aa36b', '#c2408a', '#8a63d2', '#c9a227'];
 
 export function Chart({ title, unit, x, series }: { title: string; unit: string; x: number[]; series: { label: string; values: (number | null)[] }[] }) {
@@ -15,7 +27,8 @@ export function Chart({ title, unit, x, series }: { title: string; unit: string;
       width: Math.max(260, el.clientWidth),
       height: 170,
       legend: { show: true },
-      axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 56, values: (_u, v) => v.map((n) => `${+n.toPrecision(3)}${unit}`) }],
+      scales: { x: { time: true, range: (_u, _min, max) => [max - WINDOW_S, max] }, y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1e-9, max) * 1.1] } },
+      axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 64, values: (_u, v) => v.map((n) => `${compact(n)}${unit}`) }],
       series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length]!, width: 2, spanGaps: true }))],
     };
     plot.current = new uPlot(opts, [x, ...series.map((s) => s.values)] as uPlot.AlignedData, el);

@@ -79,6 +79,7 @@ export function LivePage() {
   const delta = (pick: (s: ModelStats) => number) => points.slice(1).map((p, i) => totals(sel(p), pick) - totals(sel(points[i]!), pick));
   const dt = points.slice(1).map((p, i) => p.t - points[i]!.t);
   const counts = delta((s) => s.inference_stats.success.count);
+  /** µs per request between two samples (the statistics count ns). */
   const perReq = (pick: (s: ModelStats) => number) => delta(pick).map((v, i) => (counts[i]! > 0 ? v / counts[i]! / 1000 : null));
   const label: Record<string, string> = model === "" ? {} : { model };
   const mdelta = (name: string, want: Record<string, string>) => points.slice(1).map((p, i) => {
@@ -109,7 +110,7 @@ export function LivePage() {
         { label: 'p50', values: points.slice(1).map((p) => quantile(p.metrics, '0.5', model)) },
         { label: 'p99', values: points.slice(1).map((p) => quantile(p.metrics, '0.99', model)) },
       ]} />
-      <${Chart} title="Queue vs compute per request" unit="ms" x=${x} series=${[
+      <${Chart} title="Queue vs compute per request" unit="µs" x=${x} series=${[
         { label: 'queue', values: perReq((s) => s.inference_stats.queue.ns) },
         { label: 'compute', values: perReq((s) => s.inference_stats.compute_input.ns + s.inference_stats.compute_infer.ns + s.inference_stats.compute_output.ns) },
       ]} />
@@ -120,7 +121,8 @@ export function LivePage() {
       <${Chart} title="Failures by reason" unit="/s" x=${x} series=${reasons.size === 0
         ? [{ label: 'failures', values: delta((s) => s.inference_stats.fail.count).map((v, i) => v / dt[i]!) }]
         : [...reasons].sort().map((r) => ({ label: r, values: mdelta('nv_inference_request_failure', { ...label, reason: r }).map((v, i) => (v === null ? null : v / dt[i]!)) }))} />
-      <${Chart} title="CPU and memory" unit="" x=${x} series=${[{ label: 'CPU %', values: cpu.map((v) => (v === null ? null : v * 100)) }, { label: 'memory MiB', values: mem }]} />
+      <${Chart} title="CPU" unit="%" x=${x} series=${[{ label: 'CPU utilization', values: cpu.map((v) => (v === null ? null : v * 100)) }]} />
+      <${Chart} title="Memory" unit="MiB" x=${x} series=${[{ label: 'used (host)', values: mem }]} />
     </div>
     <section class="card">
       <h2>Batch sizes</h2>

@@ -14,7 +14,8 @@ export function Reason({ text }: { text: string }) {
 }
 
 export function StateBadge({ state }: { state?: string }) {
-  return html`<span class=${`state ${state ?? ''}`}>${state ?? 'UNKNOWN'}</span>`;
+  // A model never loaded (explicit mode) has no state in the index: say so rather than UNKNOWN.
+  return html`<span class=${`state ${state ?? ''}`}>${state ?? 'NOT LOADED'}</span>`;
 }
 
 function batching(c: ModelConfig): string {
