@@ -7,13 +7,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { repoRoot, startServe, type CliRun } from '../support/spawn-cli.js';
 import { DEJAVU, renderText, SKIP as OCR_MODELS_MISSING } from '../ocr/support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+// npm test installs it (scripts/ensure-test-deps.mjs); with INFERD_TEST_DEPS=off a machine may lack it.
+const SKIP_BROWSER = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium)`;
+const RUN = { skip: SKIP_BROWSER };
 const SHOTS = join(repoRoot, 'test-output', 'console');
 const PYTHON = process.env.INFERD_PYTHON ?? '/usr/bin/python3';
 /** The OCR steps need OpenCV, pyclipper and shapely in the backend's Python (CI installs them). */
@@ -25,20 +29,26 @@ const OCR_PYTHON = (() => {
     return false;
   }
 })();
-const SKIP_OCR = OCR_MODELS_MISSING || (OCR_PYTHON ? false : `${PYTHON} lacks the OCR steps' modules`);
+const SKIP_OCR = SKIP_BROWSER || OCR_MODELS_MISSING || (OCR_PYTHON ? false : `${PYTHON} lacks the OCR steps' modules`);
 
 let server: CliRun & { url: string };
+/** A second repository with one model whose config.pbtxt does not parse: its reason names the place. */
+let brokenRepo: string;
 let browser: Browser;
 let page: Page;
 
 before(async () => {
+  if (SKIP_BROWSER) return;
   // The console under test is built from its sources now (≈1 s), not whatever an earlier build left.
   execFileSync('npm', ['run', 'build', '-w', '@inferd/console'], { cwd: repoRoot, stdio: 'ignore' });
   mkdirSync(SHOTS, { recursive: true });
+  brokenRepo = mkdtempSync(join(tmpdir(), 'inferd-console-repo-'));
+  mkdirSync(join(brokenRepo, 'broken', '1'), { recursive: true });
+  writeFileSync(join(brokenRepo, 'broken', 'config.pbtxt'), 'name: "broken"\nbackend: "onnxruntime"\nmax_batch_size: [ 8\n');
   const models = ['simple', 'classifier', 'identity_fp32', 'add_sub', ...(SKIP_OCR ? [] : ['ocr'])];
   [server, browser] = await Promise.all([
-    startServe(['--model-repository', 'examples/models', '--model-control-mode', 'explicit',
-      ...models.flatMap((m) => ['--load-model', m]), '--exit-on-error=false', '--strict-readiness=false',
+    startServe(['--model-repository', 'examples/models', '--model-repository', brokenRepo, '--model-control-mode', 'explicit',
+      ...[...models, 'broken'].flatMap((m) => ['--load-model', m]), '--exit-on-error=false', '--strict-readiness=false',
       '--metrics-config', 'summary_latencies=true', '--metrics-interval-ms', '500']),
     chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] }),
   ]);
@@ -50,6 +60,7 @@ after(async () => {
   await browser?.close();
   server?.child.kill('SIGTERM');
   await server?.exited;
+  if (brokenRepo !== undefined) rmSync(brokenRepo, { recursive: true, force: true });
 });
 
 async function shot(name: string): Promise<void> {
@@ -61,7 +72,7 @@ async function stateOf(name: string): Promise<string | undefined> {
   return index.find((r) => r.name === name)?.state;
 }
 
-test('Models: every example model with its state; a model\'s settings and config as pbtxt and JSON', async () => {
+test('Models: every example model with its state; a model\'s settings and config as pbtxt and JSON', RUN, async () => {
   await page.goto(`${server.url}/console/`);
   await page.locator('[data-model="classifier"]').waitFor();
   const index = await (await fetch(`${server.url}/v2/repository/index`, { method: 'POST', body: '{}' })).json() as { name: string }[];
@@ -70,6 +81,9 @@ test('Models: every example model with its state; a model\'s settings and config
   assert.equal(await page.locator('[data-row="classifier"] .state').textContent(), 'READY');
   // A model never loaded in explicit mode has no state in the index.
   assert.equal(await page.locator('[data-row="strings"] .state').textContent(), 'NOT LOADED');
+  // A load failure shows the server's reason with the config's file:line:col set apart.
+  assert.equal(await page.locator('[data-row="broken"] .state').textContent(), 'UNAVAILABLE');
+  assert.match(await page.locator('[data-row="broken"] [data-where]').textContent() ?? '', /broken\/config\.pbtxt:3:\d+$/);
   await page.locator('[data-model="classifier"]').click();
   const detail = page.locator('[data-model-detail="classifier"]');
   await detail.locator('[data-field="platform"]').waitFor();
@@ -86,7 +100,7 @@ test('Models: every example model with its state; a model\'s settings and config
   await shot('models');
 });
 
-test('Control: unload and load again (state through the API too); a bad edit is refused before sending', async () => {
+test('Control: unload and load again (state through the API too); a bad edit is refused before sending', RUN, async () => {
   await page.getByRole('tab', { name: 'Control' }).click();
   const row = page.locator('[data-control="simple"]');
   await row.waitFor();
@@ -122,7 +136,7 @@ test('Control: unload and load again (state through the API too); a bad edit is 
   assert.equal(await stateOf('simple'), 'READY');
 });
 
-test('Try it: classifier labels from JSON tensors, with the same request as curl / tritonclient / @inferd/client', async () => {
+test('Try it: classifier labels from JSON tensors, with the same request as curl / tritonclient / @inferd/client', RUN, async () => {
   await page.getByRole('tab', { name: 'Try it' }).click();
   await page.getByLabel('Model to try').selectOption('classifier');
   const input = page.locator('[data-input="INPUT0"] textarea');
@@ -164,7 +178,7 @@ test('Try it: an image through the OCR ensemble, its lines listed and their boxe
   await shot('try-ocr');
 });
 
-test('Live: charts from the statistics and metrics, batch sizes of the requests sent', async () => {
+test('Live: charts from the statistics and metrics, batch sizes of the requests sent', RUN, async () => {
   await page.getByRole('tab', { name: 'Live' }).click();
   for (let i = 0; i < 6; i++) {
     await fetch(`${server.url}/v2/models/identity_fp32/infer`, {
@@ -183,7 +197,7 @@ test('Live: charts from the statistics and metrics, batch sizes of the requests 
   await shot('live');
 });
 
-test('Traces: tracing turned on from the page, a request\'s timeline of queue and compute', async () => {
+test('Traces: tracing turned on from the page, a request\'s timeline of queue and compute', RUN, async () => {
   await page.getByRole('tab', { name: 'Traces' }).click();
   await page.getByRole('button', { name: 'Trace every request' }).click();
   await page.locator('[data-trace-level]', { hasText: 'TIMESTAMPS' }).waitFor();
@@ -201,7 +215,7 @@ test('Traces: tracing turned on from the page, a request\'s timeline of queue an
   await shot('traces');
 });
 
-test('dark theme and a phone-sized viewport: same page, keyboard tab switching', async () => {
+test('dark theme and a phone-sized viewport: same page, keyboard tab switching', RUN, async () => {
   await page.setViewportSize({ width: 390, height: 800 });
   await page.getByRole('button', { name: /Switch to dark theme/ }).click();
   await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
