@@ -1,4 +1,5 @@
-// The console builds into the inferd package (dist/console), served by its HTTP frontend at /console.
+// The console builds into the inferd package (packages/server/dist/console; `vite build packages/console`, run by
+// the root build and by the inferd package's prepack), served by its HTTP frontend at /console.
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
 
