@@ -104,7 +104,7 @@ export class TraceManager implements Tracer {
     this.#otel = config.mode === 'opentelemetry' ? new OtelTraceExporter(config.otel) : undefined;
     this.#refreshEnabled();
     if (this.#otel === undefined && config.file === '' && config.level !== 0) {
-      onError('a trace level is set but no trace file (--trace-config triton,file=<path>): traces are dropped');
+      onError('a trace level is set but no trace file (--trace-config triton,file=<path>): traces are kept only for the web console (the last 50)');
     }
   }
 

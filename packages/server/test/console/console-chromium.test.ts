@@ -161,6 +161,11 @@ test('Try it: classifier labels from JSON tensors, with the same request as curl
   assert.match(await page.locator('pre[data-snippet="python"]').textContent() ?? '', /InferRequestedOutput\("OUTPUT0", class_count=3\)/);
   await page.getByRole('button', { name: '@inferd/client' }).click();
   assert.match(await page.locator('pre[data-snippet="client"]').textContent() ?? '', /new InferRequestedOutput\('OUTPUT0', \{ classCount: 3 \}\)/);
+  // And the TypeScript runs as shown, from a file in this workspace (so '@inferd/client/http' resolves).
+  const ts = join(SHOTS, 'classifier-snippet.ts');
+  writeFileSync(ts, await page.locator('pre[data-snippet="client"]').textContent() ?? '');
+  const printed = execFileSync(process.execPath, ['--import', 'tsx', ts], { cwd: repoRoot, encoding: 'utf8' });
+  assert.match(printed, /'0\.6439\d+:3:fish', '0\.2368\d+:2:bird', '0\.0871\d+:1:dog'/);
   await shot('try-classifier');
 });
 
