@@ -31,19 +31,32 @@ export function concreteShape(t: TensorMeta, batched: boolean, n?: number): numb
 
 export type Normalization = '0..1' | '-1..1' | 'imagenet';
 
-/** RGB planes of `img` resized to w×h, scaled per `norm`. */
-export function imageToChw(img: HTMLImageElement, w: number, h: number, norm: Normalization): number[] {
+export type Fit = 'stretch' | 'pad';
+
+/** Text-line models (PaddleOCR's classifier: 48×192) take a line at its own aspect ratio, padded on the right. */
+export function defaultFit(w: number, h: number): Fit {
+  return w >= 2 * h ? 'pad' : 'stretch';
+}
+
+/**
+ * RGB planes of `img` in a w×h tensor, scaled per `norm`: stretched to fill it, or (`pad`) resized to
+ * height h keeping its aspect ratio (at most w wide) with the rest 0 after normalization, as PaddleOCR does.
+ */
+export function imageToChw(img: HTMLImageElement, w: number, h: number, norm: Normalization, fit: Fit = 'stretch'): number[] {
+  const drawW = fit === 'pad' ? Math.max(1, Math.min(w, Math.ceil((h * img.naturalWidth) / img.naturalHeight))) : w;
   const canvas = document.createElement('canvas');
-  canvas.width = w;
+  canvas.width = drawW;
   canvas.height = h;
   const g = canvas.getContext('2d')!;
-  g.drawImage(img, 0, 0, w, h);
-  const px = g.getImageData(0, 0, w, h).data;
+  g.drawImage(img, 0, 0, drawW, h);
+  const px = g.getImageData(0, 0, drawW, h).data;
   const mean = norm === 'imagenet' ? [0.485, 0.456, 0.406] : norm === '-1..1' ? [0.5, 0.5, 0.5] : [0, 0, 0];
   const std = norm === 'imagenet' ? [0.229, 0.224, 0.225] : norm === '-1..1' ? [0.5, 0.5, 0.5] : [1, 1, 1];
-  const out = new Array<number>(3 * w * h);
+  const out = new Array<number>(3 * w * h).fill(0);
   for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < w * h; i++) out[c * w * h + i] = (px[i * 4 + c]! / 255 - mean[c]!) / std[c]!;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < drawW; x++) out[c * w * h + y * w + x] = (px[(y * drawW + x) * 4 + c]! / 255 - mean[c]!) / std[c]!;
+    }
   }
   return out;
 }

@@ -3,12 +3,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import { api, type ModelConfig, type ModelMetadata, type TensorMeta } from './api.js';
 import { usePoll } from './use-poll.js';
-import { audioSamples, concreteShape, imageToChw, inputKind, loadImage, type InputKind, type Normalization } from './input-kinds.js';
+import { audioSamples, concreteShape, defaultFit, imageToChw, inputKind, loadImage, type Fit, type InputKind, type Normalization } from './input-kinds.js';
 import { buildRequest, sendInfer, type FormInput, type FormOutput, type OutputTensor } from './infer-request.js';
 import { clientSnippet, curlSnippet, pythonSnippet } from './snippets.js';
 import { OutputView } from './output-view.js';
 
-interface Field { meta: TensorMeta; kind: InputKind; text: string; file?: File; url?: string; norm: Normalization }
+interface Field { meta: TensorMeta; kind: InputKind; text: string; file?: File; url?: string; norm: Normalization; fit: Fit }
 
 function defaultText(t: TensorMeta, batched: boolean): string {
   const n = concreteShape(t, batched).reduce((a, b) => a * b, 1);
@@ -25,7 +25,7 @@ async function toInput(f: Field, batched: boolean, all: Field[]): Promise<FormIn
     case 'image-chw': {
       if (f.url === undefined) throw new Error(`${name}: choose an image`);
       const dims = batched ? f.meta.shape.slice(1) : f.meta.shape;
-      return { name, datatype, shape: concreteShape(f.meta, batched), values: imageToChw(await loadImage(f.url), dims[2]!, dims[1]!, f.norm) };
+      return { name, datatype, shape: concreteShape(f.meta, batched), values: imageToChw(await loadImage(f.url), dims[2]!, dims[1]!, f.norm, f.fit) };
     }
     case 'wav': {
       if (f.file === undefined) throw new Error(`${name}: choose a WAV file`);
@@ -67,7 +67,9 @@ function Form({ model }: { model: string }) {
       setConfig(c);
       setFields(m.inputs.map((t) => {
         const kind = inputKind(t, m.inputs, batched);
-        return { meta: t, kind, text: kind === 'sample-rate' ? '[16000]' : defaultText(t, batched), norm: '-1..1' };
+        const dims = batched ? t.shape.slice(1) : t.shape;
+        const fit = kind === 'image-chw' ? defaultFit(dims[2]!, dims[1]!) : 'stretch';
+        return { meta: t, kind, text: kind === 'sample-rate' ? '[16000]' : defaultText(t, batched), norm: '-1..1', fit };
       }));
       const labelled = ((c.output as { name: string; label_filename?: string }[] | undefined) ?? []).filter((o) => o.label_filename);
       setClasses(Object.fromEntries(labelled.map((o) => [o.name, 3])));
@@ -109,7 +111,9 @@ function Form({ model }: { model: string }) {
           ? html`<input id=${`in-${i}`} type="file" accept=${f.kind === 'wav' ? 'audio/wav,audio/*' : 'image/*'}
               onChange=${(e: Event) => { const file = (e.target as HTMLInputElement).files?.[0]; if (file) update(i, { file, url: URL.createObjectURL(file) }); }} />
             ${f.kind === 'image-chw' ? html`<select aria-label="Pixel scaling" value=${f.norm} onChange=${(e: Event) => update(i, { norm: (e.target as HTMLSelectElement).value as Normalization })}>
-              <option value="0..1">0..1</option><option value="-1..1">-1..1</option><option value="imagenet">ImageNet mean/std</option></select>` : null}`
+              <option value="0..1">0..1</option><option value="-1..1">-1..1</option><option value="imagenet">ImageNet mean/std</option></select>
+              <select aria-label="Resize" value=${f.fit} onChange=${(e: Event) => update(i, { fit: (e.target as HTMLSelectElement).value as Fit })}>
+              <option value="stretch">stretch to fit</option><option value="pad">keep aspect, pad right</option></select>` : null}`
           : html`<textarea id=${`in-${i}`} class="code" style="min-height:3rem" value=${f.text}
               onInput=${(e: Event) => update(i, { text: (e.target as HTMLTextAreaElement).value })}></textarea>`}
       </div>`)}
