@@ -45,7 +45,7 @@ before(async () => {
   brokenRepo = mkdtempSync(join(tmpdir(), 'inferd-console-repo-'));
   mkdirSync(join(brokenRepo, 'broken', '1'), { recursive: true });
   writeFileSync(join(brokenRepo, 'broken', 'config.pbtxt'), 'name: "broken"\nbackend: "onnxruntime"\nmax_batch_size: [ 8\n');
-  const models = ['simple', 'classifier', 'identity_fp32', 'add_sub', ...(SKIP_OCR ? [] : ['ocr', 'text_direction'])];
+  const models = ['simple', 'classifier', 'identity_fp32', 'add_sub', 'silero_vad', ...(SKIP_OCR ? [] : ['ocr', 'text_direction'])];
   [server, browser] = await Promise.all([
     startServe(['--model-repository', 'examples/models', '--model-repository', brokenRepo, '--model-control-mode', 'explicit',
       ...[...models, 'broken'].flatMap((m) => ['--load-model', m]), '--exit-on-error=false', '--strict-readiness=false',
@@ -211,6 +211,34 @@ test('Try it: an image through the OCR ensemble, its lines listed and their boxe
   assert.equal(await page.locator('[data-ocr] polygon').count(), 2);
   assert.match(await page.locator('pre[data-snippet="curl"]').textContent() ?? '', /Inference-Header-Content-Length/);
   await shot('try-ocr');
+});
+
+/** A 16-bit mono PCM WAV of `samples` at `rate` Hz. */
+function wav(samples: Float32Array, rate: number): Buffer {
+  const data = Buffer.alloc(samples.length * 2);
+  samples.forEach((v, i) => data.writeInt16LE(Math.round(Math.max(-1, Math.min(1, v)) * 32767), i * 2));
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0); h.writeUInt32LE(36 + data.length, 4); h.write('WAVE', 8); h.write('fmt ', 12);
+  h.writeUInt32LE(16, 16); h.writeUInt16LE(1, 20); h.writeUInt16LE(1, 22); h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28); h.writeUInt16LE(2, 32); h.writeUInt16LE(16, 34); h.write('data', 36); h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
+
+test('Try it: a WAV for the audio model (silero_vad): its 16 kHz samples as one whole sequence', RUN, async () => {
+  const file = join(SHOTS, 'tone.wav');
+  // 1536 samples = 96 ms at 16 kHz, silence: the VAD's speech probability stays low.
+  writeFileSync(file, wav(new Float32Array(1536), 16000));
+  await page.getByLabel('Model to try').selectOption('silero_vad');
+  await page.locator('[data-input="input"] input[type=file]').setInputFiles(file);
+  assert.equal(await page.locator('[data-input="sr"] textarea').inputValue(), '[16000]');
+  await page.getByRole('button', { name: 'Run inference' }).click();
+  const out = page.locator('[data-output="output"]');
+  await out.waitFor();
+  const prob = JSON.parse(await out.locator('code').textContent() ?? '') as number[];
+  assert.equal(prob.length, 1);
+  assert.ok(prob[0]! >= 0 && prob[0]! < 0.5, `speech probability of silence: ${prob[0]}`);
+  assert.match(await page.locator('pre[data-snippet="curl"]').textContent() ?? '', /"shape":\[1,1536\]/);
+  await shot('try-wav');
 });
 
 test('Live: charts from the statistics and metrics, batch sizes of the requests sent', RUN, async () => {
