@@ -1,5 +1,5 @@
-// The console builds into the inferd package (packages/server/dist/console; `vite build packages/console`, run by
-// the root build and by the inferd package's prepack), served by its HTTP frontend at /console.
+// The console builds into the inferd package (packages/server/dist/console) through scripts/build-console.mjs,
+// run by the root build and by the inferd package's prepack; served by its HTTP frontend at /console.
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
 

@@ -40,7 +40,7 @@ let page: Page;
 before(async () => {
   if (SKIP_BROWSER) return;
   // The console under test is built from its sources now (≈1 s), not whatever an earlier build left.
-  execFileSync(process.execPath, [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', 'packages/console', '--logLevel', 'warn'], { cwd: repoRoot, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(repoRoot, 'scripts/build-console.mjs')], { cwd: repoRoot, stdio: 'inherit' });
   mkdirSync(SHOTS, { recursive: true });
   brokenRepo = mkdtempSync(join(tmpdir(), 'inferd-console-repo-'));
   mkdirSync(join(brokenRepo, 'broken', '1'), { recursive: true });
