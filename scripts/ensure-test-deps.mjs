@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What the test suite needs outside node_modules, checked the way the tests use it: the Python modules are
 // imported by the interpreter the Python backend picks (INFERD_PYTHON, else /usr/bin/python3) and the fonts the
-// OCR tests render with are looked for as files. Missing pieces are installed with apt-get when this process may
+// OCR tests render with, and the Chromium the web console's tests drive, are looked for as files. Missing pieces are installed with apt-get when this process may
 // (root, or passwordless sudo); otherwise, or when INFERD_TEST_DEPS=check, it stops at once with the one command
 // to run, so a fresh machine never produces dozens of unrelated test failures.
 //
@@ -27,6 +27,9 @@ export const FONTS = [
   { file: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', apt: 'fonts-dejavu-core' },
   { file: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc', apt: 'fonts-wqy-microhei' },
 ];
+
+/** The browser the web console's tests drive (playwright-core with executablePath): Debian's chromium. */
+export const BROWSER = { file: '/usr/bin/chromium', apt: 'chromium' };
 
 export function testPython(env = process.env) {
   const configured = env.INFERD_PYTHON;
@@ -57,6 +60,7 @@ print(json.dumps(missing))`;
     pythonRuns,
     modules: PYTHON_MODULES.filter((m) => missingModules.includes(m.module)),
     fonts: FONTS.filter((f) => !existsSync(f.file)),
+    browser: existsSync(BROWSER.file) ? [] : [BROWSER],
   };
 }
 
@@ -66,7 +70,7 @@ print(json.dumps(missing))`;
  */
 export function plan(missing, { python, root }) {
   const debianPython = python === DEBIAN_PYTHON;
-  const apt = [...missing.fonts.map((f) => f.apt)];
+  const apt = [...missing.fonts.map((f) => f.apt), ...(missing.browser ?? []).map((b) => b.apt)];
   const pip = [];
   if (debianPython) {
     if (!missing.pythonRuns) apt.push('python3');
@@ -106,6 +110,7 @@ function describe(missing, python) {
   if (!missing.pythonRuns) what.push(`${python} does not run`);
   else if (missing.modules.length > 0) what.push(`${python} cannot import ${missing.modules.map((m) => m.module).join(', ')}`);
   if (missing.fonts.length > 0) what.push(`missing fonts ${missing.fonts.map((f) => f.file).join(', ')}`);
+  if ((missing.browser ?? []).length > 0) what.push(`missing ${missing.browser.map((b) => b.file).join(', ')}`);
   return what.join('; ');
 }
 

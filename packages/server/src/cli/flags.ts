@@ -47,6 +47,7 @@ export const SERVE_FLAGS: readonly FlagDef[] = [
   f('http-thread-count', 'int', 'HTTP worker threads (Node serves HTTP on its event loop)', { default: 8, accepted: true }),
   f('http-max-input-size', 'int', 'Largest accepted request body in bytes (also after decompression)', { default: 67108864 }),
   f('http-header-forward-pattern', 'string', 'Regex (case-insensitive unless (?-i)); matching HTTP headers become infer request parameters'),
+  f('allow-console', 'bool', 'Serve the web console at /console on the HTTP port (restricted group: console)', { default: true }),
   f('http-restricted-api', 'list', '<api groups>:<key>=<value>; those APIs need header <key>: <value>'),
   f('allow-grpc', 'bool', 'Serve the KServe v2 / Triton gRPC protocol', { default: true }),
   f('grpc-port', 'int', 'gRPC port', { default: 8001 }),

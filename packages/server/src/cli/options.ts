@@ -87,6 +87,8 @@ export interface ServeSettings {
       maxConnectionAgeMs: number | undefined; maxConnectionAgeGraceMs: number | undefined;
     };
   };
+  /** `--allow-console`: the web console at `/console` on the HTTP port. */
+  allowConsole: boolean;
   allowMetrics: boolean;
   metricsPort: number;
   /** `--metrics-address`, default the HTTP address (as tritonserver). */
@@ -234,6 +236,7 @@ export function toServeSettings(values: FlagValues): ServeSettings {
         maxConnectionAgeGraceMs: get<number | undefined>('grpc-max-connection-age-grace'),
       },
     },
+    allowConsole: get<boolean>('allow-console'),
     allowMetrics: get<boolean>('allow-metrics'),
     metricsPort: get<number>('metrics-port'),
     metricsAddress: get<string | undefined>('metrics-address') ?? get<string>('http-address'),

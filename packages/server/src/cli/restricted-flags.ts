@@ -29,7 +29,9 @@ export function parseRestrictedApis(values: readonly string[], flag: RestrictedF
   for (const arg of values) {
     const [groups, key, value] = splitOption(arg, flag);
     for (const group of groups.split(',')) {
-      if (!(RESTRICTED_GROUPS as readonly string[]).includes(group)) throw new Error(`unknown restricted ${kind} '${group}'`);
+      // `console` is a page of the HTTP port: gRPC has nothing of that name to guard.
+      const known = (RESTRICTED_GROUPS as readonly string[]).includes(group) && (http || group !== 'console');
+      if (!known) throw new Error(`unknown restricted ${kind} '${group}'`);
       if (out.has(group as RestrictedGroup)) {
         throw new Error(`restricted ${kind} '${group}' can not be specified in multiple config groups`);
       }

@@ -94,6 +94,7 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
       restrictedApis: settings.httpRestrictedApis,
       ...(settings.httpHeaderForwardPattern === undefined ? {} : { headerForwardPattern: settings.httpHeaderForwardPattern }),
       log: logger.forComponent('http_server'),
+      ...(settings.allowConsole ? { console: metrics === undefined ? {} : { metricsText: () => metrics.text() } } : {}),
     });
     try {
       // The frontend itself logs "Started HTTPService at ADDRESS:PORT", as Triton does.

@@ -57,6 +57,8 @@ export interface Tracer {
   settings(model?: string): TraceSettingsView;
   /** Throws a ServerError for invalid values. */
   update(model: string | undefined, update: TraceSettingUpdate): void;
+  /** The last finished traces, oldest first, as plain JSON-able objects (the web console's Traces page). */
+  recent?(): readonly object[];
 }
 
 /** Logging settings in the protocol's shape (spec §1.7). */

@@ -16,7 +16,7 @@ import type {
 } from '../core/observability-hooks.js';
 import { TRACE_LEVEL_TENSORS, TRACE_LEVEL_TIMESTAMPS, type TraceConfig } from './trace-config.js';
 import { TraceFile } from './trace-file.js';
-import { completeTrace } from './trace-record.js';
+import { completeTrace, type CompletedTrace } from './trace-record.js';
 import { OtelTraceExporter } from './trace-otel.js';
 
 interface Fields {
@@ -82,6 +82,9 @@ class SampledTrace implements RequestTrace {
   }
 }
 
+/** How many finished traces the console's Traces page can show. */
+const RECENT_TRACES = 50;
+
 export class TraceManager implements Tracer {
   readonly #config: TraceConfig;
   #global: Scope;
@@ -89,6 +92,9 @@ export class TraceManager implements Tracer {
   readonly #file: TraceFile;
   readonly #otel: OtelTraceExporter | undefined;
   #nextId = 1;
+  /** The last RECENT_TRACES finished traces, a ring: `#recentAt` is the next slot to overwrite. */
+  readonly #recent: CompletedTrace[] = [];
+  #recentAt = 0;
   enabled = false;
 
   constructor(config: TraceConfig, onError: (message: string) => void = () => {}) {
@@ -98,7 +104,7 @@ export class TraceManager implements Tracer {
     this.#otel = config.mode === 'opentelemetry' ? new OtelTraceExporter(config.otel) : undefined;
     this.#refreshEnabled();
     if (this.#otel === undefined && config.file === '' && config.level !== 0) {
-      onError('a trace level is set but no trace file (--trace-config triton,file=<path>): traces are dropped');
+      onError('a trace level is set but no trace file (--trace-config triton,file=<path>): traces are kept only for the web console (the last 50)');
     }
   }
 
@@ -121,8 +127,17 @@ export class TraceManager implements Tracer {
 
   /** Called by a finished trace. */
   collect(trace: ReturnType<typeof completeTrace>, scope: Scope): void {
+    // Kept for the web console whatever the sink: a traced request is already the slow path.
+    if (this.#recent.length < RECENT_TRACES) this.#recent.push(trace);
+    else this.#recent[this.#recentAt] = trace;
+    this.#recentAt = (this.#recentAt + 1) % RECENT_TRACES;
     if (this.#otel !== undefined) this.#otel.export(trace);
     else this.#file.add(trace, scope.logFrequency);
+  }
+
+  recent(): readonly CompletedTrace[] {
+    if (this.#recent.length < RECENT_TRACES) return [...this.#recent];
+    return [...this.#recent.slice(this.#recentAt), ...this.#recent.slice(0, this.#recentAt)];
   }
 
   settings(model?: string): TraceSettingsView {

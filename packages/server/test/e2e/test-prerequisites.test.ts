@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../support/spawn-cli.js';
 // @ts-expect-error: a plain .mjs script without declarations
-import { plan } from '../../../../scripts/ensure-test-deps.mjs';
+import { BROWSER, plan } from '../../../../scripts/ensure-test-deps.mjs';
 
 const SCRIPT = join(repoRoot, 'scripts', 'ensure-test-deps.mjs');
 
@@ -58,6 +58,19 @@ test('Debian\'s interpreter: the command is one apt-get line with the Debian pac
     'sudo apt-get update && sudo apt-get install -y --no-install-recommends fonts-wqy-microhei python3-numpy python3-opencv');
   assert.equal(plan(missing, { python: '/usr/bin/python3', root: true }).command,
     'apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei python3-numpy python3-opencv');
+});
+
+test('a missing Chromium (the console tests\' browser) joins the same apt-get line', () => {
+  const missing = {
+    pythonRuns: true,
+    modules: [{ module: 'numpy', apt: 'python3-numpy', pip: 'numpy' }],
+    fonts: [],
+    browser: [BROWSER],
+  };
+  assert.equal(BROWSER.file, '/usr/bin/chromium');
+  assert.equal(plan(missing, { python: '/usr/bin/python3', root: true }).command,
+    'apt-get update && apt-get install -y --no-install-recommends chromium python3-numpy');
+  assert.deepEqual(plan({ pythonRuns: true, modules: [], fonts: [], browser: [] }, { python: '/usr/bin/python3', root: true }).apt, []);
 });
 
 // npm test installed or checked everything before this file ran, unless INFERD_TEST_DEPS=off asked it not to

@@ -76,7 +76,7 @@ test('each tarball holds its README, LICENSE and built entry, and no build cache
   const expected: Record<string, string[]> = {
     '@inferd/protocol': ['proto/grpc_service.proto', 'proto/health.proto', 'proto/model_config.proto'],
     '@inferd/client': ['dist/http.js', 'dist/grpc.js', 'dist/shm.js'],
-    inferd: ['bin/inferd.js', 'dist/cli/main.js', ...stubs.map((f) => `src/backends/python/stub/${f}`)],
+    inferd: ['bin/inferd.js', 'dist/cli/main.js', 'dist/console/index.html', ...stubs.map((f) => `src/backends/python/stub/${f}`)],
     '@inferd/perf': ['bin/inferd-perf.js', 'dist/cli.js'],
   };
   for (const p of packs) {
@@ -131,6 +131,14 @@ test('inferd serve of the installed package answers an ONNX inference over HTTP'
   });
   try {
     assert.equal((await fetch(`${server.url}/v2/health/ready`)).status, 200);
+    // The web console ships inside the package: its page and the script it names.
+    const page = await fetch(`${server.url}/console/`);
+    assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+    const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+    assert.ok(script !== undefined, 'the page names its script');
+    const js = await fetch(`${server.url}${script}`);
+    assert.equal(js.status, 200);
+    assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
     const a = Array.from({ length: 16 }, (_, i) => 3 * i);
     const b = Array.from({ length: 16 }, (_, i) => 10 - i);
     const res = await fetch(`${server.url}/v2/models/simple/infer`, {

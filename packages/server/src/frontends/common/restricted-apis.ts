@@ -6,9 +6,10 @@
 
 import { ServerError } from '../../core/index.js';
 
-/** Triton's category names, in its order. */
+/** Triton's category names, in its order, then inferd's own `console` (HTTP only: the web console's pages and feeds). */
 export const RESTRICTED_GROUPS = [
   'health', 'metadata', 'inference', 'shared-memory', 'model-config', 'model-repository', 'statistics', 'trace', 'logging',
+  'console',
 ] as const;
 
 export type RestrictedGroup = (typeof RESTRICTED_GROUPS)[number];

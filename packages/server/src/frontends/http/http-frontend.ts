@@ -16,8 +16,9 @@ import { handleHealth, handleLogging, handleServerMetadata, handleTrace } from '
 import { handleShm } from './handle-shm.js';
 import { errorReply, NOT_FOUND, type Reply } from './reply.js';
 import { matchRoute, type ModelAction, type Route } from './routes.js';
-import { restrictionFailure } from './restricted.js';
+import { consoleRestriction, restrictionFailure } from './restricted.js';
 import type { RestrictedApis } from '../common/restricted-apis.js';
+import { ConsoleHandler, isConsolePath, type ConsoleOptions } from './console-handler.js';
 
 export interface HttpFrontendOptions {
   /** 0 = ephemeral (tests). */
@@ -31,6 +32,8 @@ export interface HttpFrontendOptions {
   /** `--http-header-forward-pattern`: infer request headers whose name matches become string parameters. */
   headerForwardPattern?: RegExp;
   log?: (level: 'info' | 'warning' | 'error' | 'verbose', message: string) => void;
+  /** The web console at `/console` (`--allow-console`); absent = off (those paths are 404). */
+  console?: ConsoleOptions;
 }
 
 const HEADER_KEY = INFERENCE_HEADER_CONTENT_LENGTH.toLowerCase();
@@ -113,6 +116,7 @@ export class HttpFrontend {
   readonly #ctx: HandlerContext;
   readonly #options: HttpFrontendOptions;
   readonly #http: http.Server;
+  readonly #console: ConsoleHandler | undefined;
   #closing = false;
   #closed: Promise<void> | undefined;
 
@@ -120,6 +124,7 @@ export class HttpFrontend {
     this.#ctx = { server, maxInputSize: options.maxInputSize };
     if (options.headerForwardPattern !== undefined) this.#ctx.headerForwardPattern = options.headerForwardPattern;
     this.#options = options;
+    this.#console = options.console === undefined ? undefined : new ConsoleHandler(server, options.console);
     this.#http = http.createServer({ noDelay: true }, (req, res) => this.#handle(req, res));
   }
 
@@ -154,9 +159,11 @@ export class HttpFrontend {
   #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const route = matchRoute(q < 0 ? url : url.slice(0, q));
+    const path = q < 0 ? url : url.slice(0, q);
+    const route = matchRoute(path);
     if (route === undefined) {
-      write(res, NOT_FOUND, this.#closing);
+      if (this.#console !== undefined && isConsolePath(path)) this.#handleConsole(path, req, res);
+      else write(res, NOT_FOUND, this.#closing);
       return;
     }
     const closing = this.#closing;
@@ -189,6 +196,24 @@ export class HttpFrontend {
       }
       void this.#handleOther(call, route as DispatchedRoute, closing);
     }, alignAt);
+  }
+
+  /** The web console: only for paths the KServe table did not match, so never on the inference path. */
+  #handleConsole(path: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const closing = this.#closing;
+    // Its pages are GETs: a body is drained, not read.
+    req.resume();
+    const refusal = this.#options.restrictedApis === undefined
+      ? undefined
+      : consoleRestriction(this.#options.restrictedApis, req);
+    if (refusal !== undefined) {
+      write(res, refusal, closing);
+      return;
+    }
+    this.#console!.reply(path, req).then(
+      (reply) => write(res, reply, closing),
+      (err: unknown) => write(res, this.#failure(err, req), closing),
+    );
   }
 
   async #handleOther(call: HttpCall, route: DispatchedRoute, close: boolean): Promise<void> {

@@ -31,7 +31,16 @@ export function routeGroup(route: Route): RestrictedGroup {
 
 /** The 403 reply when the route's group is restricted and the request lacks `<key>: <value>`; else undefined. */
 export function restrictionFailure(apis: RestrictedApis, route: Route, req: IncomingMessage): Reply | undefined {
-  const restriction = apis.get(routeGroup(route));
+  return refusal(apis, routeGroup(route), req);
+}
+
+/** The same check for the web console's paths (group `console`, inferd's own). */
+export function consoleRestriction(apis: RestrictedApis, req: IncomingMessage): Reply | undefined {
+  return refusal(apis, 'console', req);
+}
+
+function refusal(apis: RestrictedApis, group: RestrictedGroup, req: IncomingMessage): Reply | undefined {
+  const restriction = apis.get(group);
   if (restriction === undefined) return undefined;
   // node lower-cases incoming header names; the configured key may have any case.
   if (req.headers[restriction.key.toLowerCase()] === restriction.value) return undefined;
