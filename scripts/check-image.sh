@@ -30,6 +30,12 @@ if [ -z "${BASE:-}" ] && ! buildah inspect --type image "$base" >/dev/null 2>&1;
   echo 'node:x:1000:1000::/home/node:/bin/sh' >> "$mnt/etc/passwd"
   echo 'node:x:1000:' >> "$mnt/etc/group"
   install -d -o 1000 -g 1000 "$mnt/home/node"
+  # This machine reaches the npm registry through a TLS-inspecting egress proxy: its CA bundle goes
+  # into the stand-in too (a real node image on an open network needs nothing of the kind).
+  if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then
+    install -D -m 644 "$NODE_EXTRA_CA_CERTS" "$mnt/etc/ssl/certs/ca-certificates.crt"
+    buildah config --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt "$ctr"
+  fi
   buildah commit -q "$ctr" "$base" >/dev/null
   buildah rm "$ctr" >/dev/null
   rm -rf "$rootfs"
