@@ -195,13 +195,26 @@ try {
   await sleep(1000);
   running = false;
   await Promise.all(loops);
-  console.log(JSON.stringify({
-    date: new Date().toISOString(), loadavg_at_start: load0, concurrency_per_protocol: CONCURRENCY,
-    throughput_req_per_s: Object.fromEntries(Object.entries(throughput).map(([k, v]) => [k, Math.round(v)])),
-    total: { sent: stats.sent, ok: stats.ok, failed: stats.failed, lost: stats.lost },
-    during_rolling_restart: { sent: stats.sent - beforeRestart.sent, ok: stats.ok - beforeRestart.ok, ms: restartMs },
-    errors: Object.fromEntries(stats.errors),
-  }, null, 2));
+  const t = Object.fromEntries(Object.entries(throughput).map(([k, v]) => [k, Math.round(v)]));
+  const errs = [...stats.errors].map(([k, v]) => `${k}: ${v}`).join('; ') || 'none';
+  console.log([
+    `${new Date().toISOString()}, 1-min load average at start ${load0.toFixed(1)} (shared machine). Three \`inferd serve\` replicas`,
+    '(built CLI, `simple` ONNX model, --drain-delay-secs=2) behind nginx (HTTP proxy_pass with proxy_next_upstream;',
+    `gRPC grpc_pass), ${CONCURRENCY} closed-loop HTTP + ${CONCURRENCY} closed-loop gRPC clients, every answer checked. Rolling restart:`,
+    'SIGTERM, readiness probe sees not-ready, replica removed from the upstreams (nginx reload), drain, exit 0, new replica, re-added.',
+    'Load generator, nginx and replicas share the 2 cores, so more replicas cannot add throughput here: the figures',
+    'are dominated by CPU contention (other sessions ran too), not by scale-out.',
+    '',
+    '| replicas in the upstream | req/s (HTTP + gRPC, 4 s) |',
+    '|---|---|',
+    ...Object.entries(t).map(([k, v]) => `| ${k} | ${v} |`),
+    '',
+    '| whole run: sent | ok | failed | lost | rolling restart of 3 replicas: requests | duration ms |',
+    '|---|---|---|---|---|---|',
+    `| ${stats.sent} | ${stats.ok} | ${stats.failed} | ${stats.lost} | ${stats.sent - beforeRestart.sent} | ${restartMs} |`,
+    '',
+    `Errors: ${errs}.`,
+  ].join('\n'));
   if (stats.failed + stats.lost > 0) process.exitCode = 1;
 } finally {
   running = false;
