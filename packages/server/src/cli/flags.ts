@@ -35,6 +35,7 @@ export const SERVE_FLAGS: readonly FlagDef[] = [
   f('strict-readiness', 'bool', 'Server ready only when every model is ready', { default: true }),
   f('exit-on-error', 'bool', 'Fail start-up when any model fails to load', { default: true }),
   f('exit-timeout-secs', 'int', 'Seconds to wait for in-flight requests at shutdown', { default: 30 }),
+  f('drain-delay-secs', 'int', 'inferd: on SIGTERM, seconds of not-ready-but-serving before refusing new requests (for load balancers to notice)', { default: 0 }),
   f('id', 'string', 'Server name reported in server metadata', { default: 'triton' }),
   f('backend-directory', 'string', 'Directory of plug-in backends (<dir>/<name>/index.js)', { default: '/opt/tritonserver/backends' }),
   f('backend-config', 'list', '<backend>,<key>=<value> or global <key>=<value>, e.g. onnxruntime,default-max-batch-size=8'),

@@ -56,6 +56,8 @@ export interface ServeSettings {
   allowClientShm: boolean;
   exitOnError: boolean;
   exitTimeoutSecs: number;
+  /** `--drain-delay-secs`: not ready but still serving for this long after SIGTERM. */
+  drainDelaySecs: number;
   id: string;
   backendDirectory: string;
   backendConfig: string[];
@@ -137,6 +139,11 @@ function maxInputSize(value: number): number {
   return value;
 }
 
+function nonNegative(value: number, flag: string): number {
+  if (value < 0) throw new Error(`invalid argument for --${flag}, got: ${value}`);
+  return value;
+}
+
 function positiveInt(value: number, flag: string): number {
   if (!(value > 0)) throw new Error(`invalid argument for --${flag}, got: ${value}`);
   return value;
@@ -200,6 +207,7 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     allowClientShm: get<boolean>('allow-client-shm'),
     exitOnError: get<boolean>('exit-on-error'),
     exitTimeoutSecs: get<number>('exit-timeout-secs'),
+    drainDelaySecs: nonNegative(get<number>('drain-delay-secs'), 'drain-delay-secs'),
     id: get<string>('id'),
     backendDirectory: get<string>('backend-directory'),
     backendConfig: get<string[] | undefined>('backend-config') ?? [],

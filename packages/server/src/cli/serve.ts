@@ -120,11 +120,19 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
   let stopping: Promise<boolean> | undefined;
   const stop = (): Promise<boolean> => {
     stopping ??= (async () => {
+      // Graceful drain, in Kubernetes' order: readiness turns false first and requests are still served
+      // for --drain-delay-secs, so the endpoints controller / load balancer stops routing here.
+      server.beginDrain();
+      if (settings.drainDelaySecs > 0) {
+        logger.info('server', `draining: not ready, still serving for ${settings.drainDelaySecs} s`);
+        await new Promise((r) => setTimeout(r, settings.drainDelaySecs * 1000));
+      }
       const timeoutMs = settings.exitTimeoutSecs * 1000;
       logger.info('server', `stopping: waiting up to ${settings.exitTimeoutSecs} s for in-flight requests`);
-      const closing = Promise.all([http?.close(), grpc?.close(), metricsServer?.close()]);
       // As Triton, --exit-timeout-secs bounds the whole stop: draining and unloading. An execute that
       // never returns keeps its model's unload waiting for ever; past the timeout the server gives up.
+      // The listeners stay open meanwhile (Triton stops its endpoints after the core), so a request that
+      // still arrives is answered UNAVAILABLE ("Server is stopping") instead of a refused connection.
       const stopped = (async () => {
         await server.shutdown(timeoutMs);
         await tracer.shutdown().catch((err: unknown) => logger.error('tracing', String(err)));
@@ -134,12 +142,14 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
       const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
       const clean = await Promise.race([stopped, expired]);
       clearTimeout(timer);
+      const closing = Promise.all([http?.close(), grpc?.close(), metricsServer?.close()]);
       if (!clean) {
         // The stubs still inside a model's execute would outlive the process otherwise.
         const killed = await killStubs();
         logger.error('server', `failed to stop server: Exit timeout expired. Exiting immediately.${killed > 0 ? ` (killed ${killed} Python stub process${killed === 1 ? '' : 'es'})` : ''}`);
         return false;
       }
+      // Open gRPC streams and idle keep-alive sockets get a second, not more, to go away.
       await Promise.race([closing, new Promise((r) => setTimeout(r, 1000).unref())]);
       logger.info('server', 'stopped');
       return true;

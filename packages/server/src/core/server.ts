@@ -73,7 +73,12 @@ export interface ModelMetadata {
   outputs: TensorMetadata[];
 }
 
-type Lifecycle = 'serving' | 'stopping' | 'stopped';
+/**
+ * 'draining': told to stop (SIGTERM) and not ready any more, so load balancers and Kubernetes stop
+ * routing here, but still serving what arrives during the grace delay; 'stopping': answering new
+ * requests UNAVAILABLE while in-flight ones finish.
+ */
+type Lifecycle = 'serving' | 'draining' | 'stopping' | 'stopped';
 
 export class InferenceServer {
   readonly #resolver: ModelResolver;
@@ -267,8 +272,16 @@ export class InferenceServer {
    * Stop accepting requests, wait up to `timeoutMs` for in-flight ones, then unload every model.
    * `live()` stays true until the unload finishes.
    */
+  /**
+   * First step of a graceful stop: readiness turns false (live stays true) while requests are still
+   * served, so a load balancer can take this replica out before `shutdown` starts refusing.
+   */
+  beginDrain(): void {
+    if (this.#state === 'serving') this.#state = 'draining';
+  }
+
   async shutdown(timeoutMs = 30_000): Promise<void> {
-    if (this.#state !== 'serving') return;
+    if (this.#state !== 'serving' && this.#state !== 'draining') return;
     this.#state = 'stopping';
     if (this.#inflight > 0) {
       await new Promise<void>((resolve) => {
@@ -285,7 +298,7 @@ export class InferenceServer {
 
   #start(init: InferenceRequestInit, single: boolean, sink: ResponseSink, onModel?: (spec: ModelSpec) => void): void {
     const received = nowNs();
-    if (this.#state !== 'serving') throw ServerError.of('SERVER_STOPPING');
+    if (this.#state !== 'serving' && this.#state !== 'draining') throw ServerError.of('SERVER_STOPPING');
     const lease = this.#acquire(init.modelName, init.modelVersion);
     let request: InferenceRequest;
     let cached: CachedResponse | undefined;
