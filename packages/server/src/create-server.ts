@@ -3,7 +3,7 @@
  * The CLI uses the same function and puts frontends in front of the result.
  */
 import {
-  InferenceServer, LateBoundInvoker, ResponseCache, ServerError, SystemSharedMemory, parseCacheConfig, type ResponseCacheConfig,
+  InferenceServer, ResponseCache, ServerError, SystemSharedMemory, parseCacheConfig, type ResponseCacheConfig,
 } from './core/index.js';
 import { parseBackendConfig } from './config/index.js';
 import { BackendRegistry } from './backends/registry.js';
@@ -98,48 +98,47 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
         overrides: (options.rateLimit.resources ?? []).map((r) => (typeof r === 'string' ? parseRateLimitResource(r) : r)),
       })
     : undefined;
-  const invoker = new LateBoundInvoker();
   const metrics = options.metrics === false ? undefined : new MetricsRegistry(options.metrics ?? {});
-  const manager = new RepositoryManager({
-    repositories: typeof options.modelRepository === 'string' ? [options.modelRepository] : [...options.modelRepository],
-    registry: new BackendRegistry({
-      ...(options.backendDirectory === undefined ? {} : { backendDirectory: options.backendDirectory }),
-      ...(options.backends === undefined ? {} : { backends: options.backends }),
-    }),
-    backendConfig: parseBackendConfig(options.backendConfig ?? []),
-    autoComplete: options.autoComplete ?? true,
-    ...(options.modelConfigName === undefined ? {} : { configName: options.modelConfigName }),
-    loadThreadCount: options.modelLoadThreadCount ?? 4,
-    loadRetryCount: options.modelLoadRetryCount ?? 0,
-    controlMode: options.modelControlMode ?? 'none',
-    ...(options.loadModels === undefined ? {} : { startupModels: options.loadModels }),
-    ...(options.repositoryPollSecs === undefined ? {} : { pollSecs: options.repositoryPollSecs }),
-    log,
-    invoker,
-    ...(rateLimiter === undefined ? {} : { rateLimiter }),
-    ...(metrics === undefined ? {} : { onVersionLoaded: metrics.attach }),
-    ...(metrics === undefined ? {} : { metrics }),
-  });
-  metrics?.bind(manager, { cacheEnabled: cacheConfig !== undefined });
-  const failedModels = await manager.start();
-  if (failedModels.length > 0 && (options.exitOnError ?? true)) {
-    await manager.shutdown();
-    throw ServerError.internal(`failed to load all models: ${failedModels.join(', ')}`);
-  }
+  const traceConfig = options.trace === undefined ? defaultTraceConfig()
+    : isStrings(options.trace) ? parseTraceConfig(options.trace) : options.trace;
+  const tracer = new TraceManager(traceConfig, (m) => log.error('tracing', m));
+  // As Triton: the server exists first (live, not ready), its models load into it, then it serves.
+  let manager: RepositoryManager | undefined;
   const server = new InferenceServer({
-    resolver: manager,
+    resolver: (invoker) => (manager = new RepositoryManager({
+      repositories: typeof options.modelRepository === 'string' ? [options.modelRepository] : [...options.modelRepository],
+      registry: new BackendRegistry({
+        ...(options.backendDirectory === undefined ? {} : { backendDirectory: options.backendDirectory }),
+        ...(options.backends === undefined ? {} : { backends: options.backends }),
+      }),
+      backendConfig: parseBackendConfig(options.backendConfig ?? []),
+      autoComplete: options.autoComplete ?? true,
+      ...(options.modelConfigName === undefined ? {} : { configName: options.modelConfigName }),
+      loadThreadCount: options.modelLoadThreadCount ?? 4,
+      loadRetryCount: options.modelLoadRetryCount ?? 0,
+      controlMode: options.modelControlMode ?? 'none',
+      ...(options.loadModels === undefined ? {} : { startupModels: options.loadModels }),
+      ...(options.repositoryPollSecs === undefined ? {} : { pollSecs: options.repositoryPollSecs }),
+      log,
+      invoker,
+      ...(rateLimiter === undefined ? {} : { rateLimiter }),
+      ...(metrics === undefined ? {} : { onVersionLoaded: metrics.attach }),
+      ...(metrics === undefined ? {} : { metrics }),
+    })),
     sharedMemory: new SystemSharedMemory({ enabled: options.allowClientShm ?? false }),
     ...(cacheConfig === undefined ? {} : { responseCache: new ResponseCache(cacheConfig) }),
     ...(options.id === undefined ? {} : { id: options.id }),
     ...(options.strictReadiness === undefined ? {} : { strictReadiness: options.strictReadiness }),
+    // The logging and trace setting APIs (HTTP /v2/logging, gRPC LogSettings/TraceSetting) act on these.
+    tracer,
+    logControl: log,
   });
-  invoker.bind(server);
-  // The logging and trace setting APIs (HTTP /v2/logging, gRPC LogSettings/TraceSetting) act on these.
-  server.logControl = log;
-  const traceConfig = options.trace === undefined ? defaultTraceConfig()
-    : isStrings(options.trace) ? parseTraceConfig(options.trace) : options.trace;
-  const tracer = new TraceManager(traceConfig, (m) => log.error('tracing', m));
-  server.tracer = tracer;
+  metrics?.bind(manager!, { cacheEnabled: cacheConfig !== undefined });
+  const failedModels = [...(await server.start())];
+  if (failedModels.length > 0 && (options.exitOnError ?? true)) {
+    await server.shutdown();
+    throw ServerError.internal(`failed to load all models: ${failedModels.join(', ')}`);
+  }
   return { server, failedModels, metrics, tracer };
 }
 

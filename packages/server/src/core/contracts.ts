@@ -114,4 +114,6 @@ export interface ModelResolver {
   unload(name: string, parameters: Readonly<Record<string, unknown>>): Promise<void>;
   /** Unload everything, waiting for leases to drain. */
   shutdown(): Promise<void>;
+  /** Start-up loading (the repository manager); resolves with the models that failed. Absent = nothing to load. */
+  start?(): Promise<readonly string[]>;
 }

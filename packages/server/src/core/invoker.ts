@@ -1,9 +1,8 @@
 /**
  * How code inside the server runs other models of the same server (Python BLS, ensemble steps) without
- * going through a frontend. Models load before the `InferenceServer` exists, so loaders get a
- * `LateBoundInvoker` that the wiring binds to the server once it is built.
+ * going through a frontend. The `InferenceServer` is one: it exists before its models load and is
+ * handed to the loaders; while it is still starting it refuses with Triton's UNAVAILABLE.
  */
-import { ServerError } from './errors.js';
 import type { InferenceRequestInit } from './request.js';
 import type { InferenceResponse, ResponseSink } from './response.js';
 
@@ -18,49 +17,4 @@ export interface ModelInvoker {
   loadModel?(name: string, parameters?: Readonly<Record<string, unknown>>): Promise<void>;
   /** As `InferenceServer.unloadModel` (Python `pb_utils.unload_model`). */
   unloadModel?(name: string, parameters?: Readonly<Record<string, unknown>>): Promise<void>;
-}
-
-export class LateBoundInvoker implements ModelInvoker {
-  #target: ModelInvoker | undefined;
-
-  bind(target: ModelInvoker): void {
-    this.#target = target;
-  }
-
-  inferStream(init: InferenceRequestInit, sink: ResponseSink): void {
-    this.#bound().inferStream(init, sink);
-  }
-
-  infer(init: InferenceRequestInit): Promise<InferenceResponse> {
-    try {
-      return this.#bound().infer(init);
-    } catch (err) {
-      return Promise.reject(ServerError.from(err));
-    }
-  }
-
-  async modelReady(name: string, version?: string): Promise<boolean> {
-    const target = this.#bound();
-    if (target.modelReady === undefined) throw ServerError.unsupported('model readiness is not available to this caller');
-    return target.modelReady(name, version);
-  }
-
-  async loadModel(name: string, parameters?: Readonly<Record<string, unknown>>): Promise<void> {
-    const target = this.#bound();
-    if (target.loadModel === undefined) throw ServerError.unsupported('model loading is not available to this caller');
-    return target.loadModel(name, parameters);
-  }
-
-  async unloadModel(name: string, parameters?: Readonly<Record<string, unknown>>): Promise<void> {
-    const target = this.#bound();
-    if (target.unloadModel === undefined) throw ServerError.unsupported('model unloading is not available to this caller');
-    return target.unloadModel(name, parameters);
-  }
-
-  #bound(): ModelInvoker {
-    if (this.#target === undefined) {
-      throw ServerError.of('SERVER_STARTING');
-    }
-    return this.#target;
-  }
 }

@@ -14,6 +14,7 @@ import { SystemSharedMemory } from './shared-memory.js';
 import type { CachedResponse, ResponseCache } from './response-cache.js';
 import type { ModelIndexEntry, ModelLease, ModelResolver, ModelSpec, ServedModel } from './contracts.js';
 import type { InferenceResponse, ResponseSink } from './response.js';
+import type { ModelInvoker } from './invoker.js';
 import {
   DEFAULT_LOG_SETTINGS, DEFAULT_TRACE_SETTINGS, type LogControl, type LogSettingsUpdate, type LogSettingsView, type RequestTrace,
   type TracedRequestInit, type Tracer, type TraceSettingUpdate, type TraceSettingsView,
@@ -29,7 +30,16 @@ export const SERVER_EXTENSIONS = [
 ] as const;
 
 export interface InferenceServerOptions {
-  readonly resolver: ModelResolver;
+  /**
+   * Where models come from. A function receives the server as the invoker its models use for BLS and
+   * ensemble steps (the server exists before any model loads, as in Triton). A resolver with `start`
+   * loads models: the server is then starting (live, not ready, refusing inference) until `start()`.
+   */
+  readonly resolver: ModelResolver | ((invoker: ModelInvoker) => ModelResolver);
+  /** `--trace-config` (observability/trace-manager.ts); absent = tracing OFF and the trace API refused. */
+  readonly tracer?: Tracer;
+  /** The logger behind the logging API (spec §1.7); absent = fixed default settings. */
+  readonly logControl?: LogControl;
   /** `--id`; reported as the server name. Default `triton`, so Triton clients see what they expect. */
   readonly id?: string;
   /** `--strict-readiness` (default true): ready only when every model version is READY. */
@@ -78,29 +88,41 @@ export interface ModelMetadata {
  * routing here, but still serving what arrives during the grace delay; 'stopping': answering new
  * requests UNAVAILABLE while in-flight ones finish.
  */
-type Lifecycle = 'serving' | 'draining' | 'stopping' | 'stopped';
+type Lifecycle = 'starting' | 'serving' | 'draining' | 'stopping' | 'stopped';
 
-export class InferenceServer {
+export class InferenceServer implements ModelInvoker {
   readonly #resolver: ModelResolver;
   readonly #id: string;
   readonly #strictReadiness: boolean;
   readonly #cache: ResponseCache | undefined;
   /** Registry the frontends use for shm register/status/unregister and shm tensors. */
   readonly sharedMemory: SystemSharedMemory;
-  /** `--trace-config` (observability/trace-manager.ts), attached by the CLI; absent = tracing OFF. */
-  tracer: Tracer | undefined;
-  /** The logger behind the logging API (spec §1.7); absent = fixed default settings. */
-  logControl: LogControl | undefined;
-  #state: Lifecycle = 'serving';
+  readonly tracer: Tracer | undefined;
+  readonly logControl: LogControl | undefined;
+  #state: Lifecycle;
   #inflight = 0;
   #drained: (() => void) | undefined;
 
   constructor(options: InferenceServerOptions) {
-    this.#resolver = options.resolver;
+    this.#resolver = typeof options.resolver === 'function' ? options.resolver(this) : options.resolver;
+    this.#state = this.#resolver.start === undefined ? 'serving' : 'starting';
+    this.tracer = options.tracer;
+    this.logControl = options.logControl;
     this.#id = options.id ?? 'triton';
     this.#strictReadiness = options.strictReadiness ?? true;
     this.sharedMemory = options.sharedMemory ?? new SystemSharedMemory({ enabled: false });
     this.#cache = options.responseCache;
+  }
+
+  /**
+   * Loads the models (the resolver's start-up) and opens the server for inference. Resolves with the
+   * names of models that failed to load; the caller decides whether that is fatal (--exit-on-error).
+   */
+  async start(): Promise<readonly string[]> {
+    if (this.#state !== 'starting') throw ServerError.internal('the server has started already');
+    const failed = await this.#resolver.start!();
+    if (this.#state === 'starting') this.#state = 'serving';
+    return failed;
   }
 
   /** Requests currently accepted and not yet finally answered. */
@@ -179,10 +201,12 @@ export class InferenceServer {
   }
 
   async loadModel(name: string, parameters: Readonly<Record<string, unknown>> = {}): Promise<void> {
+    if (this.#state === 'starting') throw ServerError.of('SERVER_STARTING');
     await this.#resolver.load(name, parameters);
   }
 
   async unloadModel(name: string, parameters: Readonly<Record<string, unknown>> = {}): Promise<void> {
+    if (this.#state === 'starting') throw ServerError.of('SERVER_STARTING');
     await this.#resolver.unload(name, parameters);
   }
 
@@ -281,7 +305,7 @@ export class InferenceServer {
   }
 
   async shutdown(timeoutMs = 30_000): Promise<void> {
-    if (this.#state !== 'serving' && this.#state !== 'draining') return;
+    if (this.#state !== 'serving' && this.#state !== 'draining' && this.#state !== 'starting') return;
     this.#state = 'stopping';
     if (this.#inflight > 0) {
       await new Promise<void>((resolve) => {
@@ -298,7 +322,9 @@ export class InferenceServer {
 
   #start(init: InferenceRequestInit, single: boolean, sink: ResponseSink, onModel?: (spec: ModelSpec) => void): void {
     const received = nowNs();
-    if (this.#state !== 'serving' && this.#state !== 'draining') throw ServerError.of('SERVER_STOPPING');
+    if (this.#state !== 'serving' && this.#state !== 'draining') {
+      throw ServerError.of(this.#state === 'starting' ? 'SERVER_STARTING' : 'SERVER_STOPPING');
+    }
     const lease = this.#acquire(init.modelName, init.modelVersion);
     let request: InferenceRequest;
     let cached: CachedResponse | undefined;

@@ -6,10 +6,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataTypeFromConfig, type DataType } from '@inferd/protocol';
-import { InferenceRequest, LateBoundInvoker, type InferenceResponse, type ModelSpec, type RequestedOutput, type Tensor } from '../../src/core/index.js';
+import { InferenceRequest, type InferenceResponse, type ModelSpec, type RequestedOutput, type Tensor } from '../../src/core/index.js';
 import { validateRequest } from '../../src/core/validate.js';
 import type { ModelConfig, ModelInput, ModelOutput } from '../../src/config/types.js';
 import type { BackendInstanceContext, BackendLogger, BackendModelContext } from '../../src/backends/contract.js';
+import { noInvoker } from '../support/no-invoker.js';
 
 export const quietLog: BackendLogger = { info() {}, warn() {}, error() {}, verbose() {} };
 
@@ -24,7 +25,7 @@ export function modelOnDisk(
   writeFileSync(join(versionDir, 'model.onnx'), model);
   return {
     modelDir, versionDir, version: 1, modelPath: join(versionDir, 'model.onnx'), config: { name, ...config },
-    backendConfig, log: quietLog, invoker: new LateBoundInvoker(), cleanup: () => rmSync(repo, { recursive: true, force: true }),
+    backendConfig, log: quietLog, invoker: noInvoker, cleanup: () => rmSync(repo, { recursive: true, force: true }),
   };
 }
 
@@ -32,7 +33,7 @@ export function modelOnDisk(
 export function existingModel(modelDir: string, name: string, config: ModelConfig): BackendModelContext {
   return {
     modelDir, versionDir: join(modelDir, '1'), version: 1, modelPath: join(modelDir, '1', 'model.onnx'),
-    config: { name, ...config }, backendConfig: {}, log: quietLog, invoker: new LateBoundInvoker(),
+    config: { name, ...config }, backendConfig: {}, log: quietLog, invoker: noInvoker,
   };
 }
 

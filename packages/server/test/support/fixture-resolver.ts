@@ -4,13 +4,14 @@
  */
 import type { DataType } from '@inferd/protocol';
 import {
-  LateBoundInvoker, ModelStats, ServerError, type ExecutionInstance, type InferenceRequest, type ModelIndexEntry, type ModelLease,
+  ModelStats, ServerError, type ExecutionInstance, type InferenceRequest, type ModelIndexEntry, type ModelLease,
   type ModelResolver, type ModelSpec, type ServedModel, type TensorSpec,
 } from '../../src/core/index.js';
 import { backend as identity } from '../../src/backends/identity/index.js';
 import { DefaultScheduler } from '../../src/scheduler/default-scheduler.js';
 import { InstancePool } from '../../src/scheduler/instance-pool.js';
 import type { BackendModelContext } from '../../src/backends/contract.js';
+import { noInvoker } from './no-invoker.js';
 
 export interface FixtureTensor {
   name: string;
@@ -70,7 +71,7 @@ async function serve(d: FixtureModelDef): Promise<ServedModel> {
     modelDir: '/nonexistent', versionDir: '/nonexistent/1', version: spec.version, modelPath: '/nonexistent/1/model',
     config: {}, backendConfig: {},
     log: { info() {}, warn() {}, error() {}, verbose() {} },
-    invoker: new LateBoundInvoker(),
+    invoker: noInvoker,
   };
   const model = await identity.createModel(ctx);
   const instance = d.instance !== undefined

@@ -40,10 +40,9 @@ export async function startTraced(traceConfig: readonly string[]): Promise<Trace
   const lines: string[] = [];
   const logger = new Logger();
   logger.write = (line) => lines.push(line);
-  const { server } = await createInferenceServer({ modelRepository: repo.dir, logger });
-  const tracer = new TraceManager(parseTraceConfig(traceConfig.map((e) => e.replace('$DIR', dir))));
-  server.tracer = tracer;
-  server.logControl = logger;
+  const { server, tracer } = await createInferenceServer({
+    modelRepository: repo.dir, logger, trace: parseTraceConfig(traceConfig.map((e) => e.replace('$DIR', dir))),
+  });
   const http = new HttpFrontend(server, { port: 0, address: '127.0.0.1', maxInputSize: 1 << 20 });
   const { port: httpPort } = await http.listen();
   const grpcFrontend = new GrpcFrontend(server, { port: 0, address: '127.0.0.1' });

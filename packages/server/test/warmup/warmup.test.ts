@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInferenceServer } from '../../src/create-server.js';
-import { LateBoundInvoker } from '../../src/core/index.js';
+
 import { parseBackendConfig } from '../../src/config/index.js';
 import { BackendRegistry } from '../../src/backends/registry.js';
 import { RepositoryManager } from '../../src/repository/manager.js';
 import { Logger } from '../../src/observability/log.js';
 import { makeRepo, type RepoFiles } from '../support/temp-repo.js';
+import { noInvoker } from '../support/no-invoker.js';
 
 /**
  * Records every request it executes (inputs as name/shape/bytes) in globalThis.__warmupSeen, waits for
@@ -98,7 +99,7 @@ test('warmup samples run before READY: zero, random and file data, batch_size re
     autoComplete: true,
     loadThreadCount: 1,
     log,
-    invoker: new LateBoundInvoker(),
+    invoker: noInvoker,
   });
   try {
     const loading = manager.loadAll();
