@@ -12,6 +12,7 @@ import { Logger } from './observability/log.js';
 import { MetricsRegistry, type MetricsOptions } from './observability/metrics.js';
 import { defaultTraceConfig, parseTraceConfig, type TraceConfig } from './observability/trace-config.js';
 import { TraceManager } from './observability/trace-manager.js';
+import { GpuDevices, type GpuDevicesOptions } from './devices/gpus.js';
 import { RateLimiter, parseRateLimitResource, type RateLimitResourceOverride } from './scheduler/rate-limiter.js';
 
 export interface CreateServerOptions {
@@ -74,6 +75,11 @@ export interface CreateServerOptions {
    * trace setting API can turn it on.
    */
   readonly trace?: TraceConfig | readonly string[];
+  /**
+   * GPU discovery (nvidia-smi): `nvidiaSmi` the executable (default env `INFERD_NVIDIA_SMI`, else
+   * `nvidia-smi` on PATH), `minComputeCapability` Triton's `--min-supported-compute-capability` (6.0).
+   */
+  readonly gpu?: GpuDevicesOptions;
 }
 
 export interface CreatedServer {
@@ -96,7 +102,8 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
       })
     : undefined;
   const invoker = new LateBoundInvoker();
-  const metrics = options.metrics === false ? undefined : new MetricsRegistry(options.metrics ?? {});
+  const devices = new GpuDevices(options.gpu ?? {});
+  const metrics = options.metrics === false ? undefined : new MetricsRegistry({ ...options.metrics, devices });
   const manager = new RepositoryManager({
     repositories: typeof options.modelRepository === 'string' ? [options.modelRepository] : [...options.modelRepository],
     registry: new BackendRegistry(options.backendDirectory === undefined ? {} : { backendDirectory: options.backendDirectory }),
@@ -110,6 +117,7 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
     ...(options.repositoryPollSecs === undefined ? {} : { pollSecs: options.repositoryPollSecs }),
     log,
     invoker,
+    devices,
     ...(rateLimiter === undefined ? {} : { rateLimiter }),
     ...(metrics === undefined ? {} : { onVersionLoaded: metrics.attach }),
     ...(metrics === undefined ? {} : { metrics }),

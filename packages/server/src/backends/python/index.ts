@@ -62,11 +62,15 @@ export const backend: Backend = {
       }),
       createInstance: async (instanceCtx) => {
         const metrics = ctx.metrics === undefined ? undefined : PythonMetricStore.of(ctx.metrics).owner();
+        // A GPU instance's stub sees only its GPU (by UUID: right whatever the server's own mask), so
+        // torch's `cuda` / `cuda:0` there is the instance's device. `model_instance_device_id` keeps
+        // Triton's value (the id among the server's GPUs).
+        const stubEnv = instanceCtx.gpuUuid === undefined ? env : { ...env, CUDA_VISIBLE_DEVICES: instanceCtx.gpuUuid };
         const instance = await PythonInstance.start({
           name: instanceCtx.name,
           modelName: instanceCtx.spec.name,
           interpreter,
-          ...(env === undefined ? {} : { env }),
+          ...(stubEnv === undefined ? {} : { env: stubEnv }),
           stubDir,
           modelPath: ctx.modelPath,
           decoupled: instanceCtx.spec.decoupled,
