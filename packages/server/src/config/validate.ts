@@ -113,9 +113,8 @@ export interface GpuCheck {
   readonly minComputeCapability: number;
 }
 
-const NO_GPUS: GpuCheck = { supported: [], minComputeCapability: 6.0 };
-
-function checkInstanceGroups(config: ModelConfig, gpuCheck: GpuCheck): void {
+/** `gpuCheck` absent: the config alone is checked (listed ids are taken as they are). */
+function checkInstanceGroups(config: ModelConfig, gpuCheck: GpuCheck | undefined): void {
   if (config.ensemble_scheduling !== undefined) return;
   const name = config.name ?? '';
   const groups = config.instance_group ?? [];
@@ -130,10 +129,10 @@ function checkInstanceGroups(config: ModelConfig, gpuCheck: GpuCheck): void {
     }
     // normalizeConfig lists every visible GPU for KIND_GPU groups; none left means none exist.
     if (kind === 'KIND_GPU' && gpus.length === 0) {
-      throw new ConfigError(gpuCheck.supported.length === 0
+      throw new ConfigError((gpuCheck?.supported.length ?? 0) === 0
         ? `${at} has kind KIND_GPU but no GPUs are available` : `${at} has kind KIND_GPU but specifies no GPUs`);
     }
-    for (const id of kind === 'KIND_GPU' ? gpus : []) {
+    for (const id of kind === 'KIND_GPU' && gpuCheck !== undefined ? gpus : []) {
       if (!gpuCheck.supported.includes(id)) {
         // Triton prints the capability with std::to_string(double): six decimals.
         throw new ConfigError(`${at} specifies invalid or unsupported gpu id ${id}. GPUs with at least the minimum required `
@@ -172,6 +171,6 @@ export function validateConfig(
     );
   }
   checkMetrics(config);
-  checkInstanceGroups(config, options.gpus ?? NO_GPUS);
+  checkInstanceGroups(config, options.gpus);
   if (options.io !== false) validateIo(config);
 }
