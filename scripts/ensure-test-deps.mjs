@@ -20,6 +20,8 @@ export const PYTHON_MODULES = [
   { module: 'cv2', apt: 'python3-opencv', pip: 'opencv-python-headless' },
   { module: 'pyclipper', apt: 'python3-pyclipper', pip: 'pyclipper' },
   { module: 'shapely', apt: 'python3-shapely', pip: 'shapely' },
+  // The pytorch backend's tests (TorchScript models made and run by this torch; CPU build on Debian).
+  { module: 'torch', apt: 'python3-torch', pip: 'torch' },
 ];
 export const FONTS = [
   { file: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', apt: 'fonts-dejavu-core' },

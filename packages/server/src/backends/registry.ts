@@ -15,6 +15,7 @@ const BUILT_INS: Readonly<Record<string, () => Promise<unknown>>> = {
   identity: () => import('./identity/index.js'),
   repeat: () => import('./repeat/index.js'),
   python: () => import('./python/index.js'),
+  pytorch: () => import('./pytorch/index.js'),
 };
 
 /** File names tried, in order, inside `<backend-directory>/<name>/`. */

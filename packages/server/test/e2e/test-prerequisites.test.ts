@@ -30,8 +30,8 @@ test('an interpreter without the modules: stops at once with the one pip command
     chmodSync(bare, 0o755);
     const r = runCheck({ INFERD_PYTHON: bare, INFERD_TEST_DEPS: 'check' });
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /cannot import numpy, PIL, cv2, pyclipper, shapely/);
-    assert.match(r.stderr, new RegExp(`Run:\\n  ${bare} -m pip install numpy pillow opencv-python-headless pyclipper shapely\\n`));
+    assert.match(r.stderr, /cannot import numpy, PIL, cv2, pyclipper, shapely, torch/);
+    assert.match(r.stderr, new RegExp(`Run:\\n  ${bare} -m pip install numpy pillow opencv-python-headless pyclipper shapely torch\\n`));
     assert.match(r.stderr, /unset INFERD_PYTHON to use Debian's \/usr\/bin\/python3/);
     assert.ok(r.ms < 10_000, `answered in ${r.ms} ms`);
   } finally {

@@ -37,14 +37,18 @@ export interface PythonHarness {
   close(): Promise<void>;
 }
 
-export async function startPython(files: RepoFiles, options: { backendConfig?: string[] } = {}): Promise<PythonHarness> {
+export async function startPython(
+  files: RepoFiles, options: { backendConfig?: string[]; exitOnError?: boolean } = {},
+): Promise<PythonHarness> {
   const repo = makeRepo(files);
   const logs: string[] = [];
   const logger = new Logger({ info: true, verboseLevel: 1 });
   logger.write = (line) => logs.push(line);
   let server: InferenceServer;
   try {
-    ({ server } = await createInferenceServer({ modelRepository: repo.dir, logger, backendConfig: options.backendConfig ?? [] }));
+    ({ server } = await createInferenceServer({
+      modelRepository: repo.dir, logger, backendConfig: options.backendConfig ?? [], exitOnError: options.exitOnError ?? true,
+    }));
   } catch (err) {
     repo.cleanup();
     throw err;

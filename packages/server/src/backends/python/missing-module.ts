@@ -14,6 +14,7 @@ const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
   shapely: 'python3-shapely',
   scipy: 'python3-scipy',
   yaml: 'python3-yaml',
+  torch: 'python3-torch',
 };
 
 const NO_MODULE = /No module named '([A-Za-z_][\w.]*)'/;
