@@ -86,7 +86,9 @@ class TritonPythonModel:
             if not torch.cuda.is_available():
                 raise tio.LoadError(f"model '{self.name}': instance kind KIND_GPU but torch {torch.__version__} "
                                     "sees no CUDA device")
-            return torch.device(f"cuda:{device_id}")
+            # inferd pins a GPU instance's stub to its GPU (CUDA_VISIBLE_DEVICES=<uuid>): the one device it
+            # sees is cuda:0, whatever the instance's id among the server's GPUs.
+            return torch.device("cuda:0" if torch.cuda.device_count() == 1 else f"cuda:{device_id}")
         return torch.device("cpu")
 
     def _jit_settings(self, params):
