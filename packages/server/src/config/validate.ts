@@ -132,12 +132,11 @@ function checkInstanceGroups(config: ModelConfig, gpuCheck: GpuCheck | undefined
       throw new ConfigError((gpuCheck?.supported.length ?? 0) === 0
         ? `${at} has kind KIND_GPU but no GPUs are available` : `${at} has kind KIND_GPU but specifies no GPUs`);
     }
-    for (const id of kind === 'KIND_GPU' && gpuCheck !== undefined ? gpus : []) {
-      if (!gpuCheck.supported.includes(id)) {
-        // Triton prints the capability with std::to_string(double): six decimals.
-        throw new ConfigError(`${at} specifies invalid or unsupported gpu id ${id}. GPUs with at least the minimum required `
-          + `CUDA compute compatibility of ${gpuCheck.minComputeCapability.toFixed(6)} are: ${gpuCheck.supported.join(', ')}`);
-      }
+    const unsupported = kind === 'KIND_GPU' && gpuCheck !== undefined ? gpus.find((id) => !gpuCheck.supported.includes(id)) : undefined;
+    if (unsupported !== undefined && gpuCheck !== undefined) {
+      // Triton prints the capability with std::to_string(double): six decimals.
+      throw new ConfigError(`${at} specifies invalid or unsupported gpu id ${unsupported}. GPUs with at least the minimum required `
+        + `CUDA compute compatibility of ${gpuCheck.minComputeCapability.toFixed(6)} are: ${gpuCheck.supported.join(', ')}`);
     }
     // Triton's message really lacks the space before "specifies".
     if (config.platform !== 'tensorrt_plan' && (g.profile ?? []).length > 0) {
