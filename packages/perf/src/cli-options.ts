@@ -33,6 +33,7 @@ export interface FlagValues {
   verboseCsv?: boolean;
   verbose?: boolean;
   seed: string;
+  workers: string;
   sweep?: boolean;
   latencyBudgetMs?: string;
   sweepInstanceCounts: string;
@@ -72,6 +73,7 @@ export function addPerfFlags(cmd: Command): Command {
     .option('--verbose-csv', 'add Avg latency, request/response and response wait columns to the CSV')
     .option('-v, --verbose', 'print every measurement window')
     .option('--seed <n>', 'seed of random inputs and Poisson arrivals', '1')
+    .option('--workers <n>', 'load generator threads (-i http|grpc), each with its own connection and a share of the load', '1')
     .option('--sweep', 'try instance counts x dynamic batching x concurrency, print the best config.pbtxt (-i http|grpc: server in explicit model control mode)')
     .option('--latency-budget-ms <ms>', 'latency budget of --sweep (p99, or --percentile)')
     .option('--sweep-instance-counts <list>', 'instance counts tried by --sweep', '1,2')
@@ -125,6 +127,7 @@ export function toPerfOptions(v: FlagValues): PerfOptions {
     verboseCsv: v.verboseCsv === true,
     verbose: v.verbose === true,
     seed: int(v.seed, '--seed'),
+    workers: int(v.workers, '--workers', 1),
   });
 }
 

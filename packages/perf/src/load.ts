@@ -47,6 +47,8 @@ export interface Load {
   start(): void;
   /** Stops sending and waits for outstanding requests. */
   stop(): Promise<void>;
+  /** Brings completions made elsewhere (worker threads) into `recorder`; called before a window closes. */
+  sync?(): Promise<void>;
 }
 
 /** Requests cycle through the prepared input sets, one global order across workers. */

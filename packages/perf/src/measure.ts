@@ -74,6 +74,7 @@ export async function measureLevel(load: Load, s: MeasureSettings): Promise<Leve
       s.onProgress?.({ trial, inWindow: load.recorder.pending, elapsedMs: performance.now() - ws });
       if (load.recorder.error !== undefined) break;
     }
+    await load.sync?.();
     const we = performance.now();
     if (load.recorder.error !== undefined) {
       throw ServerError.from(load.recorder.error);

@@ -56,6 +56,8 @@ export interface PerfOptions {
   readonly verbose: boolean;
   /** Seed for random input data (deterministic inputs across runs). */
   readonly seed: number;
+  /** `--workers`: load generator threads (http/grpc), each with its own connection and share of the load. */
+  readonly workers: number;
 }
 
 export const DEFAULT_OPTIONS: Omit<PerfOptions, 'modelName'> = {
@@ -84,6 +86,7 @@ export const DEFAULT_OPTIONS: Omit<PerfOptions, 'modelName'> = {
   verboseCsv: false,
   verbose: false,
   seed: 1,
+  workers: 1,
 };
 
 /** Default host:port per transport, as perf_analyzer. */

@@ -5,6 +5,7 @@
  * with `--streaming` (gRPC) every request goes over one ModelStreamInfer stream, matched by request id.
  */
 import { GrpcClient, HttpClient, InferInput, InferRequestedOutput, type InferStream, type InferenceClient } from '@inferd/client';
+import { threadId } from 'node:worker_threads';
 import { SystemSharedMemoryRegion } from '@inferd/client/shm';
 import { ServerError } from 'inferd';
 import type { InputSet } from './input-data.js';
@@ -44,7 +45,7 @@ export class RemoteTransport implements Transport {
       void this.#readStream(this.#stream);
     }
     if (o.sharedMemory === 'system') {
-      this.#shm = { outputSize: o.outputSharedMemorySize, prefix: `inferd_perf_${process.pid}_${Date.now().toString(36)}` };
+      this.#shm = { outputSize: o.outputSharedMemorySize, prefix: `inferd_perf_${process.pid}_${threadId}_${Date.now().toString(36)}` };
     }
   }
 

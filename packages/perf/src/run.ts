@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { ServerError } from 'inferd';
 import { buildInputSets } from './input-data.js';
 import { ConcurrencyLoad, RequestRateLoad, type Load } from './load.js';
+import { WorkerPool } from './load-workers.js';
 import { measureLevel } from './measure.js';
 import { modelInfo, type ModelInfo } from './model-info.js';
 import { openTransport } from './open-transport.js';
@@ -48,6 +49,7 @@ function settingsText(o: PerfOptions, transport: string, mode: LoadMode): string
   if (mode === 'request-rate') lines.push(`  Using ${o.requestDistribution} distribution of request arrivals`);
   if (o.latencyThresholdMs > 0) lines.push(`  Latency limit: ${o.latencyThresholdMs} msec`);
   lines.push('  Using asynchronous calls for inference');
+  if (o.workers > 1) lines.push(`  Using ${o.workers} load generator threads`);
   if (o.sharedMemory !== 'none') lines.push(`  Using ${o.sharedMemory} shared memory for inputs and outputs`);
   if (o.streaming) lines.push('  Using streaming inference');
   return lines.join('\n') + '\n\n';
@@ -63,9 +65,6 @@ export async function runPerf(o: PerfOptions, io: PerfIo): Promise<PerfRun> {
 }
 
 async function runWith(transport: Transport, o: PerfOptions, io: PerfIo): Promise<PerfRun> {
-  const say = (text: string): void => {
-    if (io.quiet !== true) io.out.write(text);
-  };
   const model = modelInfo(
     await transport.modelMetadata(o.modelName, o.modelVersion),
     await transport.modelConfig(o.modelName, o.modelVersion),
@@ -80,7 +79,25 @@ async function runWith(transport: Transport, o: PerfOptions, io: PerfIo): Promis
     throw ServerError.unsupported(`model '${model.name}' is decoupled: add --streaming`);
   }
   const sets = buildInputSets(model, o);
-  const requests = await Promise.all(sets.map((s) => transport.prepare(o.modelName, o.modelVersion, s)));
+  if (o.workers > 1 && transport.kind === 'inprocess') {
+    throw ServerError.invalidArg('--workers needs -i http or -i grpc (in-process requests run on the server\'s own thread)');
+  }
+  // With --workers the threads prepare their own requests; the main thread only measures.
+  const pool = o.workers > 1 ? await WorkerPool.open(o.workers, { options: o, sets }) : undefined;
+  try {
+    return await measureAll(transport, o, io, model, sets, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function measureAll(
+  transport: Transport, o: PerfOptions, io: PerfIo, model: ModelInfo, sets: ReturnType<typeof buildInputSets>, pool: WorkerPool | undefined,
+): Promise<PerfRun> {
+  const say = (text: string): void => {
+    if (io.quiet !== true) io.out.write(text);
+  };
+  const requests = pool !== undefined ? [] : await Promise.all(sets.map((s) => transport.prepare(o.modelName, o.modelVersion, s)));
   const mode: LoadMode = o.requestRateRange !== undefined ? 'request-rate' : 'concurrency';
   const levels = rangeValues(mode === 'request-rate' ? o.requestRateRange! : o.concurrencyRange!);
   say(settingsText(o, transport.kind, mode));
@@ -101,9 +118,11 @@ async function runWith(transport: Transport, o: PerfOptions, io: PerfIo): Promis
   const progress = new Progress(io.progress);
   const results: LevelResult[] = [];
   for (const value of levels) {
-    const load: Load = mode === 'concurrency'
-      ? new ConcurrencyLoad(transport, requests, value)
-      : new RequestRateLoad(transport, requests, value, o.requestDistribution, o.seed);
+    const load: Load = pool !== undefined
+      ? pool.load(mode, value, o.seed)
+      : mode === 'concurrency'
+        ? new ConcurrencyLoad(transport, requests, value)
+        : new RequestRateLoad(transport, requests, value, o.requestDistribution, o.seed);
     const label = mode === 'concurrency' ? `concurrency ${value}` : `request rate ${value}/s`;
     load.start();
     let measured;

@@ -13,6 +13,7 @@ import { Logger } from './observability/log.js';
 import { MetricsRegistry, type MetricsOptions } from './observability/metrics.js';
 import { defaultTraceConfig, parseTraceConfig, type TraceConfig } from './observability/trace-config.js';
 import { TraceManager } from './observability/trace-manager.js';
+import { GpuDevices, type GpuDevicesOptions } from './devices/gpus.js';
 import { RateLimiter, parseRateLimitResource, type RateLimitResourceOverride } from './scheduler/rate-limiter.js';
 
 export interface CreateServerOptions {
@@ -77,6 +78,11 @@ export interface CreateServerOptions {
    * trace setting API can turn it on.
    */
   readonly trace?: TraceConfig | readonly string[];
+  /**
+   * GPU discovery (nvidia-smi): `nvidiaSmi` the executable (default env `INFERD_NVIDIA_SMI`, else
+   * `nvidia-smi` on PATH), `minComputeCapability` Triton's `--min-supported-compute-capability` (6.0).
+   */
+  readonly gpu?: GpuDevicesOptions;
 }
 
 export interface CreatedServer {
@@ -98,7 +104,8 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
         overrides: (options.rateLimit.resources ?? []).map((r) => (typeof r === 'string' ? parseRateLimitResource(r) : r)),
       })
     : undefined;
-  const metrics = options.metrics === false ? undefined : new MetricsRegistry(options.metrics ?? {});
+  const devices = new GpuDevices(options.gpu ?? {});
+  const metrics = options.metrics === false ? undefined : new MetricsRegistry({ ...options.metrics, devices });
   const traceConfig = options.trace === undefined ? defaultTraceConfig()
     : isStrings(options.trace) ? parseTraceConfig(options.trace) : options.trace;
   const tracer = new TraceManager(traceConfig, (m) => log.error('tracing', m));
@@ -121,6 +128,7 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
       ...(options.repositoryPollSecs === undefined ? {} : { pollSecs: options.repositoryPollSecs }),
       log,
       invoker,
+      devices,
       ...(rateLimiter === undefined ? {} : { rateLimiter }),
       ...(metrics === undefined ? {} : { onVersionLoaded: metrics.attach }),
       ...(metrics === undefined ? {} : { metrics }),

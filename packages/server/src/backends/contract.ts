@@ -57,7 +57,10 @@ export interface BackendInstanceContext {
   /** e.g. `simple_0_1` (group name, group index is implied, instance index). */
   readonly name: string;
   readonly kind: 'KIND_CPU' | 'KIND_GPU' | 'KIND_MODEL' | 'KIND_AUTO';
+  /** CUDA device id among the server's visible GPUs (KIND_GPU), else 0. */
   readonly deviceId: number;
+  /** KIND_GPU: the GPU's UUID (what a child process's CUDA_VISIBLE_DEVICES pins it to). */
+  readonly gpuUuid?: string;
   /** Final (normalized, auto-completed) config and the spec core validates against. */
   readonly config: ModelConfig;
   readonly spec: ModelSpec;

@@ -99,6 +99,9 @@ export interface ServeSettings {
   /** `--metrics-config`, parsed (invalid entries fail start-up). */
   metricsConfig: MetricsConfig;
   allowCpuMetrics: boolean;
+  allowGpuMetrics: boolean;
+  /** `--min-supported-compute-capability` (6.0). */
+  minComputeCapability: number;
   pinnedMemoryPoolByteSize: number;
   log: { info: boolean; warning: boolean; error: boolean; verboseLevel: number; format: 'default' | 'ISO8601'; file: string };
   /** `--cache-config` (or the deprecated `--response-cache-byte-size`); undefined = no response cache. */
@@ -140,7 +143,7 @@ function maxInputSize(value: number): number {
 }
 
 function nonNegative(value: number, flag: string): number {
-  if (value < 0) throw new Error(`invalid argument for --${flag}, got: ${value}`);
+  if (!(value >= 0)) throw new Error(`invalid argument for --${flag}, got: ${value}`);
   return value;
 }
 
@@ -251,6 +254,8 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     metricsIntervalMs: positiveInt(get<number>('metrics-interval-ms'), 'metrics-interval-ms'),
     metricsConfig: parseMetricsConfig(get<string[] | undefined>('metrics-config') ?? []),
     allowCpuMetrics: get<boolean>('allow-cpu-metrics'),
+    allowGpuMetrics: get<boolean>('allow-gpu-metrics'),
+    minComputeCapability: nonNegative(Number(get<string>('min-supported-compute-capability')), 'min-supported-compute-capability'),
     pinnedMemoryPoolByteSize: get<number>('pinned-memory-pool-byte-size'),
     log: {
       info: get<boolean>('log-info'),

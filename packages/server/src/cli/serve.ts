@@ -53,10 +53,12 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
           config: settings.metricsConfig,
           intervalMs: settings.metricsIntervalMs,
           cpuMetrics: settings.allowCpuMetrics,
+          gpuMetrics: settings.allowGpuMetrics,
           pinnedMemoryPoolByteSize: settings.pinnedMemoryPoolByteSize,
         }
       : false,
     trace: settings.trace,
+    gpu: { minComputeCapability: settings.minComputeCapability },
   });
   if (failedModels.length > 0) logger.warning('server', `models that failed to load: ${failedModels.join(', ')}`);
   for (const row of server.repositoryIndex()) {

@@ -13,6 +13,8 @@ export interface NormalizeOptions {
   readonly modelName: string;
   /** GPUs visible to the server; KIND_AUTO groups resolve to KIND_CPU when there are none. Default 0. */
   readonly gpuCount?: number;
+  /** The supported GPUs' CUDA ids (wins over gpuCount): what KIND_GPU without `gpus` expands to. */
+  readonly gpus?: readonly number[];
 }
 
 function preferredSizes(sizes: readonly number[] | undefined, maxBatchSize: number): number[] | undefined {
@@ -20,16 +22,16 @@ function preferredSizes(sizes: readonly number[] | undefined, maxBatchSize: numb
   return maxBatchSize > 0 ? [maxBatchSize] : undefined;
 }
 
-function normalizeGroups(config: ModelConfig, gpuCount: number): ModelInstanceGroup[] {
+function normalizeGroups(config: ModelConfig, gpus: readonly number[]): ModelInstanceGroup[] {
   const name = config.name ?? '';
   const groups: ModelInstanceGroup[] = (config.instance_group ?? []).map((g) => ({ ...g }));
   if (groups.length === 0) groups.push({ name });
-  const gpus = Array.from({ length: gpuCount }, (_, i) => i);
+  const gpuCount = gpus.length;
   groups.forEach((group, idx) => {
     if (!group.name) group.name = `${name}_${idx}`;
     if (group.kind === undefined || group.kind === 'KIND_AUTO') {
       // KIND_AUTO runs on GPU only when GPUs exist and every listed one is present.
-      const listedOk = (group.gpus ?? []).every((id) => id >= 0 && id < gpuCount);
+      const listedOk = (group.gpus ?? []).every((id) => gpus.includes(id));
       group.kind = gpuCount > 0 && listedOk ? 'KIND_GPU' : 'KIND_CPU';
     }
     if ((group.count ?? 0) < 1) {
@@ -73,7 +75,8 @@ export function normalizeConfig(config: ModelConfig, options: NormalizeOptions):
     if (optimization.input_pinned_memory === undefined) optimization.input_pinned_memory = { enable: true };
     if (optimization.output_pinned_memory === undefined) optimization.output_pinned_memory = { enable: true };
     out.optimization = optimization;
-    out.instance_group = normalizeGroups(out, options.gpuCount ?? 0);
+    const gpus = options.gpus ?? Array.from({ length: options.gpuCount ?? 0 }, (_, i) => i);
+    out.instance_group = normalizeGroups(out, gpus);
   }
   return out;
 }

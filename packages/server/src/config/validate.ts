@@ -106,7 +106,15 @@ function checkMetrics(config: ModelConfig): void {
   }
 }
 
-function checkInstanceGroups(config: ModelConfig): void {
+/** What instance groups are checked against: Triton's supported GPUs and its minimum compute capability. */
+export interface GpuCheck {
+  /** CUDA ids of the GPUs at or above the minimum compute capability. */
+  readonly supported: readonly number[];
+  readonly minComputeCapability: number;
+}
+
+/** `gpuCheck` absent: the config alone is checked (listed ids are taken as they are). */
+function checkInstanceGroups(config: ModelConfig, gpuCheck: GpuCheck | undefined): void {
   if (config.ensemble_scheduling !== undefined) return;
   const name = config.name ?? '';
   const groups = config.instance_group ?? [];
@@ -120,7 +128,16 @@ function checkInstanceGroups(config: ModelConfig): void {
       throw new ConfigError(`${at} has kind ${kind} but specifies one or more GPUs`);
     }
     // normalizeConfig lists every visible GPU for KIND_GPU groups; none left means none exist.
-    if (kind === 'KIND_GPU' && gpus.length === 0) throw new ConfigError(`${at} has kind KIND_GPU but no GPUs are available`);
+    if (kind === 'KIND_GPU' && gpus.length === 0) {
+      throw new ConfigError((gpuCheck?.supported.length ?? 0) === 0
+        ? `${at} has kind KIND_GPU but no GPUs are available` : `${at} has kind KIND_GPU but specifies no GPUs`);
+    }
+    const unsupported = kind === 'KIND_GPU' && gpuCheck !== undefined ? gpus.find((id) => !gpuCheck.supported.includes(id)) : undefined;
+    if (unsupported !== undefined && gpuCheck !== undefined) {
+      // Triton prints the capability with std::to_string(double): six decimals.
+      throw new ConfigError(`${at} specifies invalid or unsupported gpu id ${unsupported}. GPUs with at least the minimum required `
+        + `CUDA compute compatibility of ${gpuCheck.minComputeCapability.toFixed(6)} are: ${gpuCheck.supported.join(', ')}`);
+    }
     // Triton's message really lacks the space before "specifies".
     if (config.platform !== 'tensorrt_plan' && (g.profile ?? []).length > 0) {
       throw new ConfigError(
@@ -137,7 +154,9 @@ function checkInstanceGroups(config: ModelConfig): void {
  * Throws ConfigError (INVALID_ARG) with Triton's message for the first problem found. `io: false`
  * skips the inputs/outputs (ValidateModelIOConfig), as Triton does before a backend's auto-complete.
  */
-export function validateConfig(config: ModelConfig, modelName: string, options: { io?: boolean } = {}): void {
+export function validateConfig(
+  config: ModelConfig, modelName: string, options: { io?: boolean; gpus?: GpuCheck } = {},
+): void {
   checkIdentity(config, modelName);
   const name = config.name ?? '';
   checkDynamicBatching(config);
@@ -151,6 +170,6 @@ export function validateConfig(config: ModelConfig, modelName: string, options: 
     );
   }
   checkMetrics(config);
-  checkInstanceGroups(config);
+  checkInstanceGroups(config, options.gpus);
   if (options.io !== false) validateIo(config);
 }

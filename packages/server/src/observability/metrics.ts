@@ -15,6 +15,8 @@ import { DEFAULT_METRICS_CONFIG, parseMetricsConfig, type MetricsConfig } from '
 import { instrumentFamilies, modelFamilies, modelLabels, type Sample } from './metrics-families.js';
 import { ModelInstruments } from './metrics-instruments.js';
 import { SystemSampler } from './metrics-system.js';
+import { GPU_FAMILIES, GpuSampler } from './metrics-gpu.js';
+import type { GpuDevices } from '../devices/gpus.js';
 
 /** Triton's content type for /metrics (spec §9). */
 export const METRICS_CONTENT_TYPE = 'text/plain; charset=utf-8';
@@ -26,6 +28,10 @@ export interface MetricsOptions {
   readonly intervalMs?: number;
   /** `--allow-cpu-metrics` (true): `nv_cpu_*` gauges. */
   readonly cpuMetrics?: boolean;
+  /** `--allow-gpu-metrics` (true): `nv_gpu_*` and `nv_energy_consumption` per GPU of `devices`. */
+  readonly gpuMetrics?: boolean;
+  /** Where the GPU figures come from (the server's nvidia-smi); absent = no GPU families. */
+  readonly devices?: GpuDevices;
   /** `--pinned-memory-pool-byte-size` (268435456): reported as the pinned pool's total; nothing is pinned on CPU. */
   readonly pinnedMemoryPoolByteSize?: number;
 }
@@ -49,6 +55,7 @@ export class MetricsRegistry {
   readonly registry = new Registry();
   readonly #sampler: SystemSampler;
   readonly #cpu: boolean;
+  readonly #gpu: GpuSampler | undefined;
   readonly #pinnedTotal: number;
   /** Set by the server wiring: whether a response cache exists (`--cache-config`). */
   #cacheEnabled = false;
@@ -59,6 +66,8 @@ export class MetricsRegistry {
     this.config = c === undefined ? DEFAULT_METRICS_CONFIG : isEntries(c) ? parseMetricsConfig(c) : c;
     this.#sampler = new SystemSampler(options.intervalMs ?? 2000);
     this.#cpu = options.cpuMetrics ?? true;
+    this.#gpu = options.devices !== undefined && (options.gpuMetrics ?? true)
+      ? new GpuSampler(options.devices, options.intervalMs ?? 2000) : undefined;
     this.#pinnedTotal = options.pinnedMemoryPoolByteSize ?? 268_435_456;
     this.#registerModelFamilies();
     this.#registerServerFamilies();
@@ -92,16 +101,20 @@ export class MetricsRegistry {
   /** Starts sampling /proc every interval (also done by the first `text()`); the timer never holds the process. */
   start(): void {
     if (this.#cpu) this.#sampler.start();
+    void this.#gpu?.start();
   }
 
   /** Stops the sampler. */
   close(): void {
     this.#sampler.stop();
+    this.#gpu?.stop();
   }
 
   /** The Prometheus text of one scrape; families without any series are left out, as in Triton. */
   async text(): Promise<string> {
     if (this.#cpu && !this.#sampler.running) this.start();
+    // The first scrape waits for the first GPU sample, so its figures are there.
+    await this.#gpu?.start();
     const parts: string[] = [];
     for (const metric of this.registry.getMetricsAsArray()) {
       const m = (await (metric as unknown as { get(): Promise<unknown> }).get()) as RenderedFamily;
@@ -142,7 +155,10 @@ export class MetricsRegistry {
     }
     gauge('nv_pinned_memory_pool_total_bytes', 'Pinned memory pool total memory size, in bytes', () => this.#pinnedTotal);
     gauge('nv_pinned_memory_pool_used_bytes', 'Pinned memory pool used memory size, in bytes', () => 0);
-    // GPU families (nv_gpu_*, nv_energy_consumption) are absent: inferd runs models on the CPU only.
+    const gpu = this.#gpu;
+    if (gpu !== undefined) {
+      for (const f of GPU_FAMILIES) this.addFamily(collector(f.name, f.help, f.type, async () => gpu.samples(f.read)));
+    }
   }
 }
 

@@ -22,6 +22,7 @@ import type { Logger } from '../observability/log.js';
 import { configFilePath, firstVersionEntries, listVersionDirs, readLabels } from './layout.js';
 import { ServedVersion } from './served-version.js';
 import { runWarmup } from './warmup.js';
+import type { Gpu, GpuDevices } from '../devices/gpus.js';
 
 export interface LoaderOptions {
   readonly registry: BackendRegistry;
@@ -37,6 +38,8 @@ export interface LoaderOptions {
   readonly onVersionLoaded?: (stats: ModelStats, config: ModelConfig) => void;
   /** Handed to backends as `BackendModelContext.metrics` (their own families on /metrics). */
   readonly metrics?: BackendMetrics;
+  /** The server's GPUs (KIND_AUTO/KIND_GPU placement, `gpus` checks); absent = none. */
+  readonly devices?: GpuDevices;
 }
 
 export interface VersionLoadResult {
@@ -58,6 +61,8 @@ interface Prepared {
   /** Backend model already created for auto-complete, reused for that version. */
   first: { version: number; model: BackendModel };
   labels: Map<string, string[]>;
+  /** The supported GPUs, by CUDA id (instances get their UUID). */
+  gpus: readonly Gpu[];
 }
 
 /**
@@ -105,12 +110,16 @@ async function prepare(name: string, modelDir: string, options: LoaderOptions, o
       `unexpected platform type '${config.platform ?? ''}' for ${name}: set 'backend' or 'platform' in the model configuration`,
     );
   }
+  const gpus = await options.devices?.supported() ?? [];
+  const gpuCheck = { supported: gpus.map((g) => g.id), minComputeCapability: options.devices?.minComputeCapability ?? 6.0 };
   const selected = selectVersions(config.version_policy, available);
   if (selected.length === 0) {
     // Triton validates the config when it polls the model, before the lifecycle looks for versions:
     // a bad config is the reason even without a version directory. The inputs and outputs are
     // checked then only when no auto-complete may still fill them in.
-    validateConfig(normalizeConfig(config, { modelName: name }), name, { io: !options.autoComplete });
+    validateConfig(normalizeConfig(config, { modelName: name, gpus: gpuCheck.supported }), name, {
+      io: !options.autoComplete, gpus: gpuCheck,
+    });
     throw ServerError.invalidArg(`at least one version must be available under the version policy of model '${name}'`);
   }
   const backend = await options.registry.resolve(backendName, { runtime: config.runtime ?? '', modelName: name });
@@ -118,9 +127,11 @@ async function prepare(name: string, modelDir: string, options: LoaderOptions, o
   const firstModel = await backend.createModel(modelContext(name, modelDir, firstVersion, config, backendName, options));
   try {
     if (options.autoComplete && firstModel.autoComplete !== undefined) config = await firstModel.autoComplete(config);
-    config = normalizeConfig(config, { modelName: name });
-    validateConfig(config, name);
-    return { config, backend, selected, first: { version: firstVersion, model: firstModel }, labels: loadLabels(modelDir, config) };
+    config = normalizeConfig(config, { modelName: name, gpus: gpuCheck.supported });
+    validateConfig(config, name, { gpus: gpuCheck });
+    return {
+      config, backend, selected, first: { version: firstVersion, model: firstModel }, labels: loadLabels(modelDir, config), gpus,
+    };
   } catch (err) {
     await firstModel.dispose().catch(() => {});
     throw err;
@@ -183,13 +194,24 @@ function modelContext(
   };
 }
 
-/** An instance group's `rate_limiter` as the limiter takes it (device: the group's first GPU, else 0). */
-function instanceRateLimit(group: NonNullable<ModelConfig['instance_group']>[number]): InstanceRateLimit {
+/** An instance group's `rate_limiter` as the limiter takes it, for an instance on `deviceId` (0 off GPU). */
+function instanceRateLimit(group: NonNullable<ModelConfig['instance_group']>[number], deviceId: number): InstanceRateLimit {
   return {
     resources: (group.rate_limiter?.resources ?? []).map((r) => ({ name: r.name ?? '', global: r.global ?? false, count: r.count ?? 0 })),
     priority: group.rate_limiter?.priority ?? 0,
-    deviceId: group.gpus?.[0] ?? 0,
+    deviceId,
   };
+}
+
+/**
+ * Where a group's instances go, as Triton's SetInstances: `count` instances on each listed GPU for
+ * KIND_GPU (instance `c` on every GPU shares the name `<group>_<c>`), else `count` on device 0.
+ */
+function placements(group: NonNullable<ModelConfig['instance_group']>[number]): { index: number; deviceId: number }[] {
+  const devices = group.kind === 'KIND_GPU' ? (group.gpus ?? []) : [0];
+  const out: { index: number; deviceId: number }[] = [];
+  for (let i = 0; i < (group.count ?? 1); i++) for (const deviceId of devices) out.push({ index: i, deviceId });
+  return out;
 }
 
 /**
@@ -216,13 +238,15 @@ async function loadVersion(
     const stats = new ModelStats(name, version);
     const rateLimits: InstanceRateLimit[] = [];
     for (const group of p.config.instance_group ?? []) {
-      for (let i = 0; i < (group.count ?? 1); i++) {
-        rateLimits.push(instanceRateLimit(group));
+      for (const { index, deviceId } of placements(group)) {
+        rateLimits.push(instanceRateLimit(group, deviceId));
+        const gpu = group.kind === 'KIND_GPU' ? p.gpus.find((g) => g.id === deviceId) : undefined;
         instances.push(
           await backendModel.createInstance({
-            name: `${group.name ?? name}_${i}`,
+            name: `${group.name ?? name}_${index}`,
             kind: group.kind ?? 'KIND_CPU',
-            deviceId: group.gpus?.[0] ?? 0,
+            deviceId,
+            ...(gpu === undefined ? {} : { gpuUuid: gpu.uuid }),
             config: p.config,
             spec,
           }),

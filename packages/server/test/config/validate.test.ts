@@ -139,6 +139,20 @@ test('instance groups', () => {
   );
   assert.equal(group({ name: 'g', kind: 'KIND_CPU', count: 0 }), 'instance group g of model m must have a count of at least 1');
   assert.equal(group({ name: 'g', kind: 'KIND_GPU', count: 1, gpus: [0] }), 'valid');
+  // Against the server's GPUs (supported = at or above --min-supported-compute-capability).
+  const onGpus = (g: NonNullable<ModelConfig['instance_group']>[number], supported: number[]): string => {
+    try {
+      validateConfig({ ...base(), instance_group: [g] }, 'm', { gpus: { supported, minComputeCapability: 7.5 } });
+      return 'valid';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  assert.equal(onGpus({ name: 'g', kind: 'KIND_GPU', count: 1, gpus: [1] }, [0, 1]), 'valid');
+  assert.equal(onGpus({ name: 'g', kind: 'KIND_GPU', count: 1, gpus: [0, 3] }, [0, 2]),
+    'instance group g of model m specifies invalid or unsupported gpu id 3. GPUs with at least the minimum required CUDA compute compatibility of 7.500000 are: 0, 2');
+  assert.equal(onGpus({ name: 'g', kind: 'KIND_GPU', count: 1 }, [0]), 'instance group g of model m has kind KIND_GPU but specifies no GPUs');
+  assert.equal(onGpus({ name: 'g', kind: 'KIND_GPU', count: 1 }, []), 'instance group g of model m has kind KIND_GPU but no GPUs are available');
 });
 
 test('inputs and outputs', () => {

@@ -33,15 +33,25 @@ const logged = new Set<string>();
 export interface PythonSettings {
   /** `stub-timeout-seconds` in ms. */
   readonly stubTimeoutMs: number;
+  /**
+   * `pin-gpu` (inferd's, default false): a GPU instance's stub sees only its GPU (CUDA_VISIBLE_DEVICES=<uuid>),
+   * so `cuda` is the instance's device. Off by default because Triton does not pin, and model.py files
+   * written for Triton pick `cuda:<model_instance_device_id>`, which a pinned stub does not have.
+   */
+  readonly pinGpu: boolean;
 }
 
 /** Reads the python backend's settings: throws on a malformed value, logs no-ops and unknown keys once. */
 export function pythonSettings(settings: Readonly<Record<string, string>>, log: BackendLogger): PythonSettings {
   let stubTimeoutMs = 30_000;
+  let pinGpu = false;
   for (const [rawKey, value] of Object.entries(settings)) {
     const key = ALIASES[rawKey] ?? rawKey;
     if (key === TIMEOUT_SETTING) {
       stubTimeoutMs = timeoutMs(value);
+    } else if (key === 'pin-gpu') {
+      if (value !== 'true' && value !== 'false') throw ServerError.invalidArg(`python backend: pin-gpu must be true or false, got '${value}'`);
+      pinGpu = value === 'true';
     } else if (key === INTERPRETER_SETTING || GLOBAL_KEYS.has(key)) {
       // Read elsewhere (interpreter.ts) or not this backend's.
     } else if (INTEGER_NO_OPS.includes(key) || TEXT_NO_OPS.includes(key)) {
@@ -56,7 +66,7 @@ export function pythonSettings(settings: Readonly<Record<string, string>>, log: 
       once((m) => log.warn(m), `python backend: ignoring unknown --backend-config key '${rawKey}'`);
     }
   }
-  return { stubTimeoutMs };
+  return { stubTimeoutMs, pinGpu };
 }
 
 function timeoutMs(raw: string): number {

