@@ -8,6 +8,11 @@ import type { ModelConfig, ModelInstanceGroup } from './types.js';
 const SEQUENCE_IDLE_DEFAULT_US = 1_000_000;
 /** Backends whose CPU instance groups default to 2 instances (Triton's SetDefaultInstanceCount). */
 const TWO_CPU_INSTANCE_BACKENDS = new Set(['onnxruntime', 'tensorflow']);
+/**
+ * Backends that execute on the CPU in inferd whatever GPUs exist (onnxruntime-node's CPU build): their
+ * KIND_AUTO groups stay KIND_CPU (two instances) instead of becoming idle-GPU instances.
+ */
+const CPU_ONLY_BACKENDS = new Set(['onnxruntime']);
 
 export interface NormalizeOptions {
   readonly modelName: string;
@@ -32,7 +37,8 @@ function normalizeGroups(config: ModelConfig, gpus: readonly number[]): ModelIns
     if (group.kind === undefined || group.kind === 'KIND_AUTO') {
       // KIND_AUTO runs on GPU only when GPUs exist and every listed one is present.
       const listedOk = (group.gpus ?? []).every((id) => gpus.includes(id));
-      group.kind = gpuCount > 0 && listedOk ? 'KIND_GPU' : 'KIND_CPU';
+      const cpuOnly = CPU_ONLY_BACKENDS.has(config.backend ?? '') || config.platform === 'onnxruntime_onnx';
+      group.kind = gpuCount > 0 && listedOk && !cpuOnly ? 'KIND_GPU' : 'KIND_CPU';
     }
     if ((group.count ?? 0) < 1) {
       group.count = group.kind === 'KIND_CPU' && TWO_CPU_INSTANCE_BACKENDS.has(config.backend ?? '') ? 2 : 1;

@@ -3,6 +3,7 @@
  * nvidia-smi's CSV) stands for three GPUs, one below the minimum compute capability. Python stubs are
  * real processes; each records its CUDA_VISIBLE_DEVICES and initialize() args in the repository.
  */
+import { identityModel } from '../../../../scripts/onnx-builder.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -100,9 +101,11 @@ test('KIND_GPU without gpus: count instances on every supported GPU, each stub p
     'listed/config.pbtxt': config('instance_group [ { name: "one" kind: KIND_GPU gpus: [ 1 ] } ]'), 'listed/1/model.py': RECORDING_MODEL,
     'auto/config.pbtxt': config(''), 'auto/1/model.py': RECORDING_MODEL,
     'on_model/config.pbtxt': config('instance_group [ { kind: KIND_MODEL } ]'), 'on_model/1/model.py': RECORDING_MODEL,
+    // onnxruntime-node runs on the CPU: its KIND_AUTO stays KIND_CPU (Triton's 2 instances) with GPUs present.
+    'onnx_auto/config.pbtxt': 'platform: "onnxruntime_onnx"\nmax_batch_size: 4', 'onnx_auto/1/model.onnx': identityModel('FLOAT', ['N', 2]),
   }, { nvidiaSmi: smi.path });
   try {
-    for (const m of ['all_gpus', 'listed', 'auto', 'on_model']) assert.equal(s.state(m), 'READY', `${m}: ${s.reason(m) ?? ''}`);
+    for (const m of ['all_gpus', 'listed', 'auto', 'on_model', 'onnx_auto']) assert.equal(s.state(m), 'READY', `${m}: ${s.reason(m) ?? ''}`);
     // Triton's naming: instance c on every GPU is <group>_<c>.
     assert.deepEqual(seen(s.dir, 'all_gpus'), [
       { cuda_visible_devices: UUID[0], kind: 'GPU', device_id: '0', name: 'all_gpus_0_0' },
@@ -115,6 +118,8 @@ test('KIND_GPU without gpus: count instances on every supported GPU, each stub p
     assert.deepEqual(seen(s.dir, 'auto').map((x) => [x.kind, x.device_id, x.cuda_visible_devices]), [['GPU', '0', UUID[0]], ['GPU', '1', UUID[1]]]);
     const auto = await s.server.modelConfig('auto');
     assert.deepEqual(auto.instance_group?.map((g) => [g.kind, g.count, g.gpus]), [['KIND_GPU', 1, [0, 1]]]);
+    const onnx = await s.server.modelConfig('onnx_auto');
+    assert.deepEqual(onnx.instance_group?.map((g) => [g.kind, g.count]), [['KIND_CPU', 2]]);
     // KIND_MODEL: one instance, device 0, no pinning (the model places itself).
     assert.deepEqual(seen(s.dir, 'on_model'), [{ cuda_visible_devices: process.env['CUDA_VISIBLE_DEVICES'] ?? null, kind: 'MODEL', device_id: '0', name: 'on_model_0_0' }]);
   } finally {
