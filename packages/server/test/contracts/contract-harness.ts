@@ -93,3 +93,22 @@ export function timers(): number {
 
 /** Lets timers a finished request cleared leave the active list. */
 export const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+
+/** Checks both suites share: 8 concurrent requests each get their own values. */
+export async function checkOwnValues(h: Harness, f: ContractFixture): Promise<void> {
+  const answers = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((i) => h.send(i, 10 * i)));
+  answers.forEach((a, i) => assert.deepEqual(outputValues(a, f.output), f.expected(10 * i), `request ${i}`));
+}
+
+/** `count` requests on one signal: once answered, no abort listener is left on it and no timer is left running. */
+export async function checkNoLeaks(h: Harness, f: ContractFixture, count: number): Promise<void> {
+  await h.send(100, 1);
+  await settle();
+  const before = timers();
+  const controller = new AbortController();
+  const answers = await Promise.all(Array.from({ length: count }, (_, i) => h.send(200 + i, i, { signal: controller.signal })));
+  answers.forEach((a, i) => assert.deepEqual(outputValues(a, f.output), f.expected(i)));
+  assert.equal(abortListeners(controller.signal), 0);
+  await settle();
+  assert.ok(timers() <= before, `timers before ${before}, after ${timers()}`);
+}

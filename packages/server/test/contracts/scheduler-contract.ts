@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { abortListeners, outputValues, settle, startHarness, timers, type ContractFixture, type Harness } from './contract-harness.js';
+import { checkNoLeaks, checkOwnValues, outputValues, startHarness, type ContractFixture, type Harness } from './contract-harness.js';
 
 export function schedulerContract(name: string, fixture: ContractFixture): void {
   describe(`scheduler contract: ${name}`, () => {
@@ -16,20 +16,11 @@ export function schedulerContract(name: string, fixture: ContractFixture): void 
     after(async () => h.close());
 
     test('answers each of 8 concurrent (queued) requests with its own values', async () => {
-      const answers = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((i) => h.send(i, 10 * i)));
-      answers.forEach((a, i) => assert.deepEqual(outputValues(a), fixture.expected(10 * i), `request ${i}`));
+      await checkOwnValues(h, fixture);
     });
 
     test('leaves no abort listener on a shared signal and no timer once its queued requests are answered', async () => {
-      await h.send(100, 1);
-      await settle();
-      const before = timers();
-      const controller = new AbortController();
-      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => h.send(200 + i, i, { signal: controller.signal })));
-      answers.forEach((a, i) => assert.deepEqual(outputValues(a), fixture.expected(i)));
-      assert.equal(abortListeners(controller.signal), 0);
-      await settle();
-      assert.ok(timers() <= before, `timers before ${before}, after ${timers()}`);
+      await checkNoLeaks(h, fixture, 12);
     });
 
     test('a queued request whose signal aborts is answered CANCELLED before the busy instance frees up', async () => {
