@@ -24,7 +24,7 @@ import {
 } from './model-loader.js';
 import { checkLoadModelName } from './model-name.js';
 import { parseLoadOverrides, removeOverrideDir, writeOverrideDir } from './overrides.js';
-import { cycleOnPath, ensembleBlockers, membersFirst, missingMembersText } from './ensemble-graph.js';
+import { cycleFrom, ensembleBlockers, membersFirst, missingMembersText } from './ensemble-graph.js';
 import { runBounded } from './load-queue.js';
 import {
   drained, isReady, latestReady, lease, reasonOf, stateOf, UNLOADED, UNLOADING, versionRecord, type VersionRecord,
@@ -530,7 +530,8 @@ export class RepositoryManager implements ModelResolver {
       try {
         const p = prepareEnsemble(name, source.dir, this.#options, source.config);
         members = [...new Set(p.members.map((m) => m.name))];
-        const cycle = cycleOnPath(name, members, stack);
+        // Only this ensemble's members are known yet; each member ensemble checks its own when it loads.
+        const cycle = cycleFrom(name, (n) => (n === name ? members : []), stack);
         if (cycle !== undefined) {
           result = { versions: [], error: cycle };
         } else {
