@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ServerError } from '../core/index.js';
 
 export interface ModelLocation {
   readonly name: string;
@@ -34,6 +35,16 @@ export function scanRepositories(repositories: readonly string[]): ModelLocation
     }
   }
   return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, dirs]) => ({ name, dirs }));
+}
+
+/** The model's only directory, or the error Triton gives when it cannot be polled. */
+export function locateModel(repositories: readonly string[], name: string): string {
+  const loc = scanRepositories(repositories).find((l) => l.name === name);
+  if (loc === undefined) throw ServerError.internal(`failed to load '${name}', failed to poll from model repository`);
+  if (loc.dirs.length > 1) {
+    throw ServerError.invalidArg(`model '${name}' appears in multiple model repositories: ${loc.dirs.join(', ')}`);
+  }
+  return loc.dirs[0]!;
 }
 
 /** Numeric version directory names; names with a leading 0 (other than "0") and non-numeric are ignored, as Triton does. */
