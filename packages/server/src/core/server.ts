@@ -2,6 +2,7 @@
  * InferenceServer: the in-process API and the only door into the server (like Triton's C API).
  * Frontends translate protocols into these calls; embedding apps call them directly.
  */
+export * from './metadata.js';
 import { requestFinishChannel, requestStartChannel, type RequestFinishMessage, type RequestStartMessage } from './diagnostics.js';
 import { classify } from './classification.js';
 import { nowNs } from './clock.js';
@@ -10,6 +11,7 @@ import { InferenceRequest, type InferenceRequestInit } from './request.js';
 import { validateRequest } from './validate.js';
 import { parseModelVersion } from './version.js';
 import { INFERD_VERSION } from './release.js';
+import { SERVER_EXTENSIONS, SERVER_VERSION, modelMetadataOf, type ModelMetadata, type ServerMetadata } from './metadata.js';
 import { SystemSharedMemory } from './shared-memory.js';
 import type { CachedResponse, ResponseCache } from './response-cache.js';
 import type { ModelIndexEntry, ModelLease, ModelResolver, ModelSpec, ServedModel } from './contracts.js';
@@ -19,15 +21,6 @@ import {
   DEFAULT_LOG_SETTINGS, DEFAULT_TRACE_SETTINGS, type LogControl, type LogSettingsUpdate, type LogSettingsView, type RequestTrace,
   type TracedRequestInit, type Tracer, type TraceSettingUpdate, type TraceSettingsView,
 } from './observability-hooks.js';
-
-export const SERVER_VERSION = '2.73.0dev';
-
-/** Extensions as Triton's core reports them (spec §1.2). */
-export const SERVER_EXTENSIONS = [
-  'classification', 'sequence', 'model_repository', 'model_repository(unload_dependents)', 'schedule_policy',
-  'model_configuration', 'system_shared_memory', 'cuda_shared_memory', 'binary_tensor_data', 'parameters',
-  'statistics', 'trace', 'logging',
-] as const;
 
 export interface InferenceServerOptions {
   /**
@@ -58,29 +51,6 @@ interface CacheUse {
   readonly key: string;
   readonly lookupNs: number;
   readonly hit: boolean;
-}
-
-export interface ServerMetadata {
-  /** `--id` (default `triton`) and the Triton version whose behaviour inferd follows: what Triton clients expect. */
-  name: string;
-  version: string;
-  extensions: string[];
-  /** inferd's own release (package.json), an extra field Triton clients ignore; gRPC's message has no room for it. */
-  inferd_version: string;
-}
-
-export interface TensorMetadata {
-  name: string;
-  datatype: string;
-  shape: number[];
-}
-
-export interface ModelMetadata {
-  name: string;
-  versions: string[];
-  platform: string;
-  inputs: TensorMetadata[];
-  outputs: TensorMetadata[];
 }
 
 /**
@@ -176,19 +146,7 @@ export class InferenceServer implements ModelInvoker {
             .map((m) => m.spec.version)
             .sort((a, b) => a - b)
             .map(String);
-    const batch = spec.maxBatchSize > 0;
-    const meta = (t: { name: string; datatype: string; dims: readonly number[] }): TensorMetadata => ({
-      name: t.name,
-      datatype: t.datatype,
-      shape: batch ? [-1, ...t.dims] : [...t.dims],
-    });
-    return {
-      name: spec.name,
-      versions,
-      platform: spec.platform,
-      inputs: spec.inputs.map(meta),
-      outputs: spec.outputs.map(meta),
-    };
+    return modelMetadataOf(spec, versions);
   }
 
   /** The normalized config in Triton's /config JSON shape (spec §6.3). */
