@@ -1,4 +1,7 @@
-/** Turns the parsed flag values into the typed settings `serve` needs, applying tritonserver's defaults. */
+/**
+ * Turns the parsed flag values into what `serve` runs with, applying tritonserver's defaults and checks:
+ * each part's options in the type that part declares (see ServeSettings).
+ */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SERVE_FLAGS, parseBool, type FlagDef } from './flags.js';
 import { parseForwardPattern, parseRestrictedApis } from './restricted-flags.js';
@@ -7,7 +10,6 @@ import type { HttpFrontendOptions } from '../frontends/http/http-frontend.js';
 import type { GrpcFrontendOptions } from '../frontends/grpc/options.js';
 import { checkWindowSize } from '../frontends/grpc/http2-windows.js';
 import { parseCacheConfig, type ResponseCacheConfig } from '../core/index.js';
-import type { ModelControlMode } from '../repository/manager.js';
 import { parseRateLimitResource } from '../scheduler/rate-limiter.js';
 import { parseTraceConfig, type TraceConfig } from '../observability/trace-config.js';
 import { parseMetricsConfig } from '../observability/metrics-config.js';
@@ -177,7 +179,7 @@ export function toServeSettings(values: FlagValues): ServeSettings {
   } satisfies MetricsOptions;
   const server: CreateServerOptions = {
     modelRepository: repos,
-    modelControlMode: mode as ModelControlMode,
+    modelControlMode: mode as NonNullable<CreateServerOptions['modelControlMode']>,
     loadModels: get<string[] | undefined>('load-model') ?? [],
     repositoryPollSecs: pollSecs,
     modelConfigName: get<string | undefined>('model-config-name'),
@@ -210,7 +212,7 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     restrictedApis: parseRestrictedApis(get<string[] | undefined>('grpc-restricted-protocol') ?? [], 'grpc-restricted-protocol'),
     headerForwardPattern: forwardPattern(get<string | undefined>('grpc-header-forward-pattern'), 'grpc-header-forward-pattern'),
     tls,
-    responseCompression: compression as 'none' | 'low' | 'medium' | 'high',
+    responseCompression: compression as NonNullable<GrpcFrontendOptions['responseCompression']>,
     http2Windows: {
       stream: checkWindowSize(get<number>('grpc-http2-stream-window-size'), '--grpc-http2-stream-window-size'),
       connection: checkWindowSize(get<number>('grpc-http2-connection-window-size'), '--grpc-http2-connection-window-size'),
