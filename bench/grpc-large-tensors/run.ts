@@ -11,7 +11,10 @@
 //        BENCH_SERVER_ARGS (extra `serve` flags, space-separated), BENCH_CLIENT_WINDOW (the gRPC client's
 //        'grpc-node.flow_control_window' in bytes; 0 = grpc-js's own 64 KiB; default @inferd/client's default),
 //        BENCH_NODE_ARGS (node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; read the
-//        profiles with bench/lib/cpuprofile-summary.mjs), BENCH_PROTOCOLS (`grpc,http`; one of them to profile it alone)
+//        profiles with bench/lib/cpuprofile-summary.mjs), BENCH_PROTOCOLS (`grpc,http`; one of them to profile it alone),
+//        BENCH_GRPC_CLIENT (`h2`, default: bench/lib/grpc-h2-load-client.mjs, a bare node:http2 client that sends one
+//        pre-framed buffer and drops the reply as the HTTP client does; `grpc-js`: grpc-js's Client, whose copies cost
+//        ~1.4 ms of client CPU per call, taken from the server on a 2-core machine)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -30,6 +33,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const ELEMENTS = (Number(process.env.BENCH_KIB ?? 600) * 1024) / 4;
 const MODEL = 'identity_large';
 const protocols = (process.env.BENCH_PROTOCOLS ?? 'grpc,http').split(',');
+const grpcClient = process.env.BENCH_GRPC_CLIENT ?? 'h2';
 
 const cli = process.env.BENCH_CLI ?? join(root, 'packages/server/dist/cli/main.js');
 // Always measure the current sources unless another build was named: an incremental build is quick.
@@ -102,6 +106,9 @@ const httpBody = Buffer.concat([httpHeader, data]);
 const httpHeaders = { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(httpHeader.length) };
 const channelOptions = clientWindow > 0 ? { 'grpc-node.flow_control_window': clientWindow } : {};
 
+/** Bytes of the serialized ModelInfer reply (checkEcho measures it; the h2 client checks every reply's size). */
+let grpcReplyBytes = 0;
+
 /** One gRPC and one HTTP request, each checked to echo the tensor, before anything is timed. */
 async function checkEcho(server: Server): Promise<void> {
   const client = new Client(`127.0.0.1:${server.grpc}`, credentials.createInsecure(), {
@@ -112,6 +119,7 @@ async function checkEcho(server: Server): Promise<void> {
     client.makeUnaryRequest(MODEL_INFER_PATH, identity, identity, grpcRequest, (err, r) => (err ? reject(err) : resolve(r!)));
   });
   client.close();
+  grpcReplyBytes = reply.length;
   const out = (method.responseDeserialize(reply) as { raw_output_contents: Buffer[] }).raw_output_contents[0];
   if (out === undefined || !out.equals(data)) throw new Error('gRPC reply does not echo the input');
   const res = await fetch(`http://127.0.0.1:${server.http}/v2/models/${MODEL}/infer`, { method: 'POST', headers: httpHeaders, body: httpBody });
@@ -142,9 +150,16 @@ try {
   await checkEcho(server);
   const common = { concurrency: CONCURRENCY, durationMs: DURATION_MS, warmupMs: 1000, serverPid: server.child.pid };
   for (let round = 0; round < ROUNDS; round++) {
-    if (protocols.includes('grpc')) runs.grpc.push(runLoad(here('../grpc-overhead/load-client.mjs'), {
-      ...common, port: server.grpc, path: MODEL_INFER_PATH, requestFile: join(files, 'grpc.bin'), channelOptions,
-    }));
+    if (protocols.includes('grpc')) {
+      runs.grpc.push(grpcClient === 'grpc-js'
+        ? runLoad(here('../grpc-overhead/load-client.mjs'), {
+          ...common, port: server.grpc, path: MODEL_INFER_PATH, requestFile: join(files, 'grpc.bin'), channelOptions,
+        })
+        : runLoad(here('../lib/grpc-h2-load-client.mjs'), {
+          ...common, port: server.grpc, path: MODEL_INFER_PATH, requestFile: join(files, 'grpc.bin'),
+          window: clientWindow > 0 ? clientWindow : 65_535, replyBytes: grpcReplyBytes,
+        }));
+    }
     if (protocols.includes('http')) runs.http.push(runLoad(here('../lib/load-client.mjs'), {
       ...common, url: `http://127.0.0.1:${server.http}/v2/models/${MODEL}/infer`, headers: httpHeaders, bodyFile: join(files, 'http.bin'),
     }));
@@ -164,7 +179,7 @@ const row = (name: string, all: Result[]): string => {
 const windowText = clientWindow > 0 ? `${clientWindow} B` : 'grpc-js default (64 KiB)';
 const lines = [
   `grpc-large-tensors: ${data.length} B FP32 tensor (${ELEMENTS} elements) in and out through an ONNX Identity model (2 instances), ` +
-    `concurrency ${CONCURRENCY}; gRPC ModelInfer over one connection (client flow-control window ${windowText}) vs HTTP binary tensors ` +
+    `concurrency ${CONCURRENCY}; gRPC ModelInfer over one connection (${grpcClient === 'grpc-js' ? 'grpc-js client' : 'bare node:http2 client'}, client flow-control window ${windowText}) vs HTTP binary tensors ` +
     `over ${CONCURRENCY} keep-alive connections, same \`inferd serve\`${process.env.BENCH_SERVER_ARGS ? ` ${process.env.BENCH_SERVER_ARGS}` : ''}; ` +
     `median of ${ROUNDS} alternating rounds of ${DURATION_MS} ms; load from separate processes. MB/s = tensor bytes both ways. ` +
     `server (client) CPU µs/req = the server's (load client's) process user+system CPU (all threads) / requests. Load averages at start ${load}.\n`,
