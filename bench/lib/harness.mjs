@@ -66,13 +66,15 @@ export function startCli(args) {
     const onData = (d) => {
       log += d;
       const m = /Started HTTPService at [^:\s]+:(\d+)/.exec(log);
-      if (m) {
+      // With --grpc-port, also wait for (and return) the gRPC port.
+      const g = /Started GRPCInferenceService at [^:\s]+:(\d+)/.exec(log);
+      if (m && (g || !args.includes('--grpc-port'))) {
         child.stdout.off('data', onData);
         child.stderr.off('data', onData);
         // Keep draining the pipes so a chatty server never blocks on a full pipe.
         child.stdout.resume();
         child.stderr.resume();
-        resolve({ child, port: Number(m[1]) });
+        resolve({ child, port: Number(m[1]), ...(g ? { grpcPort: Number(g[1]) } : {}) });
       }
     };
     child.stdout.on('data', onData);
