@@ -20,7 +20,9 @@ export function grpcFrame(message) {
  * larger than the socket buffers can stall each other for good (packages/server/src/frontends/grpc/http2-windows.ts).
  */
 export async function connectGrpc(port, window = 4 << 20) {
-  const session = http2.connect(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: window } });
+  // maxSessionMemory (MB): Node's 10 MB default resets calls (ENHANCE_YOUR_CALM) once a few 4 MB replies are
+  // in flight; grpc-js lifts it the same way.
+  const session = http2.connect(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: window }, maxSessionMemory: 1 << 16 });
   session.on('error', () => {});
   await new Promise((resolve, reject) => {
     session.once('connect', resolve);

@@ -55,7 +55,8 @@ export function stopServer(server) {
  * Stops with `stopServer`.
  */
 export function startCli(args) {
-  const built = fileURLToPath(new URL('../../packages/server/dist/cli/main.js', import.meta.url));
+  // BENCH_CLI: another build's main.js (e.g. a copy of the old dist for a before/after in one run).
+  const built = process.env.BENCH_CLI ?? fileURLToPath(new URL('../../packages/server/dist/cli/main.js', import.meta.url));
   const sources = fileURLToPath(new URL('../../packages/server/src/cli/main.ts', import.meta.url));
   const useBuilt = existsSync(built);
   if (!useBuilt) console.error(`bench: ${built} not found (npm run build); running the CLI from sources through tsx`);
