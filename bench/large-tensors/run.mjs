@@ -2,14 +2,17 @@
 // bench/large-tensors: 4 MB and 64 MB FP32 tensors through the example ONNX identity model (identity_fp32, or BENCH_MODEL)
 // over HTTP binary, as tensor bytes in per second, against this machine's memcpy bandwidth measured in the
 // same run (Buffer.copy of the same size, back to back), and against a bare node:http echo of the same
-// request (echo-server.mjs: what Node's HTTP stack alone allows over loopback). The goal (issue 14) is served / memcpy >= 0.25: a
+// request (echo-server.mjs: what Node's HTTP stack alone allows over loopback). The same tensors also go
+// over gRPC (ModelInfer, raw_input_contents, one HTTP/2 connection, bare node:http2 client: grpc-h2.mjs). The goal (issue 14) is served / memcpy >= 0.25: a
 // request may touch its bytes a few times (socket, backend, reply), not a dozen.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { closedLoop } from '../lib/closed-loop.mjs';
+import { connectGrpc, grpcFrame, unaryCall } from '../lib/grpc-h2.mjs';
 import { list, startCli, startServer, stopServer } from '../lib/harness.mjs';
+import { inferenceService, MODEL_INFER_PATH } from '../grpc-overhead/service.mjs';
 
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const SIZES_MB = list('BENCH_SIZES_MB', ['4', '64']).map(Number);
@@ -71,6 +74,23 @@ function load(port, bytes, concurrency, serverPid, path = `/v2/models/${MODEL}/i
   return closedLoop({ send, concurrency, warmupMs: 1000, durationMs, serverPid }).finally(() => agent.destroy());
 }
 
+/** The same tensor as one ModelInfer over gRPC, `concurrency` calls in flight on one connection. */
+async function loadGrpc(port, bytes, concurrency, serverPid) {
+  const data = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i += 4096) data.writeFloatLE(i, i);
+  const framed = grpcFrame(inferenceService().ModelInfer.requestSerialize({
+    model_name: MODEL, inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [1, bytes / 4] }], outputs: [{ name: 'OUTPUT0' }],
+    raw_input_contents: [data],
+  }));
+  const session = await connectGrpc(port);
+  const send = () => unaryCall(session, MODEL_INFER_PATH, framed);
+  try {
+    return await closedLoop({ send, concurrency, warmupMs: 1000, durationMs, serverPid });
+  } finally {
+    session.close();
+  }
+}
+
 async function post(port, path, json) {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', body: JSON.stringify(json) });
   if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
@@ -125,7 +145,7 @@ async function loadShm(port, bytes, concurrency, serverPid) {
 }
 
 const server = await startCli([
-  '--model-repository', REPO, '--http-port', '0', '--http-address', '127.0.0.1', '--allow-grpc=false',
+  '--model-repository', REPO, '--http-port', '0', '--http-address', '127.0.0.1', '--grpc-port', '0', '--grpc-address', '127.0.0.1',
   '--allow-metrics=false', '--model-control-mode=explicit', `--load-model=${MODEL}`,
   // 64 MB of tensor plus its JSON header is past Triton's default 64 MiB limit, as a user would raise it.
   '--http-max-input-size', String(256 * 2 ** 20), '--allow-client-shm=true',
@@ -144,6 +164,9 @@ try {
       const shm = await loadShm(server.port, bytes, c, server.child.pid);
       if (shm.errors > 0) throw new Error(`${mb} MB c=${c} shm: ${shm.errors} failed (${shm.firstError})`);
       rows.push({ mb, c, rps: shm.rps, served: shm.rps * bytes, memcpy, cpuPerReq: shm.serverCpuUs / shm.requests, bare: bare.rps * bytes, path: 'system shm' });
+      const grpc = await loadGrpc(server.grpcPort, bytes, c, server.child.pid);
+      if (grpc.errors > 0) throw new Error(`${mb} MB c=${c} gRPC: ${grpc.errors} failed (${grpc.firstError})`);
+      rows.push({ mb, c, rps: grpc.rps, served: grpc.rps * bytes, memcpy, cpuPerReq: grpc.serverCpuUs / grpc.requests, bare: bare.rps * bytes, path: 'gRPC raw' });
     }
   }
 } finally {
@@ -151,7 +174,7 @@ try {
   stopServer(echo);
 }
 const loadAvg = execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/.*load average: /, '');
-console.log(`Large FP32 tensors through ${MODEL} over HTTP binary (closed loops, ${durationMs / 1000} s each), tensor bytes`);
+console.log(`Large FP32 tensors through ${MODEL} over HTTP binary, system shm and gRPC (closed loops, ${durationMs / 1000} s each), tensor bytes`);
 console.log(`in per second vs memcpy (Buffer.copy of 256 MiB: memory bandwidth) and a bare node:http echo, measured in this run. Load average after: ${loadAvg}.`);
 console.log('Goal: served / memcpy ≥ 0.25.');
 console.log('');

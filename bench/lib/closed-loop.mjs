@@ -1,6 +1,7 @@
 // The measuring half of the bench load clients: `concurrency` closed loops each calling `send()` again
 // as soon as the previous call settles, counted for `durationMs` after `warmupMs`, plus the server
-// process's CPU time over the measured window (`serverCpuUs`, from /proc/<pid>/stat). `send` resolves
+// process's CPU time over the measured window (`serverCpuUs`, from /proc/<pid>/stat) and the load
+// client's own (`clientCpuUs`: on a small machine a client that burns more CPU takes cores from the server). `send` resolves
 // to undefined on success or to an error description.
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -46,11 +47,13 @@ export async function closedLoop({ send, concurrency, warmupMs = 1000, durationM
   const loops = Array.from({ length: concurrency }, loop);
   await new Promise((r) => setTimeout(r, warmupMs));
   const cpuStart = processCpuUs(serverPid);
+  const ownStart = process.cpuUsage();
   counting = true;
   const start = process.hrtime.bigint();
   await new Promise((r) => setTimeout(r, durationMs));
   counting = false;
   const cpuEnd = processCpuUs(serverPid);
+  const own = process.cpuUsage(ownStart);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   stop = true;
   await Promise.all(loops);
@@ -58,6 +61,7 @@ export async function closedLoop({ send, concurrency, warmupMs = 1000, durationM
   const p = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return {
     requests: done, errors, seconds, rps: done / seconds, p50us: p(0.5), p99us: p(0.99),
+    clientCpuUs: own.user + own.system,
     ...(firstError === undefined ? {} : { firstError }),
     ...(cpuStart === undefined || cpuEnd === undefined ? {} : { serverCpuUs: cpuEnd - cpuStart }),
   };

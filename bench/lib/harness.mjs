@@ -55,7 +55,8 @@ export function stopServer(server) {
  * Stops with `stopServer`.
  */
 export function startCli(args) {
-  const built = fileURLToPath(new URL('../../packages/server/dist/cli/main.js', import.meta.url));
+  // BENCH_CLI: another build's main.js (e.g. a copy of the old dist for a before/after in one run).
+  const built = process.env.BENCH_CLI ?? fileURLToPath(new URL('../../packages/server/dist/cli/main.js', import.meta.url));
   const sources = fileURLToPath(new URL('../../packages/server/src/cli/main.ts', import.meta.url));
   const useBuilt = existsSync(built);
   if (!useBuilt) console.error(`bench: ${built} not found (npm run build); running the CLI from sources through tsx`);
@@ -66,13 +67,15 @@ export function startCli(args) {
     const onData = (d) => {
       log += d;
       const m = /Started HTTPService at [^:\s]+:(\d+)/.exec(log);
-      if (m) {
+      // With --grpc-port, also wait for (and return) the gRPC port.
+      const g = /Started GRPCInferenceService at [^:\s]+:(\d+)/.exec(log);
+      if (m && (g || !args.includes('--grpc-port'))) {
         child.stdout.off('data', onData);
         child.stderr.off('data', onData);
         // Keep draining the pipes so a chatty server never blocks on a full pipe.
         child.stdout.resume();
         child.stderr.resume();
-        resolve({ child, port: Number(m[1]) });
+        resolve({ child, port: Number(m[1]), ...(g ? { grpcPort: Number(g[1]) } : {}) });
       }
     };
     child.stdout.on('data', onData);

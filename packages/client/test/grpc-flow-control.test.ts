@@ -1,6 +1,6 @@
 /**
  * The HTTP/2 flow-control window GrpcClient advertises, read on the server side of a real connection
- * (a raw node:http2 server standing in for the gRPC server): 16 MiB per stream and for the connection
+ * (a raw node:http2 server standing in for the gRPC server): 4 MiB per stream and for the connection
  * by default, where grpc-js alone keeps 64 KiB (so large replies would wait for WINDOW_UPDATEs), and
  * the `flowControlWindow` option changes it.
  */
@@ -31,8 +31,8 @@ async function advertised(options: ConstructorParameters<typeof GrpcClient>[1]):
   }
 }
 
-test('GrpcClient advertises 16 MiB windows by default', async () => {
-  assert.equal(DEFAULT_GRPC_FLOW_CONTROL_WINDOW, 16 * 1024 * 1024);
+test('GrpcClient advertises 4 MiB windows by default', async () => {
+  assert.equal(DEFAULT_GRPC_FLOW_CONTROL_WINDOW, 4 * 1024 * 1024);
   assert.deepEqual(await advertised({}), { stream: DEFAULT_GRPC_FLOW_CONTROL_WINDOW, connection: DEFAULT_GRPC_FLOW_CONTROL_WINDOW });
 });
 

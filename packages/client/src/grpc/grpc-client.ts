@@ -45,7 +45,7 @@ export interface GrpcClientOptions {
   /**
    * HTTP/2 flow-control window the client advertises, in bytes, for each stream and the connection
    * (grpc-js `grpc-node.flow_control_window`): how much the server may send before the client's
-   * WINDOW_UPDATE. Default DEFAULT_GRPC_FLOW_CONTROL_WINDOW (16 MiB); grpc-js alone keeps HTTP/2's 64 KiB,
+   * WINDOW_UPDATE. Default DEFAULT_GRPC_FLOW_CONTROL_WINDOW (4 MiB); grpc-js alone keeps HTTP/2's 64 KiB,
    * which caps one connection at about one window per round trip.
    */
   readonly flowControlWindow?: number;
@@ -61,8 +61,13 @@ export interface StreamOptions {
   readonly signal?: AbortSignal;
 }
 
-/** 16 MiB: large replies (600 KiB tensors at concurrency 16) stream without waiting for WINDOW_UPDATEs. */
-export const DEFAULT_GRPC_FLOW_CONTROL_WINDOW = 16 << 20;
+/**
+ * 4 MiB: several large replies (600 KiB tensors) in flight without waiting for WINDOW_UPDATEs. Not more:
+ * Node's HTTP/2 stops reading while its own socket write is pending, on both ends of a Node-to-Node
+ * connection, so windows larger than the socket buffers can absorb let both sides wait for each other for
+ * good (seen with 16 MiB windows against inferd's gRPC server; see its http2-windows.ts).
+ */
+export const DEFAULT_GRPC_FLOW_CONTROL_WINDOW = 4 << 20;
 
 type Unary = (req: unknown, md: Metadata, opts: GrpcCallOptions, cb: (err: ServiceError | null, res: unknown) => void) => { cancel(): void };
 

@@ -1,8 +1,8 @@
 /**
  * HTTP/2 flow-control windows of the gRPC server, seen by a raw node:http2 client over a real socket:
  * the first SETTINGS frame carries the stream window and a WINDOW_UPDATE raises the connection window
- * (16 MiB each by default, where grpc-js alone advertises 64 KiB), so a client holds credit for a whole
- * 4 MiB request before it sends a byte; the options and the CLI flags change both windows; a size out
+ * (4 MiB each by default, where grpc-js alone advertises 64 KiB), so a client holds credit for a whole
+ * 3 MiB request before it sends a byte; the options and the CLI flags change both windows; a size out
  * of range is refused at start with the flag's name.
  */
 import { after, before, test } from 'node:test';
@@ -75,12 +75,12 @@ test('with the grpc-js installed here, both window hooks are installed', () => {
   assert.deepEqual(installHttp2Windows(server, { stream: 1 * MiB, connection: 2 * MiB }), { settings: true, sessions: true });
 });
 
-test('default windows: 16 MiB per stream in the first SETTINGS and 16 MiB for the connection; a 4 MiB request goes without waiting', async () => {
+test('default windows: 4 MiB per stream in the first SETTINGS and 4 MiB for the connection; a 3 MiB request goes without waiting', async () => {
   const { session, settings } = await rawSession(h.port);
   try {
-    assert.equal(settings.initialWindowSize, 16 * MiB);
-    assert.equal(session.state.remoteWindowSize, 16 * MiB);
-    const data = Buffer.alloc(4 * MiB);
+    assert.equal(settings.initialWindowSize, 4 * MiB);
+    assert.equal(session.state.remoteWindowSize, 4 * MiB);
+    const data = Buffer.alloc(3 * MiB);
     for (let i = 0; i < data.length; i += 4) data.writeUInt32LE(i, i);
     const { reply, sessionCredit } = await rawInfer(session, {
       model_name: 'echo_fp32', inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [1, data.length / 4] }],
@@ -88,7 +88,7 @@ test('default windows: 16 MiB per stream in the first SETTINGS and 16 MiB for th
     });
     // Credit for the whole framed message before sending: no round trip for a WINDOW_UPDATE (64 KiB before).
     assert.ok(settings.initialWindowSize! > data.length + 5 && sessionCredit > data.length + 5, `credit ${sessionCredit}`);
-    assert.ok(reply.raw_output_contents[0]!.equals(data), 'the reply echoes the 4 MiB tensor');
+    assert.ok(reply.raw_output_contents[0]!.equals(data), 'the reply echoes the 3 MiB tensor');
   } finally {
     session.close();
   }

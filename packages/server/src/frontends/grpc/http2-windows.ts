@@ -27,11 +27,18 @@ export interface Http2Windows {
 }
 
 /**
- * 16 MiB each: 26 calls of 600 KiB, or 4 of 4 MiB, in flight on one connection without a stall. The
- * window only says how much a peer may send ahead; every byte received is read at once anyway (a call
- * is assembled whole before it runs), so a large one holds no memory of its own.
+ * 4 MiB each: 6 calls of 600 KiB in flight on one connection without waiting for a WINDOW_UPDATE.
+ *
+ * Not more, because Node's HTTP/2 stops reading its socket while one of its own socket writes is
+ * pending (node_http2.cc `MaybeStopReading`), and so does a Node client (grpc-js, @inferd/client). With
+ * 16 MiB windows both ways, a peer could send us more than the kernel's socket buffers hold while our
+ * replies filled them the other way: each side then waited for its write with reading stopped, and the
+ * connection stalled for good (bench/grpc-large-tensors at concurrency 16: 8 of 10 runs with a bare
+ * node:http2 client, 3-4 of 15 with grpc-js; the calls never finished). A connection window the
+ * kernel can absorb while we are not reading keeps the peer's writes completing, so it keeps reading
+ * ours: no stall in 25 runs at 4 MiB (nor 10 at 1 MiB), with the same throughput (bench/RESULTS.md).
  */
-export const DEFAULT_HTTP2_WINDOWS: Http2Windows = { stream: 16 << 20, connection: 16 << 20 };
+export const DEFAULT_HTTP2_WINDOWS: Http2Windows = { stream: 4 << 20, connection: 4 << 20 };
 
 /** HTTP/2's own default window, and its largest (2^31 - 1, RFC 9113 §6.9). */
 export const MIN_HTTP2_WINDOW = 65_535;

@@ -10,6 +10,7 @@ import {
 import { decodeWithShm } from '../common/infer-lifecycle.js';
 import { shmTensors, type ShmContext, type ShmTensorRef, type ShmTensors } from '../common/shm-tensors.js';
 import { readRequestParameters } from './infer-params.js';
+import { isOwnMessageBuffer } from './message-assembler.js';
 import { contentsToBytes } from './typed-contents.js';
 
 export interface DecodedInfer {
@@ -130,16 +131,32 @@ export function decodeInferRequest(
   return decodeWithShm(memory, (shm) => decode(req, shm, signal));
 }
 
+/**
+ * What a backend may detach (InferenceRequestInit `ownedBuffers`): the received message when the
+ * assembler gave it a buffer of its own (raw_input_contents are views into it; nothing reads them after
+ * decoding: replies are built from the response) and large shm inputs read for this request alone.
+ */
+function ownedBuffers(req: pb.ModelInferRequest, shm: ShmContext): ArrayBuffer[] | undefined {
+  const first = req.raw_input_contents[0];
+  const fromShm = shm.tensors?.ownedBuffers;
+  const message = first !== undefined && first.buffer instanceof ArrayBuffer && isOwnMessageBuffer(first.buffer);
+  if (!message && (fromShm === undefined || fromShm.length === 0)) return undefined;
+  const owned = message ? [first.buffer as ArrayBuffer] : [];
+  if (fromShm !== undefined) owned.push(...fromShm);
+  return owned;
+}
+
 function decode(req: pb.ModelInferRequest, shm: ShmContext, signal: CancelSignal | undefined): DecodedInfer {
   const f = readRequestParameters(req.parameters);
   const outputs = decodeOutputs(req, shm);
+  const inputs = decodeInputs(req, shm);
   // One object literal of fixed shape (no spreads): absent fields are undefined, which core treats as
   // omitted.
   const init: InferenceRequestInit = {
     modelName: req.model_name,
     modelVersion: req.model_version,
     id: req.id,
-    inputs: decodeInputs(req, shm),
+    inputs,
     outputs,
     parameters: f.parameters,
     priority: f.priority,
@@ -147,6 +164,7 @@ function decode(req: pb.ModelInferRequest, shm: ShmContext, signal: CancelSignal
     correlationId: f.correlationId,
     flags: f.flags,
     signal,
+    ownedBuffers: ownedBuffers(req, shm),
   };
   return { init, enableEmptyFinalResponse: f.enableEmptyFinalResponse, shm: shm.tensors };
 }

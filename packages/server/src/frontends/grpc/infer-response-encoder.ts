@@ -6,9 +6,14 @@
  * sends it without a copy). Anything else (typed contents, Long strings, odd values) goes to
  * proto-loader's own encoder unchanged. Each message has a size function and a writer at an offset,
  * so the stream wrapper embeds the inner reply without encoding it twice.
+ *
+ * Large raw output contents are not copied into the reply at all where the call can send a reply in
+ * pieces (frame-interceptor.ts `REPLY_PARTS`): the encoder writes everything else into one buffer,
+ * notes where each large tensor belongs, and the pieces go to the HTTP/2 stream in one gathered write.
+ * A 600 KB reply otherwise costs a 600 KB allocation and copy per call.
  */
 import type { pb } from '@inferd/protocol';
-import { allocWithFrameHeadroom } from './frame-interceptor.js';
+import { allocWithFrameHeadroom, REPLY_PARTS, type ReplyParts } from './frame-interceptor.js';
 import { parameterMapSize, putParameterMap } from './parameter-map-encoder.js';
 import { delimitedSize, isEmpty, putDelimitedHead, putText, putVarint, textSize, varintSize } from './wire-writer.js';
 
@@ -20,6 +25,18 @@ type Params = Readonly<Record<string, pb.InferParameterInit>>;
 
 /** Map field 4 of both ModelInferResponse and InferOutputTensor. */
 const PARAMETERS_TAG = 34;
+
+/** Raw output contents this large are sent from their own memory when the call allows it; smaller ones are copied in. */
+export const BY_REFERENCE_MIN_BYTES = 32 * 1024;
+
+/**
+ * Where the large raw contents go when they are not copied: `data[i]` belongs at offset `at[i]` of the
+ * written buffer (which is `bytes` shorter than the message).
+ */
+interface Cuts {
+  readonly at: number[];
+  readonly data: Uint8Array[];
+}
 
 /** Bytes of the packed shape, or -1 when a value needs the generic encoder (negative, fractional, string). */
 function shapeBytes(shape: readonly unknown[]): number {
@@ -84,8 +101,19 @@ export function inferResponseSize(r: pb.ModelInferResponseInit): number {
   return size;
 }
 
-/** Writes the body `inferResponseSize` measured (fields in number order, as protobufjs does). */
-export function putInferResponse(buf: Buffer, at: number, r: pb.ModelInferResponseInit): number {
+/** Bytes of the raw contents that `putInferResponse` leaves out when given cuts. */
+function referencedBytes(r: pb.ModelInferResponseInit): number {
+  const raw = (r.raw_output_contents ?? []) as readonly Uint8Array[];
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) if (raw[i]!.byteLength >= BY_REFERENCE_MIN_BYTES) n += raw[i]!.byteLength;
+  return n;
+}
+
+/**
+ * Writes the body `inferResponseSize` measured (fields in number order, as protobufjs does). With
+ * `cuts`, large raw contents are recorded there instead of copied (only their tag and length are written).
+ */
+export function putInferResponse(buf: Buffer, at: number, r: pb.ModelInferResponseInit, cuts?: Cuts): number {
   at = putText(buf, at, 10, r.model_name);
   at = putText(buf, at, 18, r.model_version);
   at = putText(buf, at, 26, r.id);
@@ -96,6 +124,11 @@ export function putInferResponse(buf: Buffer, at: number, r: pb.ModelInferRespon
   for (let i = 0; i < raw.length; i++) {
     const b = raw[i]!;
     at = putDelimitedHead(buf, at, 50, b.byteLength);
+    if (cuts !== undefined && b.byteLength >= BY_REFERENCE_MIN_BYTES) {
+      cuts.at.push(at);
+      cuts.data.push(b);
+      continue;
+    }
     buf.set(b, at);
     at += b.byteLength;
   }
@@ -110,29 +143,71 @@ function encodeInferResponse(r: pb.ModelInferResponseInit): Buffer | undefined {
   return buf;
 }
 
+/** The written buffer and the cut-out tensors as the pieces of one message of `size` bytes. */
+function piecesOf(buf: Buffer, cuts: Cuts, size: number): ReplyParts {
+  const pieces: Uint8Array[] = [];
+  let from = 0;
+  for (let i = 0; i < cuts.at.length; i++) {
+    const at = cuts.at[i]!;
+    // Never empty: each tensor's tag and length come before it.
+    pieces.push(buf.subarray(from, at));
+    pieces.push(cuts.data[i]!);
+    from = at;
+  }
+  if (from < buf.length) pieces.push(buf.subarray(from));
+  return { body: buf, pieces, size };
+}
+
+/** ModelInferResponse in pieces when it has large raw contents, else as one buffer (undefined: generic). */
+function inferResponseParts(r: pb.ModelInferResponseInit): ReplyParts | Buffer | undefined {
+  const size = inferResponseSize(r);
+  if (size < 0) return undefined;
+  const referenced = referencedBytes(r);
+  const buf = allocWithFrameHeadroom(size - referenced);
+  if (referenced === 0) {
+    putInferResponse(buf, 0, r);
+    return buf;
+  }
+  const cuts: Cuts = { at: [], data: [] };
+  putInferResponse(buf, 0, r, cuts);
+  return piecesOf(buf, cuts, size);
+}
+
 /** ModelStreamInferResponse: error_message = 1 (string), infer_response = 2 (ModelInferResponse). */
-function encodeStreamResponse(m: pb.ModelStreamInferResponseInit): Buffer | undefined {
+function streamResponse(m: pb.ModelStreamInferResponseInit, inPieces: boolean): ReplyParts | Buffer | undefined {
   const inner = m.infer_response;
   let innerSize = 0;
   if (inner != null) {
     innerSize = inferResponseSize(inner);
     if (innerSize < 0) return undefined;
   }
-  const buf = allocWithFrameHeadroom(textSize(m.error_message) + (inner != null ? delimitedSize(innerSize) : 0));
+  const size = textSize(m.error_message) + (inner != null ? delimitedSize(innerSize) : 0);
+  const referenced = inPieces && inner != null ? referencedBytes(inner) : 0;
+  const buf = allocWithFrameHeadroom(size - referenced);
+  const cuts: Cuts | undefined = referenced > 0 ? { at: [], data: [] } : undefined;
   let at = putText(buf, 0, 10, m.error_message);
   if (inner != null) {
     at = putDelimitedHead(buf, at, 18, innerSize);
-    putInferResponse(buf, at, inner);
+    putInferResponse(buf, at, inner, cuts);
   }
-  return buf;
+  return cuts === undefined ? buf : piecesOf(buf, cuts, size);
 }
 
-/** ModelInfer's responseSerialize: the fast path, `generic` (proto-loader's) for the rest. */
+function encodeStreamResponse(m: pb.ModelStreamInferResponseInit): Buffer | undefined {
+  return streamResponse(m, false) as Buffer | undefined;
+}
+
+/**
+ * ModelInfer's responseSerialize: the fast path, `generic` (proto-loader's) for the rest. It always
+ * gives one whole buffer; its `REPLY_PARTS` member, used only by calls that send pieces, may not.
+ */
 export function modelInferResponseEncoder(generic: ResponseEncoder): ResponseEncoder {
-  return (response) => encodeInferResponse(response) ?? generic(response);
+  const whole: ResponseEncoder = (response) => encodeInferResponse(response) ?? generic(response);
+  return Object.assign(whole, { [REPLY_PARTS]: (response: pb.ModelInferResponseInit) => inferResponseParts(response) ?? generic(response) });
 }
 
-/** ModelStreamInfer's responseSerialize: the fast path, `generic` (proto-loader's) for the rest. */
+/** ModelStreamInfer's responseSerialize: as modelInferResponseEncoder, for the stream's wrapper message. */
 export function modelStreamInferResponseEncoder(generic: StreamResponseEncoder): StreamResponseEncoder {
-  return (response) => encodeStreamResponse(response) ?? generic(response);
+  const whole: StreamResponseEncoder = (response) => encodeStreamResponse(response) ?? generic(response);
+  return Object.assign(whole, { [REPLY_PARTS]: (response: pb.ModelStreamInferResponseInit) => streamResponse(response, true) ?? generic(response) });
 }

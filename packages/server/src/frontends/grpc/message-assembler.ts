@@ -7,9 +7,37 @@
  * place: peak 1x the message, and no chunk outlives its `write`. Output is the same as StreamDecoder's:
  * each complete message as one Buffer with its 5-byte prefix, and the same error for a message above
  * the receive limit (grpc-js turns it into RESOURCE_EXHAUSTED).
+ *
+ * A large message gets an ArrayBuffer of its own (never Node's shared pool), placed so that the message
+ * ends on an ALIGN boundary: raw_input_contents is the request's last field, so its last tensor ends
+ * there and starts aligned for its element type. The decoder may then hand that buffer to a backend
+ * to move instead of copying (`isOwnMessageBuffer`; the ONNX worker needs aligned, detachable data).
  */
+import { ownBuffer } from '../../core/index.js';
 
 const PREFIX = 5;
+/** As the HTTP body reader: typed-array views of any element type need no copy at this alignment. */
+const ALIGN = 64;
+/** Below this, a message is cheaper to take from Node's pool (and its tensors to copy) than to own. */
+export const OWN_MESSAGE_MIN_BYTES = 64 * 1024;
+
+/** ArrayBuffers that hold one assembled message and nothing else (not pooled, nothing else refers to them). */
+const ownMessageBuffers = new WeakSet<ArrayBufferLike>();
+
+/** True when `buffer` was allocated by an assembler for one message alone: its views may be moved. */
+export function isOwnMessageBuffer(buffer: ArrayBufferLike): boolean {
+  return ownMessageBuffers.has(buffer);
+}
+
+/** A buffer for a message of `framed` bytes (prefix included): own and end-aligned when large. */
+function messageBuffer(framed: number): Buffer {
+  if (framed < OWN_MESSAGE_MIN_BYTES) return Buffer.allocUnsafe(framed);
+  const pad = (ALIGN - (framed % ALIGN)) % ALIGN;
+  // The pad bytes in front are never exposed; every byte of the message is written before it is handed on.
+  const whole = ownBuffer(pad + framed);
+  ownMessageBuffers.add(whole.buffer);
+  return whole.subarray(pad);
+}
 
 export class MessageAssembler {
   /** grpc-js's `grpc.max_receive_message_length`; -1 = unlimited. */
@@ -41,7 +69,7 @@ export class MessageAssembler {
           // StreamDecoder's words; the caller answers RESOURCE_EXHAUSTED with them.
           throw new Error(`Received message larger than max (${size} vs ${this.maxReadMessageLength})`);
         }
-        this.#message = Buffer.allocUnsafe(PREFIX + size);
+        this.#message = messageBuffer(PREFIX + size);
         this.#prefix.copy(this.#message, 0);
         this.#filled = PREFIX;
       }

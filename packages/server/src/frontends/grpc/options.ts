@@ -29,7 +29,7 @@ export interface GrpcFrontendOptions {
   };
   /**
    * `--grpc-http2-stream-window-size` / `--grpc-http2-connection-window-size` (bytes); absent parts take
-   * DEFAULT_HTTP2_WINDOWS (16 MiB each). See http2-windows.ts.
+   * DEFAULT_HTTP2_WINDOWS (4 MiB each). See http2-windows.ts.
    */
   http2Windows?: Partial<Http2Windows>;
   /** `--grpc-infer-response-compression-level`. */
