@@ -86,7 +86,7 @@ export const SERVE_FLAGS: readonly FlagDef[] = [
   f('log-info', 'bool', 'Log info messages', { default: true }),
   f('log-warning', 'bool', 'Log warnings', { default: true }),
   f('log-error', 'bool', 'Log errors', { default: true }),
-  f('log-format', 'string', 'default | ISO8601', { default: 'default' }),
+  f('log-format', 'string', 'default | ISO8601 | json (inferd: one JSON object per line)', { default: 'default' }),
   f('log-file', 'string', 'Append log lines to this file instead of stderr'),
   f('trace-config', 'list', '[triton|opentelemetry,]<key>=<value>: level, rate, count, mode; triton: file, log-frequency; opentelemetry: url, resource, bsp_*'),
   f('trace-file', 'string', 'DEPRECATED: --trace-config triton,file=<path>'),

@@ -8,6 +8,7 @@ import { parseCacheConfig, type ResponseCacheConfig } from '../core/index.js';
 import { parseRateLimitResource, type RateLimitResourceOverride } from '../scheduler/rate-limiter.js';
 import { parseTraceConfig, type TraceConfig } from '../observability/trace-config.js';
 import { parseMetricsConfig, type MetricsConfig } from '../observability/metrics-config.js';
+import { isLogFormat, LOG_FORMATS, type LogFormat } from '../core/observability-hooks.js';
 
 export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
 
@@ -103,7 +104,7 @@ export interface ServeSettings {
   /** `--min-supported-compute-capability` (6.0). */
   minComputeCapability: number;
   pinnedMemoryPoolByteSize: number;
-  log: { info: boolean; warning: boolean; error: boolean; verboseLevel: number; format: 'default' | 'ISO8601'; file: string };
+  log: { info: boolean; warning: boolean; error: boolean; verboseLevel: number; format: LogFormat; file: string };
   /** `--cache-config` (or the deprecated `--response-cache-byte-size`); undefined = no response cache. */
   cacheConfig: ResponseCacheConfig | undefined;
   /** `--rate-limit` and `--rate-limit-resource`. */
@@ -180,7 +181,9 @@ export function toServeSettings(values: FlagValues): ServeSettings {
   const repos = [...(get<string[] | undefined>('model-repository') ?? []), ...(get<string[] | undefined>('model-store') ?? [])];
   if (repos.length === 0) throw new Error('--model-repository must be specified');
   const format = get<string>('log-format');
-  if (format !== 'default' && format !== 'ISO8601') throw new Error(`invalid argument for --log-format, got: ${format}`);
+  if (!isLogFormat(format)) {
+    throw new Error(`invalid argument for --log-format, got: ${format} (accepted: ${LOG_FORMATS.join(', ')})`);
+  }
   const mode = get<string>('model-control-mode');
   if (!['none', 'poll', 'explicit'].includes(mode)) throw new Error(`invalid argument for --model-control-mode, got: ${mode}`);
   const pollSecs = get<number>('repository-poll-secs');

@@ -124,7 +124,7 @@ export class RepositoryManager implements ModelResolver {
       try {
         await this.#loadByName(name, {});
       } catch (err) {
-        this.#options.log.error('model_lifecycle', ServerError.from(err).message);
+        this.#options.log.error('model_lifecycle', ServerError.from(err).message, { model: name, state: 'UNAVAILABLE' });
         failed.push(name);
       }
     });
@@ -173,7 +173,7 @@ export class RepositoryManager implements ModelResolver {
     const failed: string[] = [];
     const prepared = new Map<string, PreparedEnsemble>();
     for (const [name, dir] of dirs) {
-      this.#options.log.info('model_lifecycle', `loading: ${name}`);
+      this.#options.log.info('model_lifecycle', `loading: ${name}`, { model: name, state: 'LOADING' });
       try {
         prepared.set(name, prepareEnsemble(name, dir, this.#options));
       } catch (err) {
@@ -231,11 +231,12 @@ export class RepositoryManager implements ModelResolver {
   #fail(record: ModelRecord, reason: string, component = 'model_lifecycle'): void {
     record.state = 'UNAVAILABLE';
     record.reason = reason;
-    this.#options.log.error(component, component === 'model_lifecycle' ? `failed to load '${record.name}': ${reason}` : reason);
+    this.#options.log.error(component, component === 'model_lifecycle' ? `failed to load '${record.name}': ${reason}` : reason,
+      { model: record.name, state: 'UNAVAILABLE' });
   }
 
   async #load(record: ModelRecord, dir: string): Promise<boolean> {
-    this.#options.log.info('model_lifecycle', `loading: ${record.name}`);
+    this.#options.log.info('model_lifecycle', `loading: ${record.name}`, { model: record.name, state: 'LOADING' });
     return this.#record(record, await this.#loadWithRetry(record.name, dir));
   }
 
@@ -260,7 +261,7 @@ export class RepositoryManager implements ModelResolver {
     if (result.error !== undefined) {
       record.state = 'UNAVAILABLE';
       record.reason = result.error;
-      this.#options.log.error('model_lifecycle', `failed to load '${record.name}': ${result.error}`);
+      this.#options.log.error('model_lifecycle', `failed to load '${record.name}': ${result.error}`, { model: record.name, state: 'UNAVAILABLE' });
       return false;
     }
     record.state = undefined;
@@ -522,7 +523,7 @@ export class RepositoryManager implements ModelResolver {
    */
   async #loadFrom(record: ModelRecord, source: LoadSource, stack: readonly string[]): Promise<string | undefined> {
     const name = record.name;
-    this.#options.log.info('model_lifecycle', `loading: ${name}`);
+    this.#options.log.info('model_lifecycle', `loading: ${name}`, { model: name, state: 'LOADING' });
     if (record.versions.size === 0) record.state = 'LOADING';
     let result: ModelLoadResult;
     let members: string[] = [];
@@ -589,7 +590,7 @@ export class RepositoryManager implements ModelResolver {
     const anyServed = result.versions.some((v) => v.served !== undefined);
     record.tempDir = anyServed ? tempDir : undefined;
     if (!anyServed && tempDir !== undefined) removeOverrideDir(tempDir);
-    if (result.error !== undefined) this.#options.log.error('model_lifecycle', `failed to load '${name}': ${result.error}`);
+    if (result.error !== undefined) this.#options.log.error('model_lifecycle', `failed to load '${name}': ${result.error}`, { model: name, state: 'UNAVAILABLE' });
     this.#track(Promise.all(retiring.map((v) => this.#unloadVersion(name, v))).then(() => {
       if (oldTemp !== undefined && oldTemp !== record.tempDir) removeOverrideDir(oldTemp);
     }));
@@ -637,7 +638,7 @@ export class RepositoryManager implements ModelResolver {
     }
     v.served = undefined;
     v.phase = UNLOADED;
-    this.#options.log.info('model_lifecycle', `successfully unloaded '${name}' version ${v.version}`);
+    this.#options.log.info('model_lifecycle', `successfully unloaded '${name}' version ${v.version}`, { model: name, version: v.version, state: 'UNAVAILABLE' });
     if (modelUnloadChannel.hasSubscribers) modelUnloadChannel.publish({ modelName: name, version: v.version } satisfies ModelUnloadMessage);
   }
 }
