@@ -78,6 +78,7 @@ export const SERVE_FLAGS: readonly FlagDef[] = [
   f('allow-metrics', 'bool', 'Serve Prometheus metrics on --metrics-port (GET /metrics)', { default: true }),
   f('allow-gpu-metrics', 'bool', 'GPU utilization, memory, power and energy gauges (from nvidia-smi)', { default: true }),
   f('allow-cpu-metrics', 'bool', 'CPU utilization and memory gauges (from /proc)', { default: true }),
+  f('allow-runtime-metrics', 'bool', 'inferd: Node.js runtime metrics (event-loop delay and utilization, heap, RSS, GC; prom-client\'s nodejs_*/process_* names)', { default: false }),
   f('metrics-port', 'int', 'Metrics port', { default: 8002 }),
   f('metrics-address', 'string', 'Metrics listen address (default: --http-address)'),
   f('metrics-interval-ms', 'int', 'How often the CPU and memory gauges are sampled, in ms', { default: 2000 }),

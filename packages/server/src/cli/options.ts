@@ -101,6 +101,8 @@ export interface ServeSettings {
   metricsConfig: MetricsConfig;
   allowCpuMetrics: boolean;
   allowGpuMetrics: boolean;
+  /** `--allow-runtime-metrics` (inferd's): prom-client's Node.js runtime families and the event-loop utilization gauge. */
+  allowRuntimeMetrics: boolean;
   /** `--min-supported-compute-capability` (6.0). */
   minComputeCapability: number;
   pinnedMemoryPoolByteSize: number;
@@ -258,6 +260,7 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     metricsConfig: parseMetricsConfig(get<string[] | undefined>('metrics-config') ?? []),
     allowCpuMetrics: get<boolean>('allow-cpu-metrics'),
     allowGpuMetrics: get<boolean>('allow-gpu-metrics'),
+    allowRuntimeMetrics: get<boolean>('allow-runtime-metrics'),
     minComputeCapability: nonNegative(Number(get<string>('min-supported-compute-capability')), 'min-supported-compute-capability'),
     pinnedMemoryPoolByteSize: get<number>('pinned-memory-pool-byte-size'),
     log: {

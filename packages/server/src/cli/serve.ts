@@ -55,6 +55,7 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
           intervalMs: settings.metricsIntervalMs,
           cpuMetrics: settings.allowCpuMetrics,
           gpuMetrics: settings.allowGpuMetrics,
+          runtimeMetrics: settings.allowRuntimeMetrics,
           pinnedMemoryPoolByteSize: settings.pinnedMemoryPoolByteSize,
         }
       : false,
