@@ -18,6 +18,10 @@ async function runServe(values: FlagValues): Promise<void> {
     process.exit(USAGE_ERROR);
   }
   const logger = new Logger(settings.log);
+  // Node's own warnings (a library's deprecation notice, e.g. the AWS SDK's) become log records in the
+  // chosen format instead of free text on stderr, which would break --log-format=json's one object a line.
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => logger.warning('node', w.message.replace(/\s*\n\s*/g, ' '), { warning: w.name }));
   // Triton prints these bare; with --log-format=json they are log records, so every line stays one object.
   for (const warning of settings.deprecationWarnings ?? []) {
     if (settings.log.format === 'json') logger.warning('server', warning);

@@ -74,6 +74,11 @@ export interface RepositoryManagerOptions extends LoaderOptions {
   readonly pollSecs?: number;
   /** --model-load-retry-count: further attempts after a model (or one of its versions) fails to load. */
   readonly loadRetryCount?: number;
+  /**
+   * Remote repositories (`s3://`) whose local copies are among `repositories`: `sync` runs before every
+   * scan that can load something (start, each poll, each explicit load), `close` at shutdown.
+   */
+  readonly remote?: { sync(): Promise<void>; close(): void };
 }
 
 export class RepositoryManager implements ModelResolver {
@@ -104,6 +109,8 @@ export class RepositoryManager implements ModelResolver {
    * `explicit` loads only the startup models. Resolves with the names of models that failed.
    */
   async start(): Promise<string[]> {
+    // A remote repository that cannot be read at start fails start-up, as an unreadable local one does.
+    await this.#options.remote?.sync();
     if (this.#mode !== 'explicit') {
       const failed = await this.loadAll();
       const secs = this.#options.pollSecs ?? 15;
@@ -339,6 +346,11 @@ export class RepositoryManager implements ModelResolver {
   async load(name: string, parameters: Readonly<Record<string, unknown>>): Promise<void> {
     if (this.#mode !== 'explicit') throw ServerError.unavailable(POLLING_REFUSAL);
     checkLoadModelName(name);
+    try {
+      await this.#options.remote?.sync();
+    } catch (err) {
+      throw ServerError.internal(`failed to load '${name}', failed to poll from model repository: ${(err as Error).message}`);
+    }
     await this.#loadByName(name, parameters);
   }
 
@@ -372,6 +384,14 @@ export class RepositoryManager implements ModelResolver {
   }
 
   async #pollOnce(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      await this.#options.remote?.sync();
+    } catch (err) {
+      // An unreachable bucket must not look like an empty one: nothing is unloaded, the next poll retries.
+      this.#options.log.error('model_repository_manager', `failed to poll model repository: ${(err as Error).message}`);
+      return;
+    }
     if (this.#stopped) return;
     let locations: ModelLocation[];
     try {
@@ -433,6 +453,7 @@ export class RepositoryManager implements ModelResolver {
       if (record.tempDir !== undefined) removeOverrideDir(record.tempDir);
       record.tempDir = undefined;
     }
+    this.#options.remote?.close();
   }
 
   #newRecord(name: string, state: ModelState | undefined): ModelRecord {
