@@ -65,6 +65,10 @@ osd pool default pg num = 8
 osd pool default pgp num = 8
 osd pool default pg autoscale mode = off
 osd crush chooseleaf type = 0
+# The OSD's own crush and device-class updates at start race its first monitor map (it then sends the
+# command with a zero fsid, which the monitor refuses, and exits): the crush entry is made by \`ceph\` below.
+osd crush update on start = false
+osd class update on start = false
 mon allow pool size one = true
 mon warn on pool no redundancy = false
 mon data avail crit = 1
@@ -107,6 +111,7 @@ rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
     const osdUuid = randomUUID();
     const { stdout } = await run('ceph', ['-c', conf, '--connect-timeout', '30', 'osd', 'new', osdUuid], { timeout: 40_000 });
     const id = stdout.trim();
+    await run('ceph', ['-c', conf, '--connect-timeout', '30', 'osd', 'crush', 'add', `osd.${id}`, '1.0', 'root=default', 'host=localhost'], { timeout: 40_000 });
     mkdirSync(join(dir, 'osd', `osd.${id}`));
     await run('ceph-osd', ['-c', conf, '-i', id, '--mkfs', '--osd-uuid', osdUuid]);
     daemon('ceph-osd', ['-i', id]);
