@@ -31,6 +31,16 @@ export const FONTS = [
 /** The browser the web console's tests drive (playwright-core with executablePath): Debian's chromium. */
 export const BROWSER = { file: '/usr/bin/chromium', apt: 'chromium' };
 
+/**
+ * The real S3-compatible server the s3:// repository tests run against (test/support/radosgw.ts): Ceph's
+ * RADOS Gateway on a one-node cluster of a monitor and an in-memory OSD (about 30 s to install, 10 s to start).
+ */
+export const S3_SERVER = [
+  { file: '/usr/bin/radosgw', apt: 'radosgw' },
+  { file: '/usr/bin/ceph-mon', apt: 'ceph-mon' },
+  { file: '/usr/bin/ceph-osd', apt: 'ceph-osd' },
+];
+
 export function testPython(env = process.env) {
   const configured = env.INFERD_PYTHON;
   return configured !== undefined && configured !== '' ? configured : DEBIAN_PYTHON;
@@ -61,6 +71,7 @@ print(json.dumps(missing))`;
     modules: PYTHON_MODULES.filter((m) => missingModules.includes(m.module)),
     fonts: FONTS.filter((f) => !existsSync(f.file)),
     browser: existsSync(BROWSER.file) ? [] : [BROWSER],
+    s3Server: S3_SERVER.filter((s) => !existsSync(s.file)),
   };
 }
 
@@ -70,7 +81,7 @@ print(json.dumps(missing))`;
  */
 export function plan(missing, { python, root }) {
   const debianPython = python === DEBIAN_PYTHON;
-  const apt = [...missing.fonts.map((f) => f.apt), ...(missing.browser ?? []).map((b) => b.apt)];
+  const apt = [...missing.fonts.map((f) => f.apt), ...(missing.browser ?? []).map((b) => b.apt), ...(missing.s3Server ?? []).map((s) => s.apt)];
   const pip = [];
   if (debianPython) {
     if (!missing.pythonRuns) apt.push('python3');
@@ -111,6 +122,7 @@ function describe(missing, python) {
   else if (missing.modules.length > 0) what.push(`${python} cannot import ${missing.modules.map((m) => m.module).join(', ')}`);
   if (missing.fonts.length > 0) what.push(`missing fonts ${missing.fonts.map((f) => f.file).join(', ')}`);
   if ((missing.browser ?? []).length > 0) what.push(`missing ${missing.browser.map((b) => b.file).join(', ')}`);
+  if ((missing.s3Server ?? []).length > 0) what.push(`missing ${missing.s3Server.map((s) => s.file).join(', ')}`);
   return what.join('; ');
 }
 

@@ -15,6 +15,7 @@ import { defaultTraceConfig, parseTraceConfig, type TraceConfig } from './observ
 import { TraceManager } from './observability/trace-manager.js';
 import { GpuDevices, type GpuDevicesOptions } from './devices/gpus.js';
 import { RateLimiter, parseRateLimitResource, type RateLimitResourceOverride } from './scheduler/rate-limiter.js';
+import { openRepositories } from './repository/remote/remote-repositories.js';
 
 export interface CreateServerOptions {
   /** One or more Triton model repository directories. */
@@ -109,11 +110,15 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
   const traceConfig = options.trace === undefined ? defaultTraceConfig()
     : isStrings(options.trace) ? parseTraceConfig(options.trace) : options.trace;
   const tracer = new TraceManager(traceConfig, (m) => log.error('tracing', m));
+  // `s3://` repositories become local copies the manager syncs before it scans.
+  const repositories = await openRepositories(
+    typeof options.modelRepository === 'string' ? [options.modelRepository] : [...options.modelRepository], log);
   // As Triton: the server exists first (live, not ready), its models load into it, then it serves.
   let manager: RepositoryManager | undefined;
   const server = new InferenceServer({
     resolver: (invoker) => (manager = new RepositoryManager({
-      repositories: typeof options.modelRepository === 'string' ? [options.modelRepository] : [...options.modelRepository],
+      repositories: repositories.dirs,
+      ...(repositories.remote ? { remote: repositories } : {}),
       registry: new BackendRegistry({
         ...(options.backendDirectory === undefined ? {} : { backendDirectory: options.backendDirectory }),
         ...(options.backends === undefined ? {} : { backends: options.backends }),
@@ -142,7 +147,13 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
     logControl: log,
   });
   metrics?.bind(manager!, { cacheEnabled: cacheConfig !== undefined });
-  const failedModels = [...(await server.start())];
+  let failedModels: string[];
+  try {
+    failedModels = [...(await server.start())];
+  } catch (err) {
+    repositories.close();
+    throw err;
+  }
   if (failedModels.length > 0 && (options.exitOnError ?? true)) {
     await server.shutdown();
     throw ServerError.internal(`failed to load all models: ${failedModels.join(', ')}`);

@@ -17,8 +17,16 @@ async function runServe(values: FlagValues): Promise<void> {
     process.stderr.write(`inferd: error: ${(err as Error).message}\n`);
     process.exit(USAGE_ERROR);
   }
-  for (const warning of settings.deprecationWarnings ?? []) process.stderr.write(`${warning}\n`);
   const logger = new Logger(settings.log);
+  // Node's own warnings (a library's deprecation notice, e.g. the AWS SDK's) become log records in the
+  // chosen format instead of free text on stderr, which would break --log-format=json's one object a line.
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => logger.warning('node', w.message.replace(/\s*\n\s*/g, ' '), { warning: w.name }));
+  // Triton prints these bare; with --log-format=json they are log records, so every line stays one object.
+  for (const warning of settings.deprecationWarnings ?? []) {
+    if (settings.log.format === 'json') logger.warning('server', warning);
+    else process.stderr.write(`${warning}\n`);
+  }
   let running;
   try {
     running = await serve(settings, logger);
@@ -30,7 +38,7 @@ async function runServe(values: FlagValues): Promise<void> {
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
     if (signals > 1) process.exit(1);
-    logger.info('server', `received ${signal}, shutting down`);
+    logger.info('server', `received ${signal}, shutting down`, { signal });
     // Triton exits with 1 when --exit-timeout-secs passes with requests still in flight.
     void running.stop().then((clean) => process.exit(clean ? 0 : 1));
   };

@@ -16,6 +16,7 @@ import { parseMetricsConfig } from '../observability/metrics-config.js';
 import type { MetricsOptions } from '../observability/metrics.js';
 import type { MetricsServerOptions } from '../observability/metrics-server.js';
 import type { LogSettings } from '../observability/log.js';
+import { isLogFormat, LOG_FORMATS } from '../core/observability-hooks.js';
 
 export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
 
@@ -149,7 +150,9 @@ export function toServeSettings(values: FlagValues): ServeSettings {
   const repos = [...(get<string[] | undefined>('model-repository') ?? []), ...(get<string[] | undefined>('model-store') ?? [])];
   if (repos.length === 0) throw new Error('--model-repository must be specified');
   const format = get<string>('log-format');
-  if (format !== 'default' && format !== 'ISO8601') throw new Error(`invalid argument for --log-format, got: ${format}`);
+  if (!isLogFormat(format)) {
+    throw new Error(`invalid argument for --log-format, got: ${format} (accepted: ${LOG_FORMATS.join(', ')})`);
+  }
   const mode = get<string>('model-control-mode');
   if (!['none', 'poll', 'explicit'].includes(mode)) throw new Error(`invalid argument for --model-control-mode, got: ${mode}`);
   const pollSecs = get<number>('repository-poll-secs');
@@ -175,6 +178,7 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     intervalMs: positiveInt(get<number>('metrics-interval-ms'), 'metrics-interval-ms'),
     cpuMetrics: get<boolean>('allow-cpu-metrics'),
     gpuMetrics: get<boolean>('allow-gpu-metrics'),
+    runtimeMetrics: get<boolean>('allow-runtime-metrics'),
     pinnedMemoryPoolByteSize: get<number>('pinned-memory-pool-byte-size'),
   } satisfies MetricsOptions;
   const server: CreateServerOptions = {

@@ -26,7 +26,8 @@ export interface RunningServer {
 
 export async function serve(settings: ServeSettings, logger = new Logger(settings.log)): Promise<RunningServer> {
   // Which release is running, next to what Triton clients are told (Triton logs server_id/server_version too).
-  logger.info('server', `inferd ${INFERD_VERSION} (server_id ${settings.server.id}, server_version ${SERVER_VERSION})`);
+  logger.info('server', `inferd ${INFERD_VERSION} (server_id ${settings.server.id}, server_version ${SERVER_VERSION})`,
+    { inferd_version: INFERD_VERSION, server_id: settings.server.id ?? '', server_version: SERVER_VERSION });
   for (const flag of settings.acceptedButIgnored) {
     logger.warning('server', `--${flag} is accepted for compatibility but has no effect in this version of inferd`);
   }
@@ -36,8 +37,9 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
     const line = `model ${row.name}${row.version ? ` version ${row.version}` : ''}: ${row.state ?? 'UNKNOWN'}${row.reason ? ` (${row.reason})` : ''}`;
     // With --exit-on-error=false (npm start) a model that failed is one warning line with its reason,
     // e.g. the Python module it misses and the package that provides it.
-    if (failedModels.includes(row.name)) logger.warning('server', line);
-    else logger.info('server', line);
+    const fields = { model: row.name, ...(row.version ? { version: Number(row.version) } : {}), state: row.state ?? 'UNKNOWN' };
+    if (failedModels.includes(row.name)) logger.warning('server', line, fields);
+    else logger.info('server', line, fields);
   }
 
   let metricsServer: MetricsServer | undefined;

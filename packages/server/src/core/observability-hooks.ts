@@ -61,6 +61,17 @@ export interface Tracer {
   recent?(): readonly object[];
 }
 
+/**
+ * `log_format` / `--log-format` values: Triton's `default` and `ISO8601`, and inferd's `json` (one JSON
+ * object per line), accepted by the CLI and by the logging API alike so a setting read back can be sent back.
+ */
+export const LOG_FORMATS = ['default', 'ISO8601', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export function isLogFormat(value: string): value is LogFormat {
+  return (LOG_FORMATS as readonly string[]).includes(value);
+}
+
 /** Logging settings in the protocol's shape (spec §1.7). */
 export interface LogSettingsView {
   log_file: string;
@@ -68,7 +79,7 @@ export interface LogSettingsView {
   log_warning: boolean;
   log_error: boolean;
   log_verbose_level: number;
-  log_format: 'default' | 'ISO8601';
+  log_format: LogFormat;
 }
 
 export interface LogSettingsUpdate {
@@ -76,7 +87,7 @@ export interface LogSettingsUpdate {
   warning?: boolean;
   error?: boolean;
   verboseLevel?: number;
-  format?: 'default' | 'ISO8601';
+  format?: LogFormat;
 }
 
 export interface LogControl {

@@ -1,13 +1,15 @@
 /**
  * Triton-style log lines: `I1123 09:01:21.123456 4242 component] message` (default) or
- * `2026-11-23T09:01:21Z I 4242 component] message` (ISO8601), on stderr or --log-file.
+ * `2026-11-23T09:01:21Z I 4242 component] message` (ISO8601), on stderr or --log-file. inferd adds
+ * `json` (log-format.ts): one JSON object per line, for log collectors (Loki, Elasticsearch, Cloud Logging)
+ * that would otherwise need a parser for Triton's prefix.
  */
 import { appendFileSync } from 'node:fs';
-import type { LogControl, LogSettingsUpdate, LogSettingsView } from '../core/observability-hooks.js';
+import type { LogControl, LogFormat, LogSettingsUpdate, LogSettingsView } from '../core/observability-hooks.js';
+import { formatLine, type LogFields, type LogLevel } from './log-format.js';
 
-export type LogLevel = 'info' | 'warning' | 'error' | 'verbose';
-export const LOG_FORMATS = ['default', 'ISO8601'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
+export { LOG_FORMATS, type LogFormat } from '../core/observability-hooks.js';
+export type { LogFields, LogLevel } from './log-format.js';
 
 export interface LogSettings {
   info: boolean;
@@ -18,10 +20,6 @@ export interface LogSettings {
   /** Empty = stderr. */
   file: string;
 }
-
-const LETTER: Record<LogLevel, string> = { info: 'I', warning: 'W', error: 'E', verbose: 'V' };
-
-const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
 /** Also the server's LogControl: the logging API (spec §1.7) changes these settings live. */
 export class Logger implements LogControl {
@@ -37,20 +35,21 @@ export class Logger implements LogControl {
     };
   }
 
-  info(component: string, message: string): void {
-    if (this.settings.info) this.#emit('info', component, message);
+  /** `fields` are structured values the message already names (model, version, ...); only `json` prints them. */
+  info(component: string, message: string, fields?: LogFields): void {
+    if (this.settings.info) this.#emit('info', component, message, fields);
   }
 
-  warning(component: string, message: string): void {
-    if (this.settings.warning) this.#emit('warning', component, message);
+  warning(component: string, message: string, fields?: LogFields): void {
+    if (this.settings.warning) this.#emit('warning', component, message, fields);
   }
 
-  error(component: string, message: string): void {
-    if (this.settings.error) this.#emit('error', component, message);
+  error(component: string, message: string, fields?: LogFields): void {
+    if (this.settings.error) this.#emit('error', component, message, fields);
   }
 
-  verbose(level: number, component: string, message: string): void {
-    if (this.settings.verboseLevel >= level) this.#emit('verbose', component, message);
+  verbose(level: number, component: string, message: string, fields?: LogFields): void {
+    if (this.settings.verboseLevel >= level) this.#emit('verbose', component, message, { verbose_level: level, ...fields });
   }
 
   logSettings(): LogSettingsView {
@@ -72,21 +71,14 @@ export class Logger implements LogControl {
   }
 
   /** A function view for code that logs by level (frontends, backends). */
-  forComponent(component: string): (level: LogLevel, message: string) => void {
-    return (level, message) => {
-      if (level === 'verbose') this.verbose(1, component, message);
-      else this[level](component, message);
+  forComponent(component: string): (level: LogLevel, message: string, fields?: LogFields) => void {
+    return (level, message, fields) => {
+      if (level === 'verbose') this.verbose(1, component, message, fields);
+      else this[level](component, message, fields);
     };
   }
 
-  #emit(level: LogLevel, component: string, message: string): void {
-    const now = new Date();
-    const letter = LETTER[level];
-    const prefix =
-      this.settings.format === 'ISO8601'
-        ? `${now.toISOString().slice(0, 19)}Z ${letter} ${process.pid} ${component}]`
-        : `${letter}${pad(now.getMonth() + 1)}${pad(now.getDate())} ${pad(now.getHours())}:${pad(now.getMinutes())}:` +
-          `${pad(now.getSeconds())}.${pad(now.getMilliseconds(), 3)}000 ${process.pid} ${component}]`;
-    this.write(`${prefix} ${message}\n`);
+  #emit(level: LogLevel, component: string, message: string, fields: LogFields | undefined): void {
+    this.write(formatLine(this.settings.format, { time: new Date(), level, pid: process.pid, component, message, fields }));
   }
 }

@@ -16,6 +16,7 @@ import { instrumentFamilies, modelFamilies, modelLabels, type Sample } from './m
 import { ModelInstruments } from './metrics-instruments.js';
 import { SystemSampler } from './metrics-system.js';
 import { GPU_FAMILIES, GpuSampler } from './metrics-gpu.js';
+import { runtimeMetrics } from './metrics-runtime.js';
 import type { GpuDevices } from '../devices/gpus.js';
 
 /** Triton's content type for /metrics (spec §9). */
@@ -34,6 +35,11 @@ export interface MetricsOptions {
   readonly devices?: GpuDevices;
   /** `--pinned-memory-pool-byte-size` (268435456): reported as the pinned pool's total; nothing is pinned on CPU. */
   readonly pinnedMemoryPoolByteSize?: number;
+  /**
+   * `--allow-runtime-metrics` (false): the Node.js runtime families (metrics-runtime.ts) and the event-loop
+   * utilization gauge even without `cpuMetrics`.
+   */
+  readonly runtimeMetrics?: boolean;
 }
 
 /** Where the READY model versions come from (the repository manager). */
@@ -55,6 +61,7 @@ export class MetricsRegistry {
   readonly registry = new Registry();
   readonly #sampler: SystemSampler;
   readonly #cpu: boolean;
+  readonly #runtime: boolean;
   readonly #gpu: GpuSampler | undefined;
   readonly #pinnedTotal: number;
   /** Set by the server wiring: whether a response cache exists (`--cache-config`). */
@@ -66,6 +73,7 @@ export class MetricsRegistry {
     this.config = c === undefined ? DEFAULT_METRICS_CONFIG : isEntries(c) ? parseMetricsConfig(c) : c;
     this.#sampler = new SystemSampler(options.intervalMs ?? 2000);
     this.#cpu = options.cpuMetrics ?? true;
+    this.#runtime = options.runtimeMetrics ?? false;
     this.#gpu = options.devices !== undefined && (options.gpuMetrics ?? true)
       ? new GpuSampler(options.devices, options.intervalMs ?? 2000) : undefined;
     this.#pinnedTotal = options.pinnedMemoryPoolByteSize ?? 268_435_456;
@@ -100,7 +108,7 @@ export class MetricsRegistry {
 
   /** Starts sampling /proc every interval (also done by the first `text()`); the timer never holds the process. */
   start(): void {
-    if (this.#cpu) this.#sampler.start();
+    if (this.#cpu || this.#runtime) this.#sampler.start();
     void this.#gpu?.start();
   }
 
@@ -112,11 +120,12 @@ export class MetricsRegistry {
 
   /** The Prometheus text of one scrape; families without any series are left out, as in Triton. */
   async text(): Promise<string> {
-    if (this.#cpu && !this.#sampler.running) this.start();
+    if ((this.#cpu || this.#runtime) && !this.#sampler.running) this.start();
     // The first scrape waits for the first GPU sample, so its figures are there.
     await this.#gpu?.start();
     const parts: string[] = [];
-    for (const metric of this.registry.getMetricsAsArray()) {
+    const families = this.registry.getMetricsAsArray();
+    for (const metric of this.#runtime ? [...families, ...runtimeMetrics()] : families) {
       const m = (await (metric as unknown as { get(): Promise<unknown> }).get()) as RenderedFamily;
       if (m.values.length > 0) parts.push(renderFamily(m));
     }
@@ -150,6 +159,9 @@ export class MetricsRegistry {
       gauge('nv_cpu_utilization', 'CPU utilization rate [0.0 - 1.0]', () => s.utilization);
       gauge('nv_cpu_memory_total_bytes', 'CPU total memory (RAM), in bytes', () => s.memoryTotalBytes);
       gauge('nv_cpu_memory_used_bytes', 'CPU used memory (RAM), in bytes', () => s.memoryUsedBytes);
+    }
+    // Issue 14's gauge came with the CPU ones; it is a runtime figure too, so either flag shows it.
+    if (this.#cpu || this.#runtime) {
       gauge('inferd_event_loop_utilization', 'Share of the last metrics interval the main event loop was busy [0.0 - 1.0]',
         () => s.eventLoopUtilization);
     }

@@ -55,6 +55,11 @@ export interface RepositoryManagerOptions extends LoaderOptions {
   readonly pollSecs?: number;
   /** --model-load-retry-count: further attempts after a model (or one of its versions) fails to load. */
   readonly loadRetryCount?: number;
+  /**
+   * Remote repositories (`s3://`) whose local copies are among `repositories`: `sync` runs before every
+   * scan that can load something (start, each poll, each explicit load), `close` at shutdown.
+   */
+  readonly remote?: { sync(): Promise<void>; close(): void };
 }
 
 export class RepositoryManager implements ModelResolver {
@@ -86,6 +91,8 @@ export class RepositoryManager implements ModelResolver {
    * `explicit` loads only the startup models. Resolves with the names of models that failed.
    */
   async start(): Promise<string[]> {
+    // A remote repository that cannot be read at start fails start-up, as an unreadable local one does.
+    await this.#options.remote?.sync();
     if (this.#mode !== 'explicit') {
       const failed = await this.loadAll();
       const secs = this.#options.pollSecs ?? 15;
@@ -106,7 +113,7 @@ export class RepositoryManager implements ModelResolver {
       try {
         await this.#loadByName(name, {});
       } catch (err) {
-        this.#options.log.error('model_lifecycle', ServerError.from(err).message);
+        this.#options.log.error('model_lifecycle', ServerError.from(err).message, { model: name, state: 'UNAVAILABLE' });
         failed.push(name);
       }
     });
@@ -155,7 +162,7 @@ export class RepositoryManager implements ModelResolver {
     const failed: string[] = [];
     const prepared = new Map<string, PreparedEnsemble>();
     for (const [name, dir] of dirs) {
-      this.#options.log.info('model_lifecycle', `loading: ${name}`);
+      this.#options.log.info('model_lifecycle', `loading: ${name}`, { model: name, state: 'LOADING' });
       try {
         prepared.set(name, prepareEnsemble(name, dir, this.#options));
       } catch (err) {
@@ -190,11 +197,12 @@ export class RepositoryManager implements ModelResolver {
   #fail(record: ModelRecord, reason: string, component = 'model_lifecycle'): void {
     record.state = 'UNAVAILABLE';
     record.reason = reason;
-    this.#options.log.error(component, component === 'model_lifecycle' ? `failed to load '${record.name}': ${reason}` : reason);
+    this.#options.log.error(component, component === 'model_lifecycle' ? `failed to load '${record.name}': ${reason}` : reason,
+      { model: record.name, state: 'UNAVAILABLE' });
   }
 
   async #load(record: ModelRecord, dir: string): Promise<boolean> {
-    this.#options.log.info('model_lifecycle', `loading: ${record.name}`);
+    this.#options.log.info('model_lifecycle', `loading: ${record.name}`, { model: record.name, state: 'LOADING' });
     return this.#record(record, await loadModelWithRetry(record.name, dir, this.#options, this.#options.loadRetryCount ?? 0));
   }
 
@@ -236,6 +244,11 @@ export class RepositoryManager implements ModelResolver {
   async load(name: string, parameters: Readonly<Record<string, unknown>>): Promise<void> {
     if (this.#mode !== 'explicit') throw ServerError.unavailable(POLLING_REFUSAL);
     checkLoadModelName(name);
+    try {
+      await this.#options.remote?.sync();
+    } catch (err) {
+      throw ServerError.internal(`failed to load '${name}', failed to poll from model repository: ${(err as Error).message}`);
+    }
     await this.#loadByName(name, parameters);
   }
 
@@ -269,6 +282,14 @@ export class RepositoryManager implements ModelResolver {
   }
 
   async #pollOnce(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      await this.#options.remote?.sync();
+    } catch (err) {
+      // An unreachable bucket must not look like an empty one: nothing is unloaded, the next poll retries.
+      this.#options.log.error('model_repository_manager', `failed to poll model repository: ${(err as Error).message}`);
+      return;
+    }
     if (this.#stopped) return;
     let locations: ModelLocation[];
     try {
@@ -311,6 +332,7 @@ export class RepositoryManager implements ModelResolver {
       if (record.tempDir !== undefined) removeOverrideDir(record.tempDir);
       record.tempDir = undefined;
     }
+    this.#options.remote?.close();
   }
 
   #refreshNames(): void {
@@ -362,7 +384,7 @@ export class RepositoryManager implements ModelResolver {
    */
   async #loadFrom(record: ModelRecord, source: LoadSource, stack: readonly string[]): Promise<string | undefined> {
     const name = record.name;
-    this.#options.log.info('model_lifecycle', `loading: ${name}`);
+    this.#options.log.info('model_lifecycle', `loading: ${name}`, { model: name, state: 'LOADING' });
     if (record.versions.size === 0) record.state = 'LOADING';
     let result: ModelLoadResult;
     let members: string[] = [];
@@ -430,7 +452,7 @@ export class RepositoryManager implements ModelResolver {
     const anyServed = result.versions.some((v) => v.served !== undefined);
     record.tempDir = anyServed ? tempDir : undefined;
     if (!anyServed && tempDir !== undefined) removeOverrideDir(tempDir);
-    if (result.error !== undefined) this.#options.log.error('model_lifecycle', `failed to load '${name}': ${result.error}`);
+    if (result.error !== undefined) this.#options.log.error('model_lifecycle', `failed to load '${name}': ${result.error}`, { model: name, state: 'UNAVAILABLE' });
     this.#retirements.track(Promise.all(retiring.map((v) => this.#retirements.unloadVersion(name, v))).then(() => {
       if (oldTemp !== undefined && oldTemp !== record.tempDir) removeOverrideDir(oldTemp);
     }));

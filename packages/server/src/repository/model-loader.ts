@@ -264,7 +264,7 @@ async function loadVersion(
     await runWarmup({ name, modelDir, config: p.config, spec, scheduler: served.scheduler, verbose: (m) => options.log.verbose(1, 'model_lifecycle', m) });
     stats.loadDurationSecs = (performance.now() - loadStart) / 1000;
     options.onVersionLoaded?.(stats, p.config);
-    options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);
+    options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`, { model: name, version, state: 'READY' });
     if (modelLoadChannel.hasSubscribers) {
       modelLoadChannel.publish({ modelName: name, version, durationSecs: stats.loadDurationSecs } satisfies ModelLoadMessage);
     }
@@ -275,7 +275,7 @@ async function loadVersion(
     else await Promise.all(instances.map((i) => i.dispose().catch(() => {})));
     await backendModel?.dispose().catch(() => {});
     const message = ServerError.from(err).message;
-    options.log.error('model_lifecycle', `failed to load '${name}' version ${version}: ${message}`);
+    options.log.error('model_lifecycle', `failed to load '${name}' version ${version}: ${message}`, { model: name, version, state: 'UNAVAILABLE' });
     if (modelLoadChannel.hasSubscribers) {
       const durationSecs = (performance.now() - loadStart) / 1000;
       modelLoadChannel.publish({ modelName: name, version, error: message, durationSecs } satisfies ModelLoadMessage);
@@ -371,11 +371,11 @@ export function loadEnsemble(
         spec, config, modelDir, invoker: options.invoker, ensemble: { stats, members },
       });
       options.onVersionLoaded?.(stats, config);
-      options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`);
+      options.log.info('model_lifecycle', `successfully loaded '${name}' version ${version}`, { model: name, version, state: 'READY' });
       return { version, served: new ServedVersion({ spec, stats, scheduler, config }) };
     } catch (err) {
       const message = ServerError.from(err).message;
-      options.log.error('model_lifecycle', `failed to load '${name}' version ${version}: ${message}`);
+      options.log.error('model_lifecycle', `failed to load '${name}' version ${version}: ${message}`, { model: name, version, state: 'UNAVAILABLE' });
       return { version, error: message };
     }
   });

@@ -38,7 +38,7 @@ export class Retirements {
     }
     v.served = undefined;
     v.phase = UNLOADED;
-    this.#log.info('model_lifecycle', `successfully unloaded '${name}' version ${v.version}`);
+    this.#log.info('model_lifecycle', `successfully unloaded '${name}' version ${v.version}`, { model: name, version: v.version, state: 'UNAVAILABLE' });
     if (modelUnloadChannel.hasSubscribers) modelUnloadChannel.publish({ modelName: name, version: v.version } satisfies ModelUnloadMessage);
   }
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../support/spawn-cli.js';
 // @ts-expect-error: a plain .mjs script without declarations
-import { BROWSER, plan } from '../../../../scripts/ensure-test-deps.mjs';
+import { BROWSER, S3_SERVER, plan } from '../../../../scripts/ensure-test-deps.mjs';
 
 const SCRIPT = join(repoRoot, 'scripts', 'ensure-test-deps.mjs');
 
@@ -71,6 +71,12 @@ test('a missing Chromium (the console tests\' browser) joins the same apt-get li
   assert.equal(plan(missing, { python: '/usr/bin/python3', root: true }).command,
     'apt-get update && apt-get install -y --no-install-recommends chromium python3-numpy');
   assert.deepEqual(plan({ pythonRuns: true, modules: [], fonts: [], browser: [] }, { python: '/usr/bin/python3', root: true }).apt, []);
+});
+
+test('a missing RADOS Gateway (the s3:// repository tests\' server) joins the same apt-get line', () => {
+  const missing = { pythonRuns: true, modules: [], fonts: [], browser: [], s3Server: S3_SERVER };
+  assert.equal(plan(missing, { python: '/usr/bin/python3', root: true }).command,
+    'apt-get update && apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd');
 });
 
 // npm test installed or checked everything before this file ran, unless INFERD_TEST_DEPS=off asked it not to

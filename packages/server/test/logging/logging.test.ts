@@ -33,7 +33,7 @@ test('HTTP /v2/logging: verbose level, info switch and format change the log lin
     assert.match(h.lines[0]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ V \d+ test\] v-after\n$/);
 
     const failures: [unknown, number, string][] = [
-      [{ log_format: 'json' }, 503, 'invalid argument for --log_format, got: json'],
+      [{ log_format: 'xml' }, 503, 'invalid argument for --log_format, got: xml'],
       [{ log_file: 'x.log' }, 501, 'log file location can not be updated through network protocol'],
       [{ log_info: 'yes' }, 500, 'attempt to access JSON non-boolean as boolean'],
       [{ log_verbose_level: -1 }, 500, 'attempt to access JSON non-unsigned-integer as unsigned-integer'],

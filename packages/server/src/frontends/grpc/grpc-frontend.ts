@@ -55,7 +55,7 @@ export class GrpcFrontend {
     if (level !== 'none') {
       this.#options.log?.('warning', `gRPC response compression level '${level}' is not supported; responses are sent uncompressed`);
     }
-    this.#options.log?.('info', `Started GRPCInferenceService at ${address}:${port}`);
+    this.#options.log?.('info', `Started GRPCInferenceService at ${address}:${port}`, { address, port });
     return { address, port };
   }
 

@@ -38,7 +38,8 @@ export interface GrpcFrontendOptions {
   restrictedApis?: RestrictedApis;
   /** `--grpc-header-forward-pattern`: ModelInfer/ModelStreamInfer metadata whose key matches becomes string parameters. */
   headerForwardPattern?: RegExp;
-  log?: (level: 'info' | 'warning' | 'error' | 'verbose', message: string) => void;
+  /** `fields`: structured values for `--log-format=json` (the message names them too). */
+  log?: (level: 'info' | 'warning' | 'error' | 'verbose', message: string, fields?: Readonly<Record<string, string | number | boolean>>) => void;
 }
 
 export function serverOptions(options: GrpcFrontendOptions): ChannelOptions {

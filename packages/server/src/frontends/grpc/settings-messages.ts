@@ -5,8 +5,8 @@
  */
 import type { pb } from '@inferd/protocol';
 import { ServerError } from '../../core/index.js';
-import type {
-  LogSettingsUpdate, LogSettingsView, TraceSettingUpdate, TraceSettingsView,
+import {
+  isLogFormat, type LogSettingsUpdate, type LogSettingsView, type TraceSettingUpdate, type TraceSettingsView,
 } from '../../core/observability-hooks.js';
 
 const UINT32_MAX = 4294967295;
@@ -93,7 +93,7 @@ export function logUpdateFromMessage(req: pb.LogSettingsRequest): LogSettingsUpd
   if (format !== undefined) {
     if (format.parameter_choice !== 'string_param') throw ServerError.invalidArg("expect string for 'log_format'");
     const f = format.string_param ?? '';
-    if (f !== 'default' && f !== 'ISO8601') throw ServerError.invalidArg(`invalid argument for log_format, got: ${f}`);
+    if (!isLogFormat(f)) throw ServerError.invalidArg(`invalid argument for log_format, got: ${f}`);
     u.format = f;
   }
   return u;

@@ -31,7 +31,8 @@ export interface HttpFrontendOptions {
   restrictedApis?: RestrictedApis;
   /** `--http-header-forward-pattern`: infer request headers whose name matches become string parameters. */
   headerForwardPattern?: RegExp;
-  log?: (level: 'info' | 'warning' | 'error' | 'verbose', message: string) => void;
+  /** `fields`: structured values for `--log-format=json` (the message names them too). */
+  log?: (level: 'info' | 'warning' | 'error' | 'verbose', message: string, fields?: Readonly<Record<string, string | number | boolean>>) => void;
   /** The web console at `/console` (`--allow-console`); absent = off (those paths are 404). */
   console?: ConsoleOptions;
 }
@@ -135,7 +136,7 @@ export class HttpFrontend {
       this.#http.listen(this.#options.port, this.#options.address, () => {
         this.#http.off('error', onError);
         const a = this.#http.address() as AddressInfo;
-        this.#options.log?.('info', `Started HTTPService at ${a.address}:${a.port}`);
+        this.#options.log?.('info', `Started HTTPService at ${a.address}:${a.port}`, { address: a.address, port: a.port });
         resolve({ address: a.address, port: a.port });
       });
     });

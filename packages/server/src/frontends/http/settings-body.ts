@@ -4,7 +4,7 @@
  * INTERNAL there, as in json-access.ts.
  */
 import { ServerError } from '../../core/index.js';
-import type { LogSettingsUpdate, TraceSettingUpdate } from '../../core/observability-hooks.js';
+import { isLogFormat, type LogSettingsUpdate, type TraceSettingUpdate } from '../../core/observability-hooks.js';
 import { has, isObject } from './json-access.js';
 import { parseRequestJson } from './request-json.js';
 
@@ -103,8 +103,8 @@ export function logUpdateFromJson(bytes: Uint8Array): LogSettingsUpdate {
   const format = json.log_format;
   if (format !== undefined && format !== null) {
     const s = asString(format);
-    // Triton answers an unknown format with UNAVAILABLE (503), not INVALID_ARG.
-    if (s !== 'default' && s !== 'ISO8601') throw ServerError.unavailable(`invalid argument for --log_format, got: ${s}`);
+    // Triton answers an unknown format with UNAVAILABLE (503), not INVALID_ARG. `json` is inferd's own.
+    if (!isLogFormat(s)) throw ServerError.unavailable(`invalid argument for --log_format, got: ${s}`);
     u.format = s;
   }
   return u;
