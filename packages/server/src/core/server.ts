@@ -325,7 +325,58 @@ export class InferenceServer implements ModelInvoker {
     if (this.#state !== 'serving' && this.#state !== 'draining') {
       throw ServerError.of(this.#state === 'starting' ? 'SERVER_STARTING' : 'SERVER_STOPPING');
     }
-    const lease = this.#acquire(init.modelName, init.modelVersion);
+    let lease: ModelLease;
+    try {
+      lease = this.#acquire(init.modelName, init.modelVersion);
+    } catch (err) {
+      const loading = this.#resolver.acquireOnDemand?.(init.modelName, parseModelVersion(init.modelVersion), init.signal);
+      if (loading === undefined) throw err;
+      this.#afterLoad(loading, init, single, sink, onModel, received);
+      return;
+    }
+    this.#begin(lease, init, single, sink, onModel, received);
+  }
+
+  /**
+   * A request whose model is loading on demand: it counts as in flight while it waits (a graceful stop
+   * waits for it), then goes on as if it had just arrived; every error from here on is a final response.
+   */
+  #afterLoad(
+    loading: Promise<ModelLease>, init: InferenceRequestInit, single: boolean, sink: ResponseSink,
+    onModel: ((spec: ModelSpec) => void) | undefined, received: number,
+  ): void {
+    this.#inflight += 1;
+    const fail = (err: unknown): void => {
+      this.#settleOne();
+      sink({ id: init.id ?? '', modelName: init.modelName, modelVersion: init.modelVersion ?? '', outputs: [], error: ServerError.from(err), final: true });
+    };
+    loading.then((lease) => {
+      this.#inflight -= 1; // #begin counts it again; no drain check in between (nothing awaits here)
+      if (this.#state !== 'serving' && this.#state !== 'draining') {
+        lease.release();
+        this.#inflight += 1;
+        fail(ServerError.of('SERVER_STOPPING'));
+        return;
+      }
+      try {
+        this.#begin(lease, init, single, sink, onModel, received);
+      } catch (err) {
+        this.#inflight += 1;
+        fail(err);
+      }
+    }, fail);
+  }
+
+  #settleOne(): void {
+    this.#inflight -= 1;
+    if (this.#inflight === 0 && this.#drained !== undefined) this.#drained();
+  }
+
+  /** The request's path once it holds a lease: validation (throws), the cache, then the model's scheduler. */
+  #begin(
+    lease: ModelLease, init: InferenceRequestInit, single: boolean, sink: ResponseSink,
+    onModel: ((spec: ModelSpec) => void) | undefined, received: number,
+  ): void {
     let request: InferenceRequest;
     let cached: CachedResponse | undefined;
     // Sampled before the sink closures exist; they read it at the final response.

@@ -36,6 +36,15 @@ export function scanRepositories(repositories: readonly string[]): ModelLocation
   return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, dirs]) => ({ name, dirs }));
 }
 
+/**
+ * The directories of one model across the repositories (what `scanRepositories` would list for it),
+ * without reading whole repositories: a load or an on-demand lookup of one name among thousands.
+ */
+export function findModelDirs(repositories: readonly string[], name: string): string[] {
+  if (name === '' || name.startsWith('.') || name.includes('/') || name.includes('\\')) return [];
+  return repositories.map((repo) => join(resolve(repo), name)).filter(isDir);
+}
+
 /** Numeric version directory names; names with a leading 0 (other than "0") and non-numeric are ignored, as Triton does. */
 export function listVersionDirs(modelDir: string): number[] {
   return readdirSync(modelDir)

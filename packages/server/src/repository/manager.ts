@@ -13,12 +13,12 @@
 import { modelUnloadChannel, type ModelUnloadMessage } from '../core/diagnostics.js';
 import {
   ServerError,
-  type ModelIndexEntry, type ModelLease, type ModelResolver, type ModelState, type ServedModel,
+  type CancelSignal, type ModelIndexEntry, type ModelLease, type ModelResolver, type ModelState, type ServedModel,
 } from '../core/index.js';
 import type { ModelConfig } from '../config/index.js';
 import type { Logger } from '../observability/log.js';
 import { modelFingerprint } from './fingerprint.js';
-import { scanRepositories, type ModelLocation } from './layout.js';
+import { findModelDirs, scanRepositories, type ModelLocation } from './layout.js';
 import {
   isEnsembleDir, loadEnsemble, loadModel, prepareEnsemble, type LoaderOptions, type ModelLoadResult, type PreparedEnsemble,
 } from './model-loader.js';
@@ -26,6 +26,7 @@ import { checkLoadModelName } from './model-name.js';
 import { parseLoadOverrides, removeOverrideDir, writeOverrideDir } from './overrides.js';
 import { cycleOnPath, ensembleBlockers, membersFirst, missingMembersText } from './ensemble-graph.js';
 import { runBounded } from './load-queue.js';
+import { createResidency, type ModelResidency, type ResidencyOptions, type ResidencySnapshot } from './residency.js';
 import {
   drained, isReady, latestReady, lease, reasonOf, stateOf, UNLOADED, UNLOADING, versionRecord, type VersionRecord,
 } from './version-record.js';
@@ -74,6 +75,8 @@ export interface RepositoryManagerOptions extends LoaderOptions {
   readonly pollSecs?: number;
   /** --model-load-retry-count: further attempts after a model (or one of its versions) fails to load. */
   readonly loadRetryCount?: number;
+  /** --model-load-on-demand, --model-max-loaded, --model-memory-budget (explicit mode; see residency.ts). */
+  readonly residency?: Partial<ResidencyOptions>;
 }
 
 export class RepositoryManager implements ModelResolver {
@@ -85,10 +88,27 @@ export class RepositoryManager implements ModelResolver {
   #pollTimer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #stopped = false;
+  /** On-demand loads and budgets; undefined when neither is asked for (nothing on the request path then). */
+  readonly #residency: ModelResidency | undefined;
 
   constructor(options: RepositoryManagerOptions) {
     this.#options = options;
     this.#mode = options.controlMode ?? 'none';
+    this.#residency = createResidency(options, this.#mode, {
+      idle: (name) => this.#idle(name),
+      evict: (name, why) => {
+        this.#options.log.info('model_lifecycle', `unloading '${name}', the least recently used model, to stay within ${why}`);
+        const record = this.#models.get(name);
+        if (record !== undefined) this.#unloadRecord(record);
+      },
+      loadOnDemand: (name, ready) => this.#loadOnDemand(name, ready),
+      acquire: (name, version) => this.acquire(name, version),
+    });
+  }
+
+  /** The residency figures for the metrics gauges (undefined without on-demand loading or budgets). */
+  residency(): ResidencySnapshot | undefined {
+    return this.#residency?.snapshot();
   }
 
   get #loadConcurrency(): number {
@@ -236,7 +256,13 @@ export class RepositoryManager implements ModelResolver {
 
   async #load(record: ModelRecord, dir: string): Promise<boolean> {
     this.#options.log.info('model_lifecycle', `loading: ${record.name}`);
-    return this.#record(record, await this.#loadWithRetry(record.name, dir));
+    let result: ModelLoadResult;
+    try {
+      result = await this.#loadWithRetry(record.name, dir);
+    } catch (err) {
+      result = { versions: [], error: ServerError.from(err).message }; // no room within the budget
+    }
+    return this.#record(record, result);
   }
 
   /**
@@ -244,7 +270,12 @@ export class RepositoryManager implements ModelResolver {
    * (a model file still being copied, a backend that needs a second try). Versions that did load in a
    * failed attempt are disposed first, so each attempt starts clean.
    */
-  async #loadWithRetry(name: string, dir: string, config?: ModelConfig): Promise<ModelLoadResult> {
+  #loadWithRetry(name: string, dir: string, config?: ModelConfig): Promise<ModelLoadResult> {
+    if (this.#residency === undefined) return this.#attempts(name, dir, config);
+    return this.#residency.load(name, dir, () => this.#attempts(name, dir, config));
+  }
+
+  async #attempts(name: string, dir: string, config?: ModelConfig): Promise<ModelLoadResult> {
     const retries = Math.max(0, this.#options.loadRetryCount ?? 0);
     for (let attempt = 0; ; attempt++) {
       const result = await loadModel(name, dir, this.#options, config);
@@ -279,12 +310,24 @@ export class RepositoryManager implements ModelResolver {
     if (version === undefined) {
       const v = latestReady(record.versions.values());
       if (v === undefined) throw ServerError.of('MODEL_NO_VERSIONS', name);
+      this.#residency?.touch(name);
       return lease(v);
     }
     const v = record.versions.get(version);
     if (v === undefined) throw ServerError.of('MODEL_VERSION_UNKNOWN', name, String(version));
     if (!isReady(v)) throw ServerError.of('MODEL_VERSION_NOT_READY', name, String(version));
+    this.#residency?.touch(name);
     return lease(v);
+  }
+
+  /**
+   * --model-load-on-demand: a model on disk without a READY version loads for the request (a loaded
+   * model missing the asked version does not: its version policy decides what serves).
+   */
+  acquireOnDemand(name: string, version: number | undefined, signal: CancelSignal | undefined): Promise<ModelLease> | undefined {
+    if (this.#residency?.loadsOnDemand !== true || this.#stopped || this.#latestReady(name) !== undefined) return undefined;
+    if (!this.#models.has(name) && findModelDirs(this.#options.repositories, name).length === 0) return undefined;
+    return this.#residency.wait(name, version, signal);
   }
 
   readyModels(): readonly ServedModel[] {
@@ -469,12 +512,12 @@ export class RepositoryManager implements ModelResolver {
 
   /** The model's directory on disk, or the error Triton gives when it cannot be polled. */
   #locate(name: string): string {
-    const loc = scanRepositories(this.#options.repositories).find((l) => l.name === name);
-    if (loc === undefined) throw ServerError.internal(`failed to load '${name}', failed to poll from model repository`);
-    if (loc.dirs.length > 1) {
-      throw ServerError.invalidArg(`model '${name}' appears in multiple model repositories: ${loc.dirs.join(', ')}`);
+    const dirs = findModelDirs(this.#options.repositories, name);
+    if (dirs.length === 0) throw ServerError.internal(`failed to load '${name}', failed to poll from model repository`);
+    if (dirs.length > 1) {
+      throw ServerError.invalidArg(`model '${name}' appears in multiple model repositories: ${dirs.join(', ')}`);
     }
-    return loc.dirs[0]!;
+    return dirs[0]!;
   }
 
   async #loadByName(name: string, parameters: Readonly<Record<string, unknown>>): Promise<void> {
@@ -497,6 +540,29 @@ export class RepositoryManager implements ModelResolver {
       const error = await this.#loadFrom(target, source, []);
       if (error !== undefined) throw ServerError.invalidArg(error);
     });
+  }
+
+  /** On-demand: loads the model in its queue unless it serves by then; `ready` runs as soon as it serves. */
+  async #loadOnDemand(name: string, ready: () => void): Promise<void> {
+    let record = this.#models.get(name);
+    if (record === undefined) this.#models.set(name, (record = this.#newRecord(name, undefined)));
+    const target = record;
+    await this.#serialize(target, async () => {
+      if (this.#latestReady(name) === undefined) {
+        const error = await this.#loadFrom(target, { dir: this.#locate(name) }, []);
+        if (error !== undefined) throw ServerError.unavailable(error);
+      }
+      ready();
+    });
+  }
+
+  /** No request holds a version of the model and no loaded ensemble uses it (it may be evicted). */
+  #idle(name: string): boolean {
+    for (const v of this.#models.get(name)?.versions.values() ?? []) if (v.leases > 0) return false;
+    for (const other of this.#models.values()) {
+      if (other.members.includes(name) && this.#latestReady(other.name) !== undefined) return false;
+    }
+    return true;
   }
 
   /** Loads a composing model from disk unless a version of it serves already (runs in its queue). */
@@ -523,6 +589,7 @@ export class RepositoryManager implements ModelResolver {
   async #loadFrom(record: ModelRecord, source: LoadSource, stack: readonly string[]): Promise<string | undefined> {
     const name = record.name;
     this.#options.log.info('model_lifecycle', `loading: ${name}`);
+    const before = record.state;
     if (record.versions.size === 0) record.state = 'LOADING';
     let result: ModelLoadResult;
     let members: string[] = [];
@@ -546,7 +613,14 @@ export class RepositoryManager implements ModelResolver {
         result = { versions: [], error: ServerError.from(err).message };
       }
     } else {
-      result = await this.#loadWithRetry(name, source.dir, source.config);
+      try {
+        result = await this.#loadWithRetry(name, source.dir, source.config);
+      } catch (err) {
+        // No room within the budget: nothing was loaded or changed.
+        if (record.state === 'LOADING') record.state = before;
+        if (source.tempDir !== undefined) removeOverrideDir(source.tempDir);
+        throw err;
+      }
     }
     return this.#swap(record, result, source.tempDir, members);
   }
@@ -612,6 +686,7 @@ export class RepositoryManager implements ModelResolver {
   /** Starts unloading every served version (draining in the background) and marks the model unloaded. */
   #unloadRecord(record: ModelRecord): void {
     const serving = [...record.versions.values()].filter((v) => isReady(v) && v.served !== undefined);
+    if (serving.length > 0) this.#residency?.released(record.name);
     const tempDir = record.tempDir;
     record.tempDir = undefined;
     if (record.versions.size === 0 && record.state !== undefined) {
