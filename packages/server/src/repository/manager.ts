@@ -326,7 +326,7 @@ export class RepositoryManager implements ModelResolver {
    */
   acquireOnDemand(name: string, version: number | undefined, signal: CancelSignal | undefined): Promise<ModelLease> | undefined {
     if (this.#residency?.loadsOnDemand !== true || this.#stopped || this.#latestReady(name) !== undefined) return undefined;
-    if (!this.#models.has(name) && findModelDirs(this.#options.repositories, name).length === 0) return undefined;
+    if (findModelDirs(this.#options.repositories, name).length === 0) return undefined; // not (or no longer) on disk
     return this.#residency.wait(name, version, signal);
   }
 

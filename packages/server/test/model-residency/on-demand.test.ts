@@ -8,8 +8,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { InferenceServerError, InferInput } from '@inferd/client';
 import { fp32, readFp32 } from '../support/temp-repo.js';
+import { writeFiles } from '../model-control/support.js';
 import { Gate, indexLines, scaleFiles, scaleOf, startRig } from './support.js';
 
 const X = { name: 'X', datatype: 'FP32' as const, shape: [1, 4], data: fp32([1, 2, 3, 4]) };
@@ -145,6 +148,22 @@ test('on demand: a request cancelled while its model loads is answered at once; 
     assert.equal(getEventListeners(kept.signal, 'abort').length, 0);
     assert.deepEqual(rig.onnxLoads, ['slow']);
     assert.equal(await rig.metric('inferd_model_load_wait_seconds_count', '{outcome="loaded"}'), 1);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('on demand: the repository is read at each load: added, changed and removed models', async () => {
+  const rig = await startRig(scaleFiles('a', 2), { modelMaxLoaded: 1 });
+  try {
+    assert.deepEqual(await scaleOf(rig.http, 'a'), [2, 4, 6, 8]);
+    writeFiles(rig.repo, scaleFiles('b', 3)); // added after start
+    assert.deepEqual(await scaleOf(rig.http, 'b'), [3, 6, 9, 12]); // evicts a
+    writeFiles(rig.repo, scaleFiles('a', 10)); // changed on disk while evicted
+    assert.deepEqual(await scaleOf(rig.grpc, 'a'), [10, 20, 30, 40]);
+    rmSync(join(rig.repo, 'b'), { recursive: true });
+    await assert.rejects(scaleOf(rig.http, 'b'), (e: unknown) => e instanceof InferenceServerError && e.status === 404
+      && e.message === "Request for unknown model: 'b' has no available versions");
   } finally {
     await rig.close();
   }
