@@ -10,8 +10,8 @@
  * because an unload drains leases before it disposes anything.
  *
  * The estimate of a model is the larger of its files' bytes on disk and the RSS growth measured over
- * its last load that ran alone (footprint.ts): a reservation uses what is known before the load, the
- * commit replaces it with the measured figure, which the next load of the same model starts from.
+ * its loads that ran alone (footprint.ts), the largest seen so far: a reservation uses what is known
+ * before the load, the commit the figure measured by it (if larger), which later loads start from.
  */
 import { ServerError } from '../core/index.js';
 
@@ -46,7 +46,7 @@ export class LruBudget {
   readonly limits: BudgetLimits;
   readonly #host: EvictionHost;
   readonly #residents = new Map<string, Resident>();
-  /** The last committed estimate of every model loaded so far (kept after unloads, for the next load). */
+  /** The largest committed estimate of every model loaded so far (kept after unloads, for the next load). */
   readonly #learned = new Map<string, number>();
   #clock = 0;
   #bytes = 0;
@@ -115,9 +115,12 @@ export class LruBudget {
       r = { bytes: 0, lastUsed: 0, pinned, loading: false, fresh: false };
       this.#residents.set(name, r);
     }
-    this.#bytes += bytes - r.bytes;
-    Object.assign(r, { bytes, pinned, loading: false, fresh: false, lastUsed: ++this.#clock });
-    this.#learned.set(name, bytes);
+    // The largest figure seen for the model: a reload often reuses memory freed by an eviction, so its
+    // RSS growth understates what the model holds.
+    const estimate = Math.max(bytes, this.#learned.get(name) ?? 0);
+    this.#bytes += estimate - r.bytes;
+    Object.assign(r, { bytes: estimate, pinned, loading: false, fresh: false, lastUsed: ++this.#clock });
+    this.#learned.set(name, estimate);
     const memoryBytes = this.limits.memoryBytes;
     while (memoryBytes !== undefined && this.#bytes > memoryBytes) {
       const victim = this.#leastRecentlyUsed(name);
