@@ -1,13 +1,21 @@
-/** Turns the parsed flag values into the typed settings `serve` needs, applying tritonserver's defaults. */
+/**
+ * Turns the parsed flag values into what `serve` runs with, applying tritonserver's defaults and checks:
+ * each part's options in the type that part declares (see ServeSettings).
+ */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SERVE_FLAGS, parseBool, type FlagDef } from './flags.js';
 import { parseForwardPattern, parseRestrictedApis } from './restricted-flags.js';
-import type { RestrictedApis } from '../frontends/common/restricted-apis.js';
-import { checkWindowSize, type Http2Windows } from '../frontends/grpc/http2-windows.js';
+import type { CreateServerOptions } from '../create-server.js';
+import type { HttpFrontendOptions } from '../frontends/http/http-frontend.js';
+import type { GrpcFrontendOptions } from '../frontends/grpc/options.js';
+import { checkWindowSize } from '../frontends/grpc/http2-windows.js';
 import { parseCacheConfig, type ResponseCacheConfig } from '../core/index.js';
-import { parseRateLimitResource, type RateLimitResourceOverride } from '../scheduler/rate-limiter.js';
+import { parseRateLimitResource } from '../scheduler/rate-limiter.js';
 import { parseTraceConfig, type TraceConfig } from '../observability/trace-config.js';
-import { parseMetricsConfig, type MetricsConfig } from '../observability/metrics-config.js';
+import { parseMetricsConfig } from '../observability/metrics-config.js';
+import type { MetricsOptions } from '../observability/metrics.js';
+import type { MetricsServerOptions } from '../observability/metrics-server.js';
+import type { LogSettings } from '../observability/log.js';
 
 export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
 
@@ -41,84 +49,41 @@ export function addServeFlags(cmd: Command): Command {
   return cmd;
 }
 
+/**
+ * What `inferd serve` runs with, in the shapes the parts it starts take, so each option is named once:
+ * `server` is createInferenceServer's options object as is, the listeners are their frontends' options
+ * less what only exists at run time (loggers, the metrics registry, certificate bytes). To add a flag:
+ * its row in flags.ts, its field in the part it belongs to below (typed by that part's options type).
+ */
 export interface ServeSettings {
-  modelRepositories: string[];
-  modelControlMode: 'none' | 'poll' | 'explicit';
-  /** `--load-model` (explicit mode's startup models; `*` = all). */
-  loadModels: string[];
-  /** `--repository-poll-secs`. */
-  repositoryPollSecs: number;
-  modelConfigName: string | undefined;
-  modelLoadThreadCount: number;
-  modelLoadRetryCount: number;
-  /** `--model-load-on-demand`, `--model-max-loaded`, `--model-memory-budget` (explicit mode only). */
-  modelLoadOnDemand: boolean;
-  modelMaxLoaded: number | undefined;
-  modelMemoryBudget: number | undefined;
-  autoComplete: boolean;
-  strictReadiness: boolean;
-  allowClientShm: boolean;
-  exitOnError: boolean;
-  exitTimeoutSecs: number;
+  /** createInferenceServer's options (serve adds its logger). */
+  readonly server: CreateServerOptions;
+  /** The HTTP frontend (undefined when --allow-http=false); `console: {}` = --allow-console. */
+  readonly http: Omit<HttpFrontendOptions, 'log'> | undefined;
+  /** The gRPC frontend (undefined when --allow-grpc=false); TLS as file paths, read when it starts. */
+  readonly grpc: GrpcListenerSettings | undefined;
+  /** The Prometheus listener (undefined when --allow-metrics=false). */
+  readonly metrics: Omit<MetricsServerOptions, 'log'> | undefined;
+  readonly log: LogSettings;
+  /** `--exit-timeout-secs`: the bound on the whole stop, draining and unloading. */
+  readonly exitTimeoutSecs: number;
   /** `--drain-delay-secs`: not ready but still serving for this long after SIGTERM. */
-  drainDelaySecs: number;
-  id: string;
-  backendDirectory: string;
-  backendConfig: string[];
-  allowHttp: boolean;
-  httpPort: number;
-  httpAddress: string;
-  httpMaxInputSize: number;
-  /** `--http-restricted-api` (empty map = nothing restricted). */
-  httpRestrictedApis: RestrictedApis;
-  httpHeaderForwardPattern: RegExp | undefined;
-  allowGrpc: boolean;
-  grpcPort: number;
-  grpcAddress: string;
-  /** `--grpc-restricted-protocol` (keys include the `triton-grpc-protocol-` prefix). */
-  grpcRestrictedApis: RestrictedApis;
-  grpcHeaderForwardPattern: RegExp | undefined;
-  grpc: {
-    useSsl: boolean;
-    useSslMutual: boolean;
-    serverCert: string | undefined;
-    serverKey: string | undefined;
-    rootCert: string | undefined;
-    responseCompression: 'none' | 'low' | 'medium' | 'high';
-    /** `--grpc-http2-stream-window-size`, `--grpc-http2-connection-window-size`. */
-    http2Windows: Http2Windows;
-    keepalive: {
-      timeMs: number; timeoutMs: number; permitWithoutCalls: boolean; maxPingsWithoutData: number;
-      minRecvPingIntervalWithoutDataMs: number; maxPingStrikes: number;
-      maxConnectionAgeMs: number | undefined; maxConnectionAgeGraceMs: number | undefined;
-    };
-  };
-  /** `--allow-console`: the web console at `/console` on the HTTP port. */
-  allowConsole: boolean;
-  allowMetrics: boolean;
-  metricsPort: number;
-  /** `--metrics-address`, default the HTTP address (as tritonserver). */
-  metricsAddress: string;
-  metricsIntervalMs: number;
-  /** `--metrics-config`, parsed (invalid entries fail start-up). */
-  metricsConfig: MetricsConfig;
-  allowCpuMetrics: boolean;
-  allowGpuMetrics: boolean;
-  /** `--min-supported-compute-capability` (6.0). */
-  minComputeCapability: number;
-  pinnedMemoryPoolByteSize: number;
-  log: { info: boolean; warning: boolean; error: boolean; verboseLevel: number; format: 'default' | 'ISO8601'; file: string };
-  /** `--cache-config` (or the deprecated `--response-cache-byte-size`); undefined = no response cache. */
-  cacheConfig: ResponseCacheConfig | undefined;
-  /** `--rate-limit` and `--rate-limit-resource`. */
-  rateLimit: { mode: 'off' | 'execution_count'; resources: RateLimitResourceOverride[] };
-  /** `--trace-config` and the deprecated `--trace-*` flags. */
-  trace: TraceConfig;
+  readonly drainDelaySecs: number;
   /** Flags that were set but have no effect yet (warned about at start). */
-  acceptedButIgnored: string[];
+  readonly acceptedButIgnored: string[];
   /** Triton's deprecation warnings for flags that were set, printed to stderr before start. */
-  deprecationWarnings?: string[];
+  readonly deprecationWarnings?: string[];
 }
+
+/** `--grpc-use-ssl[-mutual]`, `--grpc-server-cert/-key/-root-cert`: paths of the PEM files. */
+export interface GrpcTlsFiles {
+  readonly cert: string;
+  readonly key: string;
+  readonly rootCert: string | undefined;
+  readonly mutual: boolean;
+}
+
+export type GrpcListenerSettings = Omit<GrpcFrontendOptions, 'log' | 'tls'> & { readonly tls: GrpcTlsFiles | undefined };
 
 function forwardPattern(value: string | undefined, flag: 'http-header-forward-pattern' | 'grpc-header-forward-pattern'): RegExp | undefined {
   return value === undefined ? undefined : parseForwardPattern(value, flag);
@@ -135,7 +100,7 @@ function cacheSettings(entries: string[] | undefined, byteSize: number | undefin
   return parseCacheConfig(entries ?? []);
 }
 
-function rateLimitSettings(mode: string, resources: string[] | undefined): ServeSettings['rateLimit'] {
+function rateLimitSettings(mode: string, resources: string[] | undefined): CreateServerOptions['rateLimit'] {
   if (mode !== 'off' && mode !== 'execution_count') throw new Error(`invalid argument for --rate-limit, got: ${mode}`);
   return { mode, resources: (resources ?? []).map(parseRateLimitResource) };
 }
@@ -156,8 +121,10 @@ function positiveInt(value: number, flag: string): number {
   return value;
 }
 
-/** The on-demand and budget flags: positive whole numbers, and only with explicit model control. */
-function residencySettings(get: <T>(name: string) => T, mode: string): Pick<ServeSettings, 'modelLoadOnDemand' | 'modelMaxLoaded' | 'modelMemoryBudget'> {
+/** The on-demand and budget flags (issue 19): positive whole numbers, and only with explicit model control. */
+function residencySettings(
+  get: <T>(name: string) => T, mode: string,
+): Pick<CreateServerOptions, 'modelLoadOnDemand' | 'modelMaxLoaded' | 'modelMemoryBudget'> {
   const onDemand = get<boolean>('model-load-on-demand');
   const maxLoaded = get<number | undefined>('model-max-loaded');
   const budget = get<number | undefined>('model-memory-budget');
@@ -172,7 +139,11 @@ function residencySettings(get: <T>(name: string) => T, mode: string): Pick<Serv
   if (set.length > 0 && mode !== 'explicit') {
     throw new Error(`${set.join(', ')} need${set.length === 1 ? 's' : ''} --model-control-mode=explicit (in ${mode} mode every model of the repository is loaded)`);
   }
-  return { modelLoadOnDemand: onDemand, modelMaxLoaded: maxLoaded, modelMemoryBudget: budget };
+  return {
+    modelLoadOnDemand: onDemand,
+    ...(maxLoaded === undefined ? {} : { modelMaxLoaded: maxLoaded }),
+    ...(budget === undefined ? {} : { modelMemoryBudget: budget }),
+  };
 }
 
 function traceSettings(get: <T>(name: string) => T): TraceConfig {
@@ -220,9 +191,20 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     throw new Error('--grpc-use-ssl needs --grpc-server-cert and --grpc-server-key');
   }
   const acceptedButIgnored = SERVE_FLAGS.filter((d) => d.accepted && values[camel(d.name)] !== undefined).map((d) => d.name);
-  return {
-    modelRepositories: repos,
-    modelControlMode: mode as ServeSettings['modelControlMode'],
+  const tls = useSsl || useSslMutual
+    ? { cert: get<string>('grpc-server-cert'), key: get<string>('grpc-server-key'), rootCert: get<string | undefined>('grpc-root-cert'), mutual: useSslMutual }
+    : undefined;
+  // Every part is built (and so every flag checked) even when --allow-* turns it off, as before.
+  const metrics = {
+    config: parseMetricsConfig(get<string[] | undefined>('metrics-config') ?? []),
+    intervalMs: positiveInt(get<number>('metrics-interval-ms'), 'metrics-interval-ms'),
+    cpuMetrics: get<boolean>('allow-cpu-metrics'),
+    gpuMetrics: get<boolean>('allow-gpu-metrics'),
+    pinnedMemoryPoolByteSize: get<number>('pinned-memory-pool-byte-size'),
+  } satisfies MetricsOptions;
+  const server: CreateServerOptions = {
+    modelRepository: repos,
+    modelControlMode: mode as NonNullable<CreateServerOptions['modelControlMode']>,
     loadModels: get<string[] | undefined>('load-model') ?? [],
     repositoryPollSecs: pollSecs,
     modelConfigName: get<string | undefined>('model-config-name'),
@@ -233,54 +215,52 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     strictReadiness: get<boolean>('strict-readiness'),
     allowClientShm: get<boolean>('allow-client-shm'),
     exitOnError: get<boolean>('exit-on-error'),
-    exitTimeoutSecs: get<number>('exit-timeout-secs'),
-    drainDelaySecs: nonNegative(get<number>('drain-delay-secs'), 'drain-delay-secs'),
     id: get<string>('id'),
     backendDirectory: get<string>('backend-directory'),
     backendConfig: get<string[] | undefined>('backend-config') ?? [],
-    allowHttp: get<boolean>('allow-http'),
-    httpPort: get<number>('http-port'),
-    httpAddress: get<string>('http-address'),
-    httpMaxInputSize: maxInputSize(get<number>('http-max-input-size')),
-    httpRestrictedApis: parseRestrictedApis(get<string[] | undefined>('http-restricted-api') ?? [], 'http-restricted-api'),
-    httpHeaderForwardPattern: forwardPattern(get<string | undefined>('http-header-forward-pattern'), 'http-header-forward-pattern'),
-    allowGrpc: get<boolean>('allow-grpc'),
-    grpcPort: get<number>('grpc-port'),
-    grpcAddress: get<string>('grpc-address'),
-    grpcRestrictedApis: parseRestrictedApis(get<string[] | undefined>('grpc-restricted-protocol') ?? [], 'grpc-restricted-protocol'),
-    grpcHeaderForwardPattern: forwardPattern(get<string | undefined>('grpc-header-forward-pattern'), 'grpc-header-forward-pattern'),
-    grpc: {
-      useSsl,
-      useSslMutual,
-      serverCert: get<string | undefined>('grpc-server-cert'),
-      serverKey: get<string | undefined>('grpc-server-key'),
-      rootCert: get<string | undefined>('grpc-root-cert'),
-      responseCompression: compression as 'none' | 'low' | 'medium' | 'high',
-      http2Windows: {
-        stream: checkWindowSize(get<number>('grpc-http2-stream-window-size'), '--grpc-http2-stream-window-size'),
-        connection: checkWindowSize(get<number>('grpc-http2-connection-window-size'), '--grpc-http2-connection-window-size'),
-      },
-      keepalive: {
-        timeMs: get<number>('grpc-keepalive-time'),
-        timeoutMs: get<number>('grpc-keepalive-timeout'),
-        permitWithoutCalls: get<boolean>('grpc-keepalive-permit-without-calls'),
-        maxPingsWithoutData: get<number>('grpc-http2-max-pings-without-data'),
-        minRecvPingIntervalWithoutDataMs: get<number>('grpc-http2-min-recv-ping-interval-without-data'),
-        maxPingStrikes: get<number>('grpc-http2-max-ping-strikes'),
-        maxConnectionAgeMs: get<number | undefined>('grpc-max-connection-age'),
-        maxConnectionAgeGraceMs: get<number | undefined>('grpc-max-connection-age-grace'),
-      },
+    metrics: get<boolean>('allow-metrics') ? metrics : false,
+    gpu: { minComputeCapability: nonNegative(Number(get<string>('min-supported-compute-capability')), 'min-supported-compute-capability') },
+    cacheConfig: cacheSettings(get<string[] | undefined>('cache-config'), get<number | undefined>('response-cache-byte-size')),
+    rateLimit: rateLimitSettings(get<string>('rate-limit'), get<string[] | undefined>('rate-limit-resource')),
+    trace: traceSettings(get),
+  };
+  const http: Omit<HttpFrontendOptions, 'log'> = {
+    port: get<number>('http-port'),
+    address: get<string>('http-address'),
+    maxInputSize: maxInputSize(get<number>('http-max-input-size')),
+    restrictedApis: parseRestrictedApis(get<string[] | undefined>('http-restricted-api') ?? [], 'http-restricted-api'),
+    headerForwardPattern: forwardPattern(get<string | undefined>('http-header-forward-pattern'), 'http-header-forward-pattern'),
+    ...(get<boolean>('allow-console') ? { console: {} } : {}),
+  };
+  const grpc: GrpcListenerSettings = {
+    port: get<number>('grpc-port'),
+    address: get<string>('grpc-address'),
+    restrictedApis: parseRestrictedApis(get<string[] | undefined>('grpc-restricted-protocol') ?? [], 'grpc-restricted-protocol'),
+    headerForwardPattern: forwardPattern(get<string | undefined>('grpc-header-forward-pattern'), 'grpc-header-forward-pattern'),
+    tls,
+    responseCompression: compression as NonNullable<GrpcFrontendOptions['responseCompression']>,
+    http2Windows: {
+      stream: checkWindowSize(get<number>('grpc-http2-stream-window-size'), '--grpc-http2-stream-window-size'),
+      connection: checkWindowSize(get<number>('grpc-http2-connection-window-size'), '--grpc-http2-connection-window-size'),
     },
-    allowConsole: get<boolean>('allow-console'),
-    allowMetrics: get<boolean>('allow-metrics'),
-    metricsPort: get<number>('metrics-port'),
-    metricsAddress: get<string | undefined>('metrics-address') ?? get<string>('http-address'),
-    metricsIntervalMs: positiveInt(get<number>('metrics-interval-ms'), 'metrics-interval-ms'),
-    metricsConfig: parseMetricsConfig(get<string[] | undefined>('metrics-config') ?? []),
-    allowCpuMetrics: get<boolean>('allow-cpu-metrics'),
-    allowGpuMetrics: get<boolean>('allow-gpu-metrics'),
-    minComputeCapability: nonNegative(Number(get<string>('min-supported-compute-capability')), 'min-supported-compute-capability'),
-    pinnedMemoryPoolByteSize: get<number>('pinned-memory-pool-byte-size'),
+    keepalive: {
+      timeMs: get<number>('grpc-keepalive-time'),
+      timeoutMs: get<number>('grpc-keepalive-timeout'),
+      permitWithoutCalls: get<boolean>('grpc-keepalive-permit-without-calls'),
+      maxPingsWithoutData: get<number>('grpc-http2-max-pings-without-data'),
+      minRecvPingIntervalWithoutDataMs: get<number>('grpc-http2-min-recv-ping-interval-without-data'),
+      maxPingStrikes: get<number>('grpc-http2-max-ping-strikes'),
+      maxConnectionAgeMs: get<number | undefined>('grpc-max-connection-age'),
+      maxConnectionAgeGraceMs: get<number | undefined>('grpc-max-connection-age-grace'),
+    },
+  };
+  return {
+    server,
+    http: get<boolean>('allow-http') ? http : undefined,
+    grpc: get<boolean>('allow-grpc') ? grpc : undefined,
+    metrics: get<boolean>('allow-metrics')
+      ? { port: get<number>('metrics-port'), address: get<string | undefined>('metrics-address') ?? get<string>('http-address') }
+      : undefined,
     log: {
       info: get<boolean>('log-info'),
       warning: get<boolean>('log-warning'),
@@ -289,9 +269,8 @@ export function toServeSettings(values: FlagValues): ServeSettings {
       format,
       file: get<string | undefined>('log-file') ?? '',
     },
-    cacheConfig: cacheSettings(get<string[] | undefined>('cache-config'), get<number | undefined>('response-cache-byte-size')),
-    rateLimit: rateLimitSettings(get<string>('rate-limit'), get<string[] | undefined>('rate-limit-resource')),
-    trace: traceSettings(get),
+    exitTimeoutSecs: get<number>('exit-timeout-secs'),
+    drainDelaySecs: nonNegative(get<number>('drain-delay-secs'), 'drain-delay-secs'),
     acceptedButIgnored,
     deprecationWarnings: values[camel('strict-model-config')] === undefined
       ? []

@@ -8,7 +8,7 @@ import { Logger } from '../observability/log.js';
 import { SERVER_VERSION } from '../core/server.js';
 import { INFERD_VERSION } from '../core/release.js';
 import { MetricsServer } from '../observability/metrics-server.js';
-import type { ServeSettings } from './options.js';
+import type { GrpcListenerSettings, ServeSettings } from './options.js';
 
 export interface RunningServer {
   /** Where HTTP listens (undefined when --allow-http=false). */
@@ -26,43 +26,11 @@ export interface RunningServer {
 
 export async function serve(settings: ServeSettings, logger = new Logger(settings.log)): Promise<RunningServer> {
   // Which release is running, next to what Triton clients are told (Triton logs server_id/server_version too).
-  logger.info('server', `inferd ${INFERD_VERSION} (server_id ${settings.id}, server_version ${SERVER_VERSION})`);
+  logger.info('server', `inferd ${INFERD_VERSION} (server_id ${settings.server.id}, server_version ${SERVER_VERSION})`);
   for (const flag of settings.acceptedButIgnored) {
     logger.warning('server', `--${flag} is accepted for compatibility but has no effect in this version of inferd`);
   }
-  const { server, failedModels, metrics, tracer } = await createInferenceServer({
-    modelRepository: settings.modelRepositories,
-    backendDirectory: settings.backendDirectory,
-    backendConfig: settings.backendConfig,
-    autoComplete: settings.autoComplete,
-    ...(settings.modelConfigName === undefined ? {} : { modelConfigName: settings.modelConfigName }),
-    strictReadiness: settings.strictReadiness,
-    allowClientShm: settings.allowClientShm,
-    exitOnError: settings.exitOnError,
-    modelLoadThreadCount: settings.modelLoadThreadCount,
-    modelLoadRetryCount: settings.modelLoadRetryCount,
-    modelControlMode: settings.modelControlMode,
-    loadModels: settings.loadModels,
-    repositoryPollSecs: settings.repositoryPollSecs,
-    modelLoadOnDemand: settings.modelLoadOnDemand,
-    ...(settings.modelMaxLoaded === undefined ? {} : { modelMaxLoaded: settings.modelMaxLoaded }),
-    ...(settings.modelMemoryBudget === undefined ? {} : { modelMemoryBudget: settings.modelMemoryBudget }),
-    id: settings.id,
-    logger,
-    ...(settings.cacheConfig === undefined ? {} : { cacheConfig: settings.cacheConfig }),
-    rateLimit: settings.rateLimit,
-    metrics: settings.allowMetrics
-      ? {
-          config: settings.metricsConfig,
-          intervalMs: settings.metricsIntervalMs,
-          cpuMetrics: settings.allowCpuMetrics,
-          gpuMetrics: settings.allowGpuMetrics,
-          pinnedMemoryPoolByteSize: settings.pinnedMemoryPoolByteSize,
-        }
-      : false,
-    trace: settings.trace,
-    gpu: { minComputeCapability: settings.minComputeCapability },
-  });
+  const { server, failedModels, metrics, tracer } = await createInferenceServer({ ...settings.server, logger });
   if (failedModels.length > 0) logger.warning('server', `models that failed to load: ${failedModels.join(', ')}`);
   for (const row of server.repositoryIndex()) {
     const line = `model ${row.name}${row.version ? ` version ${row.version}` : ''}: ${row.state ?? 'UNKNOWN'}${row.reason ? ` (${row.reason})` : ''}`;
@@ -75,10 +43,9 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
   let metricsServer: MetricsServer | undefined;
   let metricsAddress: { address: string; port: number } | undefined;
   // Metrics first, so their listener is up once the inference services report theirs.
-  if (metrics !== undefined) {
+  if (metrics !== undefined && settings.metrics !== undefined) {
     metricsServer = new MetricsServer(metrics, {
-      port: settings.metricsPort,
-      address: settings.metricsAddress,
+      ...settings.metrics,
       log: { info: (m) => logger.info('metrics', m), error: (m) => logger.error('metrics', m) },
     });
     try {
@@ -91,15 +58,13 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
 
   let http: HttpFrontend | undefined;
   let httpAddress: { address: string; port: number } | undefined;
-  if (settings.allowHttp) {
+  if (settings.http !== undefined) {
+    const consoleOptions = settings.http.console;
     http = new HttpFrontend(server, {
-      port: settings.httpPort,
-      address: settings.httpAddress,
-      maxInputSize: settings.httpMaxInputSize,
-      restrictedApis: settings.httpRestrictedApis,
-      ...(settings.httpHeaderForwardPattern === undefined ? {} : { headerForwardPattern: settings.httpHeaderForwardPattern }),
+      ...settings.http,
       log: logger.forComponent('http_server'),
-      ...(settings.allowConsole ? { console: metrics === undefined ? {} : { metricsText: () => metrics.text() } } : {}),
+      // The console shows the metrics page's text when there are metrics.
+      ...(consoleOptions === undefined || metrics === undefined ? {} : { console: { ...consoleOptions, metricsText: () => metrics.text() } }),
     });
     try {
       // The frontend itself logs "Started HTTPService at ADDRESS:PORT", as Triton does.
@@ -112,8 +77,8 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
   }
   let grpc: GrpcFrontend | undefined;
   let grpcAddress: { address: string; port: number } | undefined;
-  if (settings.allowGrpc) {
-    grpc = new GrpcFrontend(server, grpcOptions(settings, logger));
+  if (settings.grpc !== undefined) {
+    grpc = new GrpcFrontend(server, grpcOptions(settings.grpc, logger));
     try {
       grpcAddress = await grpc.listen();
     } catch (err) {
@@ -164,36 +129,21 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
   return { http: httpAddress, grpc: grpcAddress, metrics: metricsAddress, stop };
 }
 
-function grpcOptions(settings: ServeSettings, logger: Logger): GrpcFrontendOptions {
-  const g = settings.grpc;
-  const k = g.keepalive;
+/** The gRPC listener's settings with the certificates read (a missing file fails start-up, not parsing). */
+function grpcOptions(settings: GrpcListenerSettings, logger: Logger): GrpcFrontendOptions {
+  const { tls, ...rest } = settings;
   return {
-    port: settings.grpcPort,
-    address: settings.grpcAddress,
-    ...(g.useSsl || g.useSslMutual
-      ? {
+    ...rest,
+    ...(tls === undefined
+      ? {}
+      : {
           tls: {
-            cert: readFileSync(g.serverCert!),
-            key: readFileSync(g.serverKey!),
-            ...(g.rootCert === undefined ? {} : { rootCert: readFileSync(g.rootCert) }),
-            mutual: g.useSslMutual,
+            cert: readFileSync(tls.cert),
+            key: readFileSync(tls.key),
+            ...(tls.rootCert === undefined ? {} : { rootCert: readFileSync(tls.rootCert) }),
+            mutual: tls.mutual,
           },
-        }
-      : {}),
-    keepalive: {
-      timeMs: k.timeMs,
-      timeoutMs: k.timeoutMs,
-      permitWithoutCalls: k.permitWithoutCalls,
-      maxPingsWithoutData: k.maxPingsWithoutData,
-      minRecvPingIntervalWithoutDataMs: k.minRecvPingIntervalWithoutDataMs,
-      maxPingStrikes: k.maxPingStrikes,
-      ...(k.maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs: k.maxConnectionAgeMs }),
-      ...(k.maxConnectionAgeGraceMs === undefined ? {} : { maxConnectionAgeGraceMs: k.maxConnectionAgeGraceMs }),
-    },
-    responseCompression: g.responseCompression,
-    http2Windows: g.http2Windows,
-    restrictedApis: settings.grpcRestrictedApis,
-    ...(settings.grpcHeaderForwardPattern === undefined ? {} : { headerForwardPattern: settings.grpcHeaderForwardPattern }),
+        }),
     log: logger.forComponent('grpc_server'),
   };
 }

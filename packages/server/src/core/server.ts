@@ -2,6 +2,7 @@
  * InferenceServer: the in-process API and the only door into the server (like Triton's C API).
  * Frontends translate protocols into these calls; embedding apps call them directly.
  */
+export * from './metadata.js';
 import { requestFinishChannel, requestStartChannel, type RequestFinishMessage, type RequestStartMessage } from './diagnostics.js';
 import { classify } from './classification.js';
 import { nowNs } from './clock.js';
@@ -10,6 +11,7 @@ import { InferenceRequest, type InferenceRequestInit } from './request.js';
 import { validateRequest } from './validate.js';
 import { parseModelVersion } from './version.js';
 import { INFERD_VERSION } from './release.js';
+import { SERVER_EXTENSIONS, SERVER_VERSION, modelMetadataOf, type ModelMetadata, type ServerMetadata } from './metadata.js';
 import { SystemSharedMemory } from './shared-memory.js';
 import type { CachedResponse, ResponseCache } from './response-cache.js';
 import type { ModelIndexEntry, ModelLease, ModelResolver, ModelSpec, ServedModel } from './contracts.js';
@@ -19,15 +21,6 @@ import {
   DEFAULT_LOG_SETTINGS, DEFAULT_TRACE_SETTINGS, type LogControl, type LogSettingsUpdate, type LogSettingsView, type RequestTrace,
   type TracedRequestInit, type Tracer, type TraceSettingUpdate, type TraceSettingsView,
 } from './observability-hooks.js';
-
-export const SERVER_VERSION = '2.73.0dev';
-
-/** Extensions as Triton's core reports them (spec §1.2). */
-export const SERVER_EXTENSIONS = [
-  'classification', 'sequence', 'model_repository', 'model_repository(unload_dependents)', 'schedule_policy',
-  'model_configuration', 'system_shared_memory', 'cuda_shared_memory', 'binary_tensor_data', 'parameters',
-  'statistics', 'trace', 'logging',
-] as const;
 
 export interface InferenceServerOptions {
   /**
@@ -58,29 +51,6 @@ interface CacheUse {
   readonly key: string;
   readonly lookupNs: number;
   readonly hit: boolean;
-}
-
-export interface ServerMetadata {
-  /** `--id` (default `triton`) and the Triton version whose behaviour inferd follows: what Triton clients expect. */
-  name: string;
-  version: string;
-  extensions: string[];
-  /** inferd's own release (package.json), an extra field Triton clients ignore; gRPC's message has no room for it. */
-  inferd_version: string;
-}
-
-export interface TensorMetadata {
-  name: string;
-  datatype: string;
-  shape: number[];
-}
-
-export interface ModelMetadata {
-  name: string;
-  versions: string[];
-  platform: string;
-  inputs: TensorMetadata[];
-  outputs: TensorMetadata[];
 }
 
 /**
@@ -176,19 +146,7 @@ export class InferenceServer implements ModelInvoker {
             .map((m) => m.spec.version)
             .sort((a, b) => a - b)
             .map(String);
-    const batch = spec.maxBatchSize > 0;
-    const meta = (t: { name: string; datatype: string; dims: readonly number[] }): TensorMetadata => ({
-      name: t.name,
-      datatype: t.datatype,
-      shape: batch ? [-1, ...t.dims] : [...t.dims],
-    });
-    return {
-      name: spec.name,
-      versions,
-      platform: spec.platform,
-      inputs: spec.inputs.map(meta),
-      outputs: spec.outputs.map(meta),
-    };
+    return modelMetadataOf(spec, versions);
   }
 
   /** The normalized config in Triton's /config JSON shape (spec §6.3). */
@@ -329,59 +287,34 @@ export class InferenceServer implements ModelInvoker {
     try {
       lease = this.#acquire(init.modelName, init.modelVersion);
     } catch (err) {
+      // --model-load-on-demand: waits counted as in flight (a graceful stop waits), then goes on as if just arrived.
       const loading = this.#resolver.acquireOnDemand?.(init.modelName, parseModelVersion(init.modelVersion), init.signal);
       if (loading === undefined) throw err;
-      this.#afterLoad(loading, init, single, sink, onModel, received);
+      this.#inflight += 1;
+      loading.then((l) => this.#begin(l, init, single, sink, onModel, received, true))
+        .catch((e: unknown) => this.#failWaiting(init, sink, e));
       return;
     }
-    this.#begin(lease, init, single, sink, onModel, received);
+    this.#begin(lease, init, single, sink, onModel, received, false);
   }
 
-  /**
-   * A request whose model is loading on demand: it counts as in flight while it waits (a graceful stop
-   * waits for it), then goes on as if it had just arrived; every error from here on is a final response.
-   */
-  #afterLoad(
-    loading: Promise<ModelLease>, init: InferenceRequestInit, single: boolean, sink: ResponseSink,
-    onModel: ((spec: ModelSpec) => void) | undefined, received: number,
-  ): void {
-    this.#inflight += 1;
-    const fail = (err: unknown): void => {
-      this.#settleOne();
-      sink({ id: init.id ?? '', modelName: init.modelName, modelVersion: init.modelVersion ?? '', outputs: [], error: ServerError.from(err), final: true });
-    };
-    loading.then((lease) => {
-      this.#inflight -= 1; // #begin counts it again; no drain check in between (nothing awaits here)
-      if (this.#state !== 'serving' && this.#state !== 'draining') {
-        lease.release();
-        this.#inflight += 1;
-        fail(ServerError.of('SERVER_STOPPING'));
-        return;
-      }
-      try {
-        this.#begin(lease, init, single, sink, onModel, received);
-      } catch (err) {
-        this.#inflight += 1;
-        fail(err);
-      }
-    }, fail);
+  /** A request that waited for its model's load ends with an error response (it was counted in flight). */
+  #failWaiting(init: InferenceRequestInit, sink: ResponseSink, err: unknown): void {
+    if (--this.#inflight === 0) this.#drained?.();
+    sink({ id: init.id ?? '', modelName: init.modelName, modelVersion: init.modelVersion ?? '', outputs: [], error: ServerError.from(err), final: true });
   }
 
-  #settleOne(): void {
-    this.#inflight -= 1;
-    if (this.#inflight === 0 && this.#drained !== undefined) this.#drained();
-  }
-
-  /** The request's path once it holds a lease: validation (throws), the cache, then the model's scheduler. */
+  /** The path once the request holds a lease: validation (throws), the cache, the scheduler. `counted`: in flight already. */
   #begin(
     lease: ModelLease, init: InferenceRequestInit, single: boolean, sink: ResponseSink,
-    onModel: ((spec: ModelSpec) => void) | undefined, received: number,
+    onModel: ((spec: ModelSpec) => void) | undefined, received: number, counted: boolean,
   ): void {
     let request: InferenceRequest;
     let cached: CachedResponse | undefined;
     // Sampled before the sink closures exist; they read it at the final response.
     let trace: RequestTrace | undefined;
     try {
+      if (counted && this.#state !== 'serving' && this.#state !== 'draining') throw ServerError.of('SERVER_STOPPING');
       const model = lease.model;
       onModel?.(model.spec);
       if (single && model.spec.decoupled) {
@@ -411,7 +344,7 @@ export class InferenceServer implements ModelInvoker {
       lease.release();
       throw err;
     }
-    this.#inflight += 1;
+    if (!counted) this.#inflight += 1;
     if (requestStartChannel.hasSubscribers) {
       requestStartChannel.publish({
         modelName: request.modelName, modelVersion: String(request.modelVersion), id: request.id, batchSize: request.batchSize,

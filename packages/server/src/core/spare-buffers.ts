@@ -11,7 +11,7 @@
  */
 
 /** Buffers smaller than this are cheap to allocate (the allocator reuses its heap): not kept. */
-export const SPARE_MIN_BYTES = 1 << 20;
+export const SPARE_MIN_BYTES = 1 << 18;
 const MAX_HELD_BYTES = 256 * 2 ** 20;
 const MAX_HELD = 8;
 const IDLE_MS = 1000;

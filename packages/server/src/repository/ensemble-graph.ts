@@ -2,7 +2,7 @@
  * Ensembles and their composing models as a dependency graph: which ensembles cannot load because a
  * member is missing or because membership loops back (Triton's texts), and the order to load them in.
  * Start-up sees every ensemble at once (`ensembleBlockers`); a load through the API walks members
- * depth first, carrying the path it came by (`cycleOnPath`). Both word a cycle the same way.
+ * depth first, carrying the path it came by. Both ask `cycleFrom`, so a loop is found and worded once.
  */
 
 /** An ensemble's member names (deduplicated), or [] for a model that is not an ensemble. */
@@ -14,14 +14,17 @@ export const missingMembersText = (name: string, missing: readonly string[]): st
 const cycleText = (from: string, last: string): string => `circular dependency between ensembles: ${from} -> ... -> ${last} -> ${from}`;
 
 /**
- * Follows membership from `start`; when a path leads back to it, returns the last ensemble before the
- * loop closes (Triton names it in its message), else undefined.
+ * The one cycle check. Walks membership depth first from `start`; `path` holds the ensembles whose
+ * loading led to `start` (outermost first; empty at start-up). When a member is `start` or on `path`,
+ * the loop closes there: the text names that member and the ensemble that uses it, as Triton does.
+ * Loops that never come back to `start` or `path` are left to the ensembles on them.
  */
-export function cycleThrough(start: string, members: MembersOf): string | undefined {
+export function cycleFrom(start: string, members: MembersOf, path: readonly string[] = []): string | undefined {
+  const roots = new Set([...path, start]);
   const seen = new Set<string>();
   const visit = (current: string): string | undefined => {
     for (const m of members(current)) {
-      if (m === start) return current;
+      if (roots.has(m)) return cycleText(m, current);
       if (seen.has(m)) continue;
       seen.add(m);
       const found = visit(m);
@@ -44,19 +47,10 @@ export function ensembleBlockers(
   }
   for (const name of all) {
     if (blocked.has(name)) continue;
-    const last = cycleThrough(name, members);
-    if (last !== undefined) blocked.set(name, cycleText(name, last));
+    const cycle = cycleFrom(name, members);
+    if (cycle !== undefined) blocked.set(name, cycle);
   }
   return blocked;
-}
-
-/**
- * The cycle an API load of `name` (members `members`) would close, given the ensembles whose load led
- * here (`path`, outermost first), as Triton words it from the member it meets again.
- */
-export function cycleOnPath(name: string, members: readonly string[], path: readonly string[]): string | undefined {
-  const again = members.find((m) => m === name || path.includes(m));
-  return again === undefined ? undefined : cycleText(again, name);
 }
 
 /** Ensembles in an order where every ensemble comes after the ensembles it uses (cycles excluded first). */

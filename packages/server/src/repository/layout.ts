@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ServerError } from '../core/index.js';
 
 export interface ModelLocation {
   readonly name: string;
@@ -43,6 +44,16 @@ export function scanRepositories(repositories: readonly string[]): ModelLocation
 export function findModelDirs(repositories: readonly string[], name: string): string[] {
   if (name === '' || name.startsWith('.') || name.includes('/') || name.includes('\\')) return [];
   return repositories.map((repo) => join(resolve(repo), name)).filter(isDir);
+}
+
+/** The model's only directory, or the error Triton gives when it cannot be polled. */
+export function locateModel(repositories: readonly string[], name: string): string {
+  const dirs = findModelDirs(repositories, name);
+  if (dirs.length === 0) throw ServerError.internal(`failed to load '${name}', failed to poll from model repository`);
+  if (dirs.length > 1) {
+    throw ServerError.invalidArg(`model '${name}' appears in multiple model repositories: ${dirs.join(', ')}`);
+  }
+  return dirs[0]!;
 }
 
 /** Numeric version directory names; names with a leading 0 (other than "0") and non-numeric are ignored, as Triton does. */

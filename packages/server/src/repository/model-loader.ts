@@ -300,6 +300,24 @@ export function isEnsembleDir(name: string, modelDir: string, options: LoaderOpt
   }
 }
 
+/**
+ * `loadModel` with `retries` (--model-load-retry-count) further attempts while the model or any version
+ * fails (a model file still being copied, a backend that needs a second try). Versions that did load in
+ * a failed attempt are disposed first, so each attempt starts clean.
+ */
+export async function loadModelWithRetry(
+  name: string, dir: string, options: LoaderOptions, retries: number, config?: ModelConfig,
+): Promise<ModelLoadResult> {
+  const most = Math.max(0, retries);
+  for (let attempt = 0; ; attempt++) {
+    const result = await loadModel(name, dir, options, config);
+    const failed = result.error !== undefined || result.versions.some((v) => v.error !== undefined);
+    if (!failed || attempt >= most) return result;
+    await Promise.all(result.versions.map((v) => v.served?.dispose().catch(() => {})));
+    options.log.warning('model_lifecycle', `retrying load of '${name}' (attempt ${attempt + 2} of ${most + 1})`);
+  }
+}
+
 /** An ensemble whose own config is valid (Triton's ValidateModelConfig), members not yet checked. */
 export interface PreparedEnsemble {
   readonly config: ModelConfig;

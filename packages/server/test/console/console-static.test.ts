@@ -115,8 +115,8 @@ test('flags: --allow-console defaults to on, =false turns it off; console is an 
     cmd.parse(['--model-repository', '/tmp', ...args], { from: 'user' });
     return toServeSettings(cmd.opts());
   };
-  assert.equal(settings([]).allowConsole, true);
-  assert.equal(settings(['--allow-console=false']).allowConsole, false);
-  assert.deepEqual(settings(['--http-restricted-api', 'console:k=v']).httpRestrictedApis.get('console'), { key: 'k', value: 'v' });
+  assert.deepEqual(settings([]).http?.console, {});
+  assert.equal(settings(['--allow-console=false']).http?.console, undefined);
+  assert.deepEqual(settings(['--http-restricted-api', 'console:k=v']).http?.restrictedApis?.get('console'), { key: 'k', value: 'v' });
   assert.throws(() => parseRestrictedApis(['console:k=v'], 'grpc-restricted-protocol'), { message: "unknown restricted protocol 'console'" });
 });

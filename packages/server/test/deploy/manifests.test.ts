@@ -19,6 +19,7 @@ import { Command } from 'commander';
 import { repoRoot } from '../support/spawn-cli.js';
 import { rewriteTritonArgs } from '../../src/cli/triton-argv.js';
 import { addServeFlags, toServeSettings } from '../../src/cli/options.js';
+import type { MetricsConfig } from '../../src/observability/metrics-config.js';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string }; spec?: any; [k: string]: unknown };
 
@@ -139,11 +140,11 @@ test('base: probes on /v2/health/*, ports 8000/8001/8002, runAsUser 1000, args i
   assert.deepEqual(pod.volumes.find((v: { name: string }) => v.name === 'models'), { name: 'models', emptyDir: {} });
   assert.equal(pod.initContainers[0].volumeMounts[0].name, 'models');
   const s = parseServerArgs(c)!;
-  assert.deepEqual(s.modelRepositories, ['/models']);
-  assert.deepEqual([s.httpPort, s.grpcPort, s.metricsPort], [8000, 8001, 8002]);
+  assert.deepEqual(s.server.modelRepository, ['/models']);
+  assert.deepEqual([s.http?.port, s.grpc?.port, s.metrics?.port], [8000, 8001, 8002]);
   assert.ok(s.drainDelaySecs > 0);
   assert.ok(pod.terminationGracePeriodSeconds > s.drainDelaySecs + s.exitTimeoutSecs, 'SIGKILL must not cut the drain short');
-  assert.equal(s.metricsConfig.summaryLatencies, true);
+  assert.equal((s.server.metrics as { config: MetricsConfig }).config.summaryLatencies, true);
   const svc = find('kubernetes/base', 'Service');
   assert.deepEqual(svc.spec.ports.map((p: { name: string; port: number }) => [p.name, p.port]), [['http', 8000], ['grpc', 8001], ['metrics', 8002]]);
   assert.equal(find('kubernetes/base', 'ServiceMonitor').spec.endpoints[0].port, 'metrics');
@@ -182,11 +183,11 @@ test("KServe: kserve-inferd with v2/grpc-v2 and onnx/pytorch/python/triton; Mode
   assert.deepEqual(rt.spec.protocolVersions, ['v2', 'grpc-v2']);
   assert.deepEqual(rt.spec.supportedModelFormats.map((f: { name: string }) => f.name), ['onnx', 'pytorch', 'python', 'triton']);
   const s = parseServerArgs(rt.spec.containers[0])!;
-  assert.deepEqual([s.modelRepositories, s.httpPort, s.grpcPort], [['/mnt/models'], 8080, 9000]);
+  assert.deepEqual([s.server.modelRepository, s.http?.port, s.grpc?.port], [['/mnt/models'], 8080, 9000]);
   const mm = find('kserve', 'ServingRuntime');
   const m = parseServerArgs(mm.spec.containers[0])!;
-  assert.equal(m.modelControlMode, 'explicit');
-  assert.equal(m.strictReadiness, false);
+  assert.equal(m.server.modelControlMode, 'explicit');
+  assert.equal(m.server.strictReadiness, false);
   assert.equal(find('kserve', 'InferenceService').spec.predictor.model.runtime, 'kserve-inferd');
 });
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { DEFAULT_METRICS_CONFIG, parseMetricsConfig } from '../../src/observability/metrics-config.js';
+import { DEFAULT_METRICS_CONFIG, parseMetricsConfig, type MetricsConfig } from '../../src/observability/metrics-config.js';
 import { parseMeminfo, parseProcStat } from '../../src/observability/metrics-system.js';
 import { addServeFlags, toServeSettings } from '../../src/cli/options.js';
 
@@ -32,23 +32,26 @@ function settings(args: string[]) {
   return toServeSettings(cmd.opts());
 }
 
+/** The metrics part of createInferenceServer's options, as the flags set it. */
+const metricsOf = (s: ReturnType<typeof settings>) => s.server.metrics as { config: MetricsConfig; intervalMs: number; cpuMetrics: boolean };
+
 test('metrics flags: defaults as tritonserver, metrics address follows the HTTP address, no longer ignored', () => {
   const d = settings([]);
-  assert.equal(d.allowMetrics, true);
-  assert.equal(d.metricsPort, 8002);
-  assert.equal(d.metricsAddress, '0.0.0.0');
-  assert.equal(d.metricsIntervalMs, 2000);
-  assert.equal(d.allowCpuMetrics, true);
-  assert.deepEqual(d.metricsConfig, DEFAULT_METRICS_CONFIG);
+  assert.ok(d.server.metrics !== false && d.metrics !== undefined);
+  assert.equal(d.metrics?.port, 8002);
+  assert.equal(d.metrics?.address, '0.0.0.0');
+  assert.equal(metricsOf(d).intervalMs, 2000);
+  assert.equal(metricsOf(d).cpuMetrics, true);
+  assert.deepEqual(metricsOf(d).config, DEFAULT_METRICS_CONFIG);
   const s = settings(['--http-address', '127.0.0.1', '--metrics-interval-ms', '500', '--allow-cpu-metrics=false',
     '--metrics-config', 'summary_latencies=true', '--metrics-config', 'counter_latencies=false']);
-  assert.equal(s.metricsAddress, '127.0.0.1');
-  assert.equal(s.metricsIntervalMs, 500);
-  assert.equal(s.allowCpuMetrics, false);
-  assert.equal(s.metricsConfig.summaryLatencies, true);
-  assert.equal(s.metricsConfig.counterLatencies, false);
+  assert.equal(s.metrics?.address, '127.0.0.1');
+  assert.equal(metricsOf(s).intervalMs, 500);
+  assert.equal(metricsOf(s).cpuMetrics, false);
+  assert.equal(metricsOf(s).config.summaryLatencies, true);
+  assert.equal(metricsOf(s).config.counterLatencies, false);
   assert.deepEqual(s.acceptedButIgnored, []);
-  assert.equal(settings(['--metrics-address', '10.0.0.1']).metricsAddress, '10.0.0.1');
+  assert.equal(settings(['--metrics-address', '10.0.0.1']).metrics?.address, '10.0.0.1');
   assert.throws(() => settings(['--metrics-config', 'bogus=1']), /unknown key 'bogus'/);
   assert.throws(() => settings(['--metrics-interval-ms', '0']), /--metrics-interval-ms/);
 });

@@ -17,15 +17,15 @@ function settings(args: string[]) {
 
 test('--model-control-mode, --load-model and --repository-poll-secs parse with tritonserver defaults', () => {
   const d = settings([]);
-  assert.equal(d.modelControlMode, 'none');
-  assert.deepEqual(d.loadModels, []);
-  assert.equal(d.repositoryPollSecs, 15);
+  assert.equal(d.server.modelControlMode, 'none');
+  assert.deepEqual(d.server.loadModels, []);
+  assert.equal(d.server.repositoryPollSecs, 15);
   const s = settings(['--model-control-mode=explicit', '--load-model', 'a', '--load-model=b', '--repository-poll-secs', '3']);
-  assert.equal(s.modelControlMode, 'explicit');
-  assert.deepEqual(s.loadModels, ['a', 'b']);
-  assert.equal(s.repositoryPollSecs, 3);
+  assert.equal(s.server.modelControlMode, 'explicit');
+  assert.deepEqual(s.server.loadModels, ['a', 'b']);
+  assert.equal(s.server.repositoryPollSecs, 3);
   assert.ok(!s.acceptedButIgnored.includes('load-model') && !s.acceptedButIgnored.includes('repository-poll-secs'));
-  assert.equal(settings(['--model-control-mode', 'poll']).modelControlMode, 'poll');
+  assert.equal(settings(['--model-control-mode', 'poll']).server.modelControlMode, 'poll');
   assert.throws(() => settings(['--model-control-mode', 'sometimes']), /invalid argument for --model-control-mode, got: sometimes/);
   assert.throws(() => settings(['--repository-poll-secs', '-1']), /invalid argument for --repository-poll-secs/);
 });

@@ -24,14 +24,14 @@ function settings(args: string[]) {
 
 test('--model-load-on-demand, --model-max-loaded, --model-memory-budget parse; defaults are off', () => {
   const d = settings([]);
-  assert.equal(d.modelLoadOnDemand, false);
-  assert.equal(d.modelMaxLoaded, undefined);
-  assert.equal(d.modelMemoryBudget, undefined);
+  assert.equal(d.server.modelLoadOnDemand, false);
+  assert.equal(d.server.modelMaxLoaded, undefined);
+  assert.equal(d.server.modelMemoryBudget, undefined);
   const s = settings(['--model-control-mode=explicit', '--model-load-on-demand=true', '--model-max-loaded', '50',
     '--model-memory-budget=4294967296']);
-  assert.equal(s.modelLoadOnDemand, true);
-  assert.equal(s.modelMaxLoaded, 50);
-  assert.equal(s.modelMemoryBudget, 4294967296);
+  assert.equal(s.server.modelLoadOnDemand, true);
+  assert.equal(s.server.modelMaxLoaded, 50);
+  assert.equal(s.server.modelMemoryBudget, 4294967296);
   assert.ok(!s.acceptedButIgnored.some((f) => f.startsWith('model-')));
 });
 

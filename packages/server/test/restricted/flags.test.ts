@@ -57,11 +57,11 @@ test('serve settings carry both maps and patterns (empty map when the flag is ab
   const s = toServeSettings({
     modelRepository: ['/tmp/x'], httpRestrictedApi: ['health:a=b'], grpcHeaderForwardPattern: 'meta',
   });
-  assert.deepEqual([...s.httpRestrictedApis], [['health', { key: 'a', value: 'b' }]]);
-  assert.equal(s.grpcRestrictedApis.size, 0);
-  assert.equal(s.httpHeaderForwardPattern, undefined);
-  assert.equal(s.grpcHeaderForwardPattern?.source, 'meta');
-  assert.equal(s.grpcHeaderForwardPattern?.flags, 'i');
+  assert.deepEqual([...s.http!.restrictedApis!], [['health', { key: 'a', value: 'b' }]]);
+  assert.equal(s.grpc?.restrictedApis?.size, 0);
+  assert.equal(s.http?.headerForwardPattern, undefined);
+  assert.equal(s.grpc?.headerForwardPattern?.source, 'meta');
+  assert.equal(s.grpc?.headerForwardPattern?.flags, 'i');
   assert.deepEqual(s.acceptedButIgnored, []);
   assert.throws(() => toServeSettings({ modelRepository: ['/tmp/x'], grpcRestrictedProtocol: ['nope:a=b'] }), {
     message: "unknown restricted protocol 'nope'",

@@ -11,9 +11,9 @@ function settings(args: string[]) {
 }
 
 it('--allow-client-shm defaults to false and parses Triton bools', () => {
-  assert.equal(settings([]).allowClientShm, false);
-  assert.equal(settings(['--allow-client-shm=true']).allowClientShm, true);
-  assert.equal(settings(['--allow-client-shm', 'on']).allowClientShm, true);
-  assert.equal(settings(['--allow-client-shm=0']).allowClientShm, false);
+  assert.equal(settings([]).server.allowClientShm, false);
+  assert.equal(settings(['--allow-client-shm=true']).server.allowClientShm, true);
+  assert.equal(settings(['--allow-client-shm', 'on']).server.allowClientShm, true);
+  assert.equal(settings(['--allow-client-shm=0']).server.allowClientShm, false);
   assert.deepEqual(settings(['--allow-client-shm=true']).acceptedButIgnored, []);
 });

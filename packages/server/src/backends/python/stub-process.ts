@@ -198,8 +198,12 @@ export class StubProcess {
     return this.#exit;
   }
 
-  /** Writes one frame; `buffers` (tensor bytes) are written as they are, without copying. */
-  send(head: FrameHead, buffers: readonly Uint8Array[] = []): void {
+  /**
+   * Writes one frame; `buffers` (tensor bytes) are written as they are, without copying. True when they
+   * were copied into the shared region before this returned (the caller may reuse them at once); false
+   * when the socket still holds them until it flushes.
+   */
+  send(head: FrameHead, buffers: readonly Uint8Array[] = []): boolean {
     if (this.#exited) throw ServerError.unavailable('Python stub process is not running');
     let body = 0;
     for (const b of buffers) body += b.byteLength;
@@ -208,13 +212,14 @@ export class StubProcess {
       if (this.#writeShm(buffers, body, at)) {
         this.#shmHeld.set(at, body);
         this.#socket.write(encodeFrameHead({ ...head, shm_body: body, shm_at: at }, 0));
-        return;
+        return true;
       }
     }
     this.#socket.cork();
     this.#socket.write(encodeFrameHead(head, body));
     for (const b of buffers) if (b.byteLength > 0) this.#socket.write(b);
     this.#socket.uncork();
+    return false;
   }
 
   /** The first offset where `size` bytes fit between held regions; undefined past SHM_TO_STUB_MAX_BYTES. */

@@ -35,7 +35,7 @@ export function readBodyThen(req: IncomingMessage, maxSize: number, what: string
     done(undefined, EMPTY, false);
     return;
   }
-  const reader = new BodyReader(maxSize, what, done, alignAt);
+  const reader = new BodyReader(maxSize, what, done, alignAt, Number.isSafeInteger(declared) && declared > 0 ? declared : 0);
   // Anonymous listeners on purpose: named closures cost an extra defineProperty each under tsx.
   req.on('data', (chunk: Buffer) => reader.data(chunk));
   req.on('end', () => reader.end());
@@ -51,15 +51,19 @@ class BodyReader {
   readonly #done: BodyDone;
   #first: Buffer | undefined;
   #rest: Buffer[] | undefined;
+  /** With a Content-Length: the body's own buffer, filled as chunks arrive (see `data`). */
+  #into: Buffer | undefined;
   readonly #alignAt: number;
+  readonly #declared: number;
   #size = 0;
   #finished = false;
 
-  constructor(maxSize: number, what: string, done: BodyDone, alignAt: number) {
+  constructor(maxSize: number, what: string, done: BodyDone, alignAt: number, declared: number) {
     this.#maxSize = maxSize;
     this.#what = what;
     this.#done = done;
     this.#alignAt = Number.isSafeInteger(alignAt) && alignAt > 0 ? alignAt : 0;
+    this.#declared = declared;
   }
 
   data(chunk: Buffer): void {
@@ -70,13 +74,41 @@ class BodyReader {
       return;
     }
     // Keep the first chunk as is: a single-chunk body needs no copy at all.
-    if (this.#first === undefined) this.#first = chunk;
-    else (this.#rest ??= [this.#first]).push(chunk);
+    if (this.#first === undefined && this.#into === undefined) {
+      if (this.#declared > chunk.byteLength) this.#intoBody().set(chunk, 0);
+      else this.#first = chunk;
+      return;
+    }
+    // A body of known length is copied chunk by chunk into its own buffer, so socket chunks die young.
+    // Kept in a list until the end they outlived two scavenges on a slow upload, were promoted, and
+    // their backing stores then drove full collections (~13 % of the main thread with 600 KB bodies).
+    const into = this.#into;
+    if (into !== undefined && this.#size <= into.byteLength) {
+      into.set(chunk, this.#size - chunk.byteLength);
+      return;
+    }
+    // More bytes than declared (the HTTP parser does not let this happen) or no declared length: a list.
+    if (this.#rest === undefined) {
+      this.#rest = into !== undefined ? [into.subarray(0, this.#size - chunk.byteLength)] : [this.#first!];
+      this.#into = undefined;
+    }
+    this.#rest.push(chunk);
+  }
+
+  #intoBody(): Buffer {
+    const pad = (ALIGN - (this.#alignAt % ALIGN)) % ALIGN;
+    this.#into = ownBuffer(pad + this.#declared).subarray(pad);
+    return this.#into;
   }
 
   end(): void {
     if (this.#finished) return;
     this.#finished = true;
+    const into = this.#into;
+    if (into !== undefined && this.#rest === undefined) {
+      this.#done(undefined, this.#size === into.byteLength ? into : into.subarray(0, this.#size), true);
+      return;
+    }
     const rest = this.#rest;
     if (rest === undefined) {
       this.#done(undefined, this.#first ?? EMPTY, false);
@@ -95,6 +127,7 @@ class BodyReader {
     this.#finished = true;
     this.#first = undefined;
     this.#rest = undefined;
+    this.#into = undefined;
     this.#done(err, EMPTY, false);
   }
 }

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# bench/gpu/probe2.sh: (1) TorchScript executor settings at mixed batch sizes (shapes.py); (2) the server under
+# HTTP c=64 with node --cpu-prof (server and inferd-perf), summarized by bench/lib/cpuprofile-top.mjs.
+# Usage: bash bench/gpu/probe2.sh BUNDLE OUT
+set -u
+BUNDLE=$(realpath "$1"); OUT=$(realpath "$2")
+HERE=$(cd "$(dirname "$0")" && pwd)
+W=/tmp/inferd-gpu-probe; rm -rf $W; mkdir -p $W/app "$OUT"
+python3 -c "import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2],'wb'))" "$BUNDLE/node.xz" $W/node
+chmod +x $W/node; NODE=$W/node
+python3 -c "import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$BUNDLE/app.tar.xz" $W/app
+export INFERD_PYTHON=$(command -v python3) PYTHONUNBUFFERED=1
+python3 "$HERE/make_models.py" $W/repo ${CPU:-} || exit 1
+sed -i 's/count: 2/count: 1/' $W/repo/resnet50_pt/config.pbtxt
+for mode in ${MODES:-default no-optimize legacy}; do python3 "$HERE/shapes.py" $W/repo ${SHAPE_SECONDS:-12} $mode 2>&1 | grep -v Warn; done
+PERF="$NODE --cpu-prof --cpu-prof-dir=$W/prof-perf $W/app/packages/perf/bin/inferd-perf.js"
+$NODE --cpu-prof --cpu-prof-dir=$W/prof-server $W/app/packages/server/bin/inferd.js serve --model-repository $W/repo \
+  --http-port 8000 --grpc-port 8001 --metrics-port 8002 > "$OUT/server.log" 2>&1 &
+SERVER=$!
+python3 - <<'PY' || { cat "$OUT/server.log"; exit 1; }
+import time, urllib.request
+for _ in range(600):
+    try:
+        if urllib.request.urlopen("http://127.0.0.1:8000/v2/health/ready").status == 200: break
+    except Exception: time.sleep(0.2)
+else: raise SystemExit("server not ready")
+PY
+for t in ${TRANSPORTS:-http grpc}; do
+  rm -rf $W/prof-perf
+  $PERF -m resnet50_pt --concurrency-range 64:64 -p 2000 -r 4 -s 15 -i $t -u 127.0.0.1:$([ $t = http ] && echo 8000 || echo 8001) --workers 4 > "$OUT/perf_$t.log" 2>&1
+  echo "$t c=64 $(grep -E 'Throughput|Avg batch' "$OUT/perf_$t.log" | tr -s ' ' | tr '\n' ' ')"
+  for f in $W/prof-perf/*.cpuprofile; do $NODE "$HERE/../lib/cpuprofile-top.mjs" $f 12; done
+done
+kill -TERM $SERVER; wait $SERVER
+for f in $W/prof-server/*.cpuprofile; do $NODE "$HERE/../lib/cpuprofile-top.mjs" $f 45 Http Grpc Stub stub write Batcher; done
