@@ -8,7 +8,7 @@ import {
 import { parseBackendConfig } from './config/index.js';
 import { BackendRegistry } from './backends/registry.js';
 import type { Backend } from './backends/contract.js';
-import { RepositoryManager, type ModelControlMode } from './repository/manager.js';
+import { RepositoryManager, type ModelControlMode, type RepositoryManagerOptions } from './repository/manager.js';
 import { Logger } from './observability/log.js';
 import { MetricsRegistry, type MetricsOptions } from './observability/metrics.js';
 import { defaultTraceConfig, parseTraceConfig, type TraceConfig } from './observability/trace-config.js';
@@ -46,6 +46,15 @@ export interface CreateServerOptions {
   readonly loadModels?: readonly string[];
   /** `--repository-poll-secs` (default 15). */
   readonly repositoryPollSecs?: number;
+  /**
+   * `--model-load-on-demand` (explicit mode): an infer request for a model in the repository that is
+   * not loaded loads it and is answered once it serves (issue 19; docs/architecture.md).
+   */
+  readonly modelLoadOnDemand?: boolean;
+  /** `--model-max-loaded` (explicit mode): the most models with a backend loaded at once; the least recently used idle one goes. */
+  readonly modelMaxLoaded?: number;
+  /** `--model-memory-budget` (explicit mode): the most estimated bytes of loaded models (see repository/footprint.ts). */
+  readonly modelMemoryBudget?: number;
   /** Server name in metadata (default `triton`). */
   readonly id?: string;
   /** Defaults to a logger that prints warnings and errors only. */
@@ -131,6 +140,7 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
       controlMode: options.modelControlMode ?? 'none',
       ...(options.loadModels === undefined ? {} : { startupModels: options.loadModels }),
       ...(options.repositoryPollSecs === undefined ? {} : { pollSecs: options.repositoryPollSecs }),
+      ...residencyOptions(options, metrics),
       log,
       invoker,
       devices,
@@ -159,6 +169,19 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
     throw ServerError.internal(`failed to load all models: ${failedModels.join(', ')}`);
   }
   return { server, failedModels, metrics, tracer };
+}
+
+function residencyOptions(options: CreateServerOptions, metrics: MetricsRegistry | undefined): Pick<RepositoryManagerOptions, 'residency'> {
+  const { modelLoadOnDemand = false, modelMaxLoaded, modelMemoryBudget } = options;
+  if (!modelLoadOnDemand && modelMaxLoaded === undefined && modelMemoryBudget === undefined) return {};
+  return {
+    residency: {
+      loadOnDemand: modelLoadOnDemand,
+      ...(modelMaxLoaded === undefined ? {} : { maxLoaded: modelMaxLoaded }),
+      ...(modelMemoryBudget === undefined ? {} : { memoryBytes: modelMemoryBudget }),
+      ...(metrics === undefined ? {} : { observer: metrics.residencyCounters() }),
+    },
+  };
 }
 
 function isCacheStrings(c: CreateServerOptions['cacheConfig']): c is readonly string[] {

@@ -122,6 +122,31 @@ function positiveInt(value: number, flag: string): number {
   return value;
 }
 
+/** The on-demand and budget flags (issue 19): positive whole numbers, and only with explicit model control. */
+function residencySettings(
+  get: <T>(name: string) => T, mode: string,
+): Pick<CreateServerOptions, 'modelLoadOnDemand' | 'modelMaxLoaded' | 'modelMemoryBudget'> {
+  const onDemand = get<boolean>('model-load-on-demand');
+  const maxLoaded = get<number | undefined>('model-max-loaded');
+  const budget = get<number | undefined>('model-memory-budget');
+  if (maxLoaded !== undefined && !(maxLoaded >= 1)) {
+    throw new Error(`invalid argument for --model-max-loaded, got: ${maxLoaded} (the most models loaded at once, at least 1)`);
+  }
+  if (budget !== undefined && !(budget >= 1 && Number.isSafeInteger(budget))) {
+    throw new Error(`invalid argument for --model-memory-budget, got: ${budget} (a size in bytes, at least 1)`);
+  }
+  const set = [onDemand ? '--model-load-on-demand' : '', maxLoaded !== undefined ? '--model-max-loaded' : '', budget !== undefined ? '--model-memory-budget' : '']
+    .filter((n) => n !== '');
+  if (set.length > 0 && mode !== 'explicit') {
+    throw new Error(`${set.join(', ')} need${set.length === 1 ? 's' : ''} --model-control-mode=explicit (in ${mode} mode every model of the repository is loaded)`);
+  }
+  return {
+    modelLoadOnDemand: onDemand,
+    ...(maxLoaded === undefined ? {} : { modelMaxLoaded: maxLoaded }),
+    ...(budget === undefined ? {} : { modelMemoryBudget: budget }),
+  };
+}
+
 function traceSettings(get: <T>(name: string) => T): TraceConfig {
   const legacy = {
     file: get<string | undefined>('trace-file'),
@@ -189,6 +214,7 @@ export function toServeSettings(values: FlagValues): ServeSettings {
     modelConfigName: get<string | undefined>('model-config-name'),
     modelLoadThreadCount: get<number>('model-load-thread-count'),
     modelLoadRetryCount: get<number>('model-load-retry-count'),
+    ...residencySettings(get, mode),
     autoComplete: !disableAuto && !strictConfig,
     strictReadiness: get<boolean>('strict-readiness'),
     allowClientShm: get<boolean>('allow-client-shm'),

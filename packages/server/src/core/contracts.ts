@@ -3,7 +3,7 @@
  * them; `cli` (or an embedding app) wires them together. Core never imports those folders.
  */
 import type { DataType } from '@inferd/protocol';
-import type { InferenceRequest } from './request.js';
+import type { CancelSignal, InferenceRequest } from './request.js';
 import type { ModelStats } from './stats.js';
 
 /** One input or output of a model as core validates it (derived from the normalized config). */
@@ -104,6 +104,12 @@ export interface ModelResolver {
    * UNAVAILABLE with Triton's messages (spec §0).
    */
   acquire(name: string, version: number | undefined): ModelLease;
+  /**
+   * `--model-load-on-demand` (issue 19): asked when `acquire` failed for an infer request. Returns a
+   * lease that settles once the model has loaded (or rejects with the load's error, or CANCELLED when
+   * `signal` aborts first), or undefined when on-demand loading does not apply (`acquire`'s error stands).
+   */
+  acquireOnDemand?(name: string, version: number | undefined, signal: CancelSignal | undefined): Promise<ModelLease> | undefined;
   /** Every READY version, for all-model statistics. */
   readyModels(): readonly ServedModel[];
   index(readyOnly: boolean): readonly ModelIndexEntry[];

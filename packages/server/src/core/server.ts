@@ -283,12 +283,38 @@ export class InferenceServer implements ModelInvoker {
     if (this.#state !== 'serving' && this.#state !== 'draining') {
       throw ServerError.of(this.#state === 'starting' ? 'SERVER_STARTING' : 'SERVER_STOPPING');
     }
-    const lease = this.#acquire(init.modelName, init.modelVersion);
+    let lease: ModelLease;
+    try {
+      lease = this.#acquire(init.modelName, init.modelVersion);
+    } catch (err) {
+      // --model-load-on-demand: waits counted as in flight (a graceful stop waits), then goes on as if just arrived.
+      const loading = this.#resolver.acquireOnDemand?.(init.modelName, parseModelVersion(init.modelVersion), init.signal);
+      if (loading === undefined) throw err;
+      this.#inflight += 1;
+      loading.then((l) => this.#begin(l, init, single, sink, onModel, received, true))
+        .catch((e: unknown) => this.#failWaiting(init, sink, e));
+      return;
+    }
+    this.#begin(lease, init, single, sink, onModel, received, false);
+  }
+
+  /** A request that waited for its model's load ends with an error response (it was counted in flight). */
+  #failWaiting(init: InferenceRequestInit, sink: ResponseSink, err: unknown): void {
+    if (--this.#inflight === 0) this.#drained?.();
+    sink({ id: init.id ?? '', modelName: init.modelName, modelVersion: init.modelVersion ?? '', outputs: [], error: ServerError.from(err), final: true });
+  }
+
+  /** The path once the request holds a lease: validation (throws), the cache, the scheduler. `counted`: in flight already. */
+  #begin(
+    lease: ModelLease, init: InferenceRequestInit, single: boolean, sink: ResponseSink,
+    onModel: ((spec: ModelSpec) => void) | undefined, received: number, counted: boolean,
+  ): void {
     let request: InferenceRequest;
     let cached: CachedResponse | undefined;
     // Sampled before the sink closures exist; they read it at the final response.
     let trace: RequestTrace | undefined;
     try {
+      if (counted && this.#state !== 'serving' && this.#state !== 'draining') throw ServerError.of('SERVER_STOPPING');
       const model = lease.model;
       onModel?.(model.spec);
       if (single && model.spec.decoupled) {
@@ -318,7 +344,7 @@ export class InferenceServer implements ModelInvoker {
       lease.release();
       throw err;
     }
-    this.#inflight += 1;
+    if (!counted) this.#inflight += 1;
     if (requestStartChannel.hasSubscribers) {
       requestStartChannel.publish({
         modelName: request.modelName, modelVersion: String(request.modelVersion), id: request.id, batchSize: request.batchSize,

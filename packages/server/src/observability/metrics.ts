@@ -15,6 +15,7 @@ import { DEFAULT_METRICS_CONFIG, parseMetricsConfig, type MetricsConfig } from '
 import { instrumentFamilies, modelFamilies, modelLabels, type Sample } from './metrics-families.js';
 import { ModelInstruments } from './metrics-instruments.js';
 import { SystemSampler } from './metrics-system.js';
+import { residencyFamilies, type ResidencyCounters, type ResidencyFigures } from './metrics-residency.js';
 import { GPU_FAMILIES, GpuSampler } from './metrics-gpu.js';
 import { runtimeMetrics } from './metrics-runtime.js';
 import type { GpuDevices } from '../devices/gpus.js';
@@ -45,6 +46,8 @@ export interface MetricsOptions {
 /** Where the READY model versions come from (the repository manager). */
 export interface MetricsSource {
   readyModels(): readonly ServedModel[];
+  /** On-demand loading and budget figures, when those are on (metrics-residency.ts). */
+  residency?(): ResidencyFigures | undefined;
 }
 
 /** A family prom-client's Registry can render: its `get()` returns the samples at scrape time. */
@@ -67,6 +70,7 @@ export class MetricsRegistry {
   /** Set by the server wiring: whether a response cache exists (`--cache-config`). */
   #cacheEnabled = false;
   #source: MetricsSource | undefined;
+  #residency: ResidencyCounters | undefined;
 
   constructor(options: MetricsOptions = {}) {
     const c = options.config;
@@ -95,6 +99,15 @@ export class MetricsRegistry {
     if (!this.config.histogramLatencies && !this.config.summaryLatencies) return;
     stats.observer = new ModelInstruments(this.config, config, this.#cacheEnabled && config.response_cache?.enable === true);
   };
+
+  /**
+   * Registers the `inferd_model_*` families of on-demand loading and budgets (once; the server wiring
+   * does it when those are on) and returns the counters the repository feeds.
+   */
+  residencyCounters(): ResidencyCounters {
+    this.#residency ??= residencyFamilies(this.registry, () => this.#source?.residency?.());
+    return this.#residency;
+  }
 
   /** Adds a family (custom collector or prom-client metric) to the scrape. */
   addFamily(metric: Metric | Collector): void {

@@ -37,14 +37,23 @@ export function scanRepositories(repositories: readonly string[]): ModelLocation
   return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, dirs]) => ({ name, dirs }));
 }
 
+/**
+ * The directories of one model across the repositories (what `scanRepositories` would list for it),
+ * without reading whole repositories: a load or an on-demand lookup of one name among thousands.
+ */
+export function findModelDirs(repositories: readonly string[], name: string): string[] {
+  if (name === '' || name.startsWith('.') || name.includes('/') || name.includes('\\')) return [];
+  return repositories.map((repo) => join(resolve(repo), name)).filter(isDir);
+}
+
 /** The model's only directory, or the error Triton gives when it cannot be polled. */
 export function locateModel(repositories: readonly string[], name: string): string {
-  const loc = scanRepositories(repositories).find((l) => l.name === name);
-  if (loc === undefined) throw ServerError.internal(`failed to load '${name}', failed to poll from model repository`);
-  if (loc.dirs.length > 1) {
-    throw ServerError.invalidArg(`model '${name}' appears in multiple model repositories: ${loc.dirs.join(', ')}`);
+  const dirs = findModelDirs(repositories, name);
+  if (dirs.length === 0) throw ServerError.internal(`failed to load '${name}', failed to poll from model repository`);
+  if (dirs.length > 1) {
+    throw ServerError.invalidArg(`model '${name}' appears in multiple model repositories: ${dirs.join(', ')}`);
   }
-  return loc.dirs[0]!;
+  return dirs[0]!;
 }
 
 /** Numeric version directory names; names with a leading 0 (other than "0") and non-numeric are ignored, as Triton does. */

@@ -6,31 +6,34 @@
  *   ones unload, changed ones reload (a failing reload keeps the old versions serving).
  * - `explicit`: only the startup models load; then the load/unload API decides (with overrides).
  *
- * A (re)load builds the new versions next to the old ones and swaps the model's version map in one
- * step: requests holding a lease on an old version finish on it, new requests lease the new one, and
- * the old versions are disposed once their leases drain.
+ * A (re)load builds the new versions beside the old and swaps the version map in one step: leases on an
+ * old version finish on it, new requests lease the new one, old versions go once their leases drain.
  */
-import { ServerError, type ModelIndexEntry, type ModelLease, type ModelResolver, type ServedModel } from '../core/index.js';
-import type { ModelConfig } from '../config/index.js';
-import type { Logger } from '../observability/log.js';
-import { modelFingerprint } from './fingerprint.js';
-import { locateModel, scanRepositories, type ModelLocation } from './layout.js';
 import {
-  isEnsembleDir, loadEnsemble, loadModelWithRetry, prepareEnsemble, type LoaderOptions, type ModelLoadResult, type PreparedEnsemble,
+  ServerError, type CancelSignal, type ModelIndexEntry, type ModelLease, type ModelResolver, type ServedModel,
+} from '../core/index.js';
+import type { ModelConfig } from '../config/index.js';
+import { modelFingerprint } from './fingerprint.js';
+import { findModelDirs, locateModel, scanRepositories, type ModelLocation } from './layout.js';
+import {
+  isEnsembleDir, loadEnsemble, loadModelWithRetry, prepareEnsemble, type ModelLoadResult, type PreparedEnsemble,
 } from './model-loader.js';
 import { checkLoadModelName } from './model-name.js';
 import { parseLoadOverrides, removeOverrideDir, writeOverrideDir } from './overrides.js';
 import { cycleFrom, ensembleBlockers, membersFirst, missingMembersText } from './ensemble-graph.js';
 import { runBounded } from './load-queue.js';
-import { isReady, UNLOADED, versionRecord, type VersionRecord } from './version-record.js';
+import { isReady } from './version-record.js';
 import {
-  acquire, allModelsReady, comparePoll, indexEntries, latestReadyOf, loadFailure, memberProblem, newRecord, readyModels, refreshNames,
+  acquire, allModelsReady, comparePoll, indexEntries, latestReadyOf, memberProblem, newRecord, readyModels, refreshNames,
   serialize, storeVersions,
   type ModelRecord,
 } from './model-records.js';
 import { Retirements } from './retirements.js';
+import { createResidency, type ModelResidency, type ResidencySnapshot } from './residency.js';
+import { residencyHost } from './residency-host.js';
+import type { ModelControlMode, RepositoryManagerOptions } from './manager-options.js';
 
-export type ModelControlMode = 'none' | 'poll' | 'explicit';
+export type { ModelControlMode, RepositoryManagerOptions } from './manager-options.js';
 
 const POLLING_REFUSAL = 'explicit model load / unload is not allowed if polling is enabled';
 
@@ -42,25 +45,6 @@ interface LoadSource {
   readonly tempDir?: string;
 }
 
-export interface RepositoryManagerOptions extends LoaderOptions {
-  readonly repositories: readonly string[];
-  /** --model-load-thread-count: models loaded in parallel. */
-  readonly loadThreadCount?: number;
-  readonly log: Logger;
-  /** --model-control-mode (default none). */
-  readonly controlMode?: ModelControlMode;
-  /** --load-model: explicit mode's startup models (`*` = all, alone). */
-  readonly startupModels?: readonly string[];
-  /** --repository-poll-secs: poll mode's rescan interval (<= 0: no timer; `poll()` still works). */
-  readonly pollSecs?: number;
-  /** --model-load-retry-count: further attempts after a model (or one of its versions) fails to load. */
-  readonly loadRetryCount?: number;
-  /**
-   * Remote repositories (`s3://`) whose local copies are among `repositories`: `sync` runs before every
-   * scan that can load something (start, each poll, each explicit load), `close` at shutdown.
-   */
-  readonly remote?: { sync(): Promise<void>; close(): void };
-}
 
 export class RepositoryManager implements ModelResolver {
   readonly #options: RepositoryManagerOptions;
@@ -71,11 +55,22 @@ export class RepositoryManager implements ModelResolver {
   #pollTimer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #stopped = false;
+  /** On-demand loads and budgets; undefined when neither is asked for (nothing on the request path then). */
+  readonly #residency: ModelResidency | undefined;
 
   constructor(options: RepositoryManagerOptions) {
     this.#options = options;
     this.#retirements = new Retirements(options.log);
     this.#mode = options.controlMode ?? 'none';
+    this.#residency = createResidency(options, this.#mode, residencyHost({
+      table: this.#models, repositories: options.repositories, log: options.log, retire: (r) => this.#retire(r),
+      loadFrom: (r, dir) => this.#loadFrom(r, { dir }, []), acquire: (n, v) => this.acquire(n, v),
+    }));
+  }
+
+  /** The residency figures for the metrics gauges (undefined without on-demand loading or budgets). */
+  residency(): ResidencySnapshot | undefined {
+    return this.#residency?.snapshot();
   }
 
   get #loadConcurrency(): number {
@@ -203,7 +198,19 @@ export class RepositoryManager implements ModelResolver {
 
   async #load(record: ModelRecord, dir: string): Promise<boolean> {
     this.#options.log.info('model_lifecycle', `loading: ${record.name}`, { model: record.name, state: 'LOADING' });
-    return this.#record(record, await loadModelWithRetry(record.name, dir, this.#options, this.#options.loadRetryCount ?? 0));
+    let result: ModelLoadResult;
+    try {
+      result = await this.#loadWithRetry(record.name, dir);
+    } catch (err) {
+      result = { versions: [], error: ServerError.from(err).message }; // no room within the budget
+    }
+    return this.#record(record, result);
+  }
+
+  /** A load of a model with a backend, under the budgets when there are any (may throw UNAVAILABLE first). */
+  #loadWithRetry(name: string, dir: string, config?: ModelConfig): Promise<ModelLoadResult> {
+    const run = (): Promise<ModelLoadResult> => loadModelWithRetry(name, dir, this.#options, this.#options.loadRetryCount ?? 0, config);
+    return this.#residency === undefined ? run() : this.#residency.load(name, dir, run);
   }
 
   /** Stores a load result in the model's record; true when every version is READY. */
@@ -214,7 +221,19 @@ export class RepositoryManager implements ModelResolver {
   }
 
   acquire(name: string, version: number | undefined): ModelLease {
-    return acquire(this.#models, name, version);
+    const lease = acquire(this.#models, name, version);
+    this.#residency?.touch(name);
+    return lease;
+  }
+
+  /**
+   * --model-load-on-demand: a model on disk without a READY version loads for the request (a loaded
+   * model missing the asked version does not: its version policy decides what serves).
+   */
+  acquireOnDemand(name: string, version: number | undefined, signal: CancelSignal | undefined): Promise<ModelLease> | undefined {
+    if (this.#residency?.loadsOnDemand !== true || this.#stopped || latestReadyOf(this.#models, name) !== undefined) return undefined;
+    if (findModelDirs(this.#options.repositories, name).length === 0) return undefined; // not (or no longer) on disk
+    return this.#residency.wait(name, version, signal);
   }
 
   readyModels(): readonly ServedModel[] {
@@ -262,7 +281,7 @@ export class RepositoryManager implements ModelResolver {
     if (this.#mode !== 'explicit') throw ServerError.unavailable(POLLING_REFUSAL);
     const record = this.#models.get(name);
     if (record === undefined) return;
-    await serialize(record, async () => this.#retirements.retireRecord(record));
+    await serialize(record, async () => this.#retire(record));
     await this.#retirements.retireEnsemblesUsing(this.#models, name);
     if (parameters.unload_dependents !== true) return;
     for (const m of record.members) {
@@ -301,7 +320,7 @@ export class RepositoryManager implements ModelResolver {
     const { removed, duplicated, changed } = comparePoll(this.#models, locations);
     for (const record of removed) {
       this.#options.log.info('model_lifecycle', `model '${record.name}' was removed from the repository: unloading`);
-      await serialize(record, async () => this.#retirements.retireRecord(record));
+      await serialize(record, async () => this.#retire(record));
       this.#models.delete(record.name);
       await this.#retirements.retireEnsemblesUsing(this.#models, record.name);
     }
@@ -361,6 +380,13 @@ export class RepositoryManager implements ModelResolver {
     });
   }
 
+
+  /** Unloads the model (in-flight requests finish first); it no longer counts against the budgets. */
+  #retire(record: ModelRecord): void {
+    this.#residency?.released(record.name);
+    this.#retirements.retireRecord(record);
+  }
+
   /** Loads a composing model from disk unless a version of it serves already (runs in its queue). */
   async #ensureLoaded(name: string, stack: readonly string[]): Promise<void> {
     const record = this.#models.get(name);
@@ -379,12 +405,13 @@ export class RepositoryManager implements ModelResolver {
   }
 
   /**
-   * Loads the model from `source` and swaps it in (see `#swap`). `stack`: the ensembles whose load led
+   * Loads the model from `source` and swaps it in (`Retirements.swapIn`). `stack`: the ensembles whose load led
    * here, to stop on cycles. Returns the load error, if any. Must run in the record's queue.
    */
   async #loadFrom(record: ModelRecord, source: LoadSource, stack: readonly string[]): Promise<string | undefined> {
     const name = record.name;
     this.#options.log.info('model_lifecycle', `loading: ${name}`, { model: name, state: 'LOADING' });
+    const before = record.state;
     if (record.versions.size === 0) record.state = 'LOADING';
     let result: ModelLoadResult;
     let members: string[] = [];
@@ -409,53 +436,15 @@ export class RepositoryManager implements ModelResolver {
         result = { versions: [], error: ServerError.from(err).message };
       }
     } else {
-      result = await loadModelWithRetry(name, source.dir, this.#options, this.#options.loadRetryCount ?? 0, source.config);
-    }
-    return this.#swap(record, result, source.tempDir, members);
-  }
-
-  /**
-   * Makes a load result the model's versions in one step. When the new load failed and old versions
-   * serve, they keep serving (their index entries carry the failure as reason) and the new pieces are
-   * dropped. Otherwise the old served versions are retired: they drain their leases and are disposed
-   * in the background, and the override directory they came from goes with them.
-   */
-  #swap(record: ModelRecord, result: ModelLoadResult, tempDir: string | undefined, members: readonly string[]): string | undefined {
-    const name = record.name;
-    const failure = loadFailure(name, result);
-    const serving = [...record.versions.values()].filter(isReady);
-    if (failure !== undefined && serving.length > 0) {
-      this.#options.log.error('model_lifecycle', `failed to reload '${name}', the previous version(s) keep serving: ${failure}`);
-      const dropped = result.versions.flatMap((v) => (v.served === undefined ? [] : [v.served]));
-      this.#retirements.track(Promise.all(dropped.map((s) => s.dispose())).then(() => {
-        if (tempDir !== undefined) removeOverrideDir(tempDir);
-      }));
-      for (const v of serving) v.note = failure;
-      return failure;
-    }
-    const next = new Map<number, VersionRecord>();
-    for (const v of result.versions) {
-      next.set(v.version, versionRecord(v));
-    }
-    if (result.error === undefined) {
-      // Versions no longer selected stay listed as unloaded, as Triton lists them.
-      for (const v of record.versions.values()) {
-        if (!next.has(v.version)) next.set(v.version, isReady(v) ? v : { ...v, phase: UNLOADED });
+      try {
+        result = await this.#loadWithRetry(name, source.dir, source.config);
+      } catch (err) {
+        // No room within the budget: nothing was loaded or changed.
+        if (record.state === 'LOADING') record.state = before;
+        if (source.tempDir !== undefined) removeOverrideDir(source.tempDir);
+        throw err;
       }
     }
-    const retiring = serving;
-    const oldTemp = record.tempDir;
-    record.versions = next;
-    record.state = result.error === undefined ? undefined : 'UNAVAILABLE';
-    record.reason = result.error ?? '';
-    record.members = members;
-    const anyServed = result.versions.some((v) => v.served !== undefined);
-    record.tempDir = anyServed ? tempDir : undefined;
-    if (!anyServed && tempDir !== undefined) removeOverrideDir(tempDir);
-    if (result.error !== undefined) this.#options.log.error('model_lifecycle', `failed to load '${name}': ${result.error}`, { model: name, state: 'UNAVAILABLE' });
-    this.#retirements.track(Promise.all(retiring.map((v) => this.#retirements.unloadVersion(name, v))).then(() => {
-      if (oldTemp !== undefined && oldTemp !== record.tempDir) removeOverrideDir(oldTemp);
-    }));
-    return failure;
+    return this.#retirements.swapIn(record, result, source.tempDir, members);
   }
 }

@@ -2,14 +2,16 @@
  * Retiring versions in the background: a version that is unloaded or replaced refuses new leases at
  * once, drains the leases it has, then is disposed. Loads and unloads do not wait for that (as
  * Triton's unload does not); shutdown does, through `settle`. A model's retirement takes its
- * versions, its override directory, and the loaded ensembles that use it.
+ * versions, its override directory, and the loaded ensembles that use it. `swapIn` makes a load's
+ * result a model's versions and retires the ones it replaces.
  */
 import { modelUnloadChannel, type ModelUnloadMessage } from '../core/diagnostics.js';
 import { ServerError } from '../core/index.js';
 import type { Logger } from '../observability/log.js';
-import { latestReadyOf, serialize, type ModelRecord, type ModelTable } from './model-records.js';
+import { latestReadyOf, loadFailure, serialize, type ModelRecord, type ModelTable } from './model-records.js';
+import type { ModelLoadResult } from './model-loader.js';
 import { removeOverrideDir } from './overrides.js';
-import { drained, isReady, UNLOADED, UNLOADING, type VersionRecord } from './version-record.js';
+import { drained, isReady, UNLOADED, UNLOADING, versionRecord, type VersionRecord } from './version-record.js';
 
 export class Retirements {
   readonly #log: Logger;
@@ -75,5 +77,50 @@ export class Retirements {
   /** Resolves once every tracked piece of work, including work tracked meanwhile, has finished. */
   async settle(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  /**
+   * Makes a load result the model's versions in one step. When the new load failed and old versions
+   * serve, they keep serving (their index entries carry the failure as reason) and the new pieces are
+   * dropped. Otherwise the old served versions are retired: they drain their leases and are disposed
+   * in the background, and the override directory they came from goes with them.
+   */
+  swapIn(record: ModelRecord, result: ModelLoadResult, tempDir: string | undefined, members: readonly string[]): string | undefined {
+    const name = record.name;
+    const failure = loadFailure(name, result);
+    const serving = [...record.versions.values()].filter(isReady);
+    if (failure !== undefined && serving.length > 0) {
+      this.#log.error('model_lifecycle', `failed to reload '${name}', the previous version(s) keep serving: ${failure}`);
+      const dropped = result.versions.flatMap((v) => (v.served === undefined ? [] : [v.served]));
+      this.track(Promise.all(dropped.map((s) => s.dispose())).then(() => {
+        if (tempDir !== undefined) removeOverrideDir(tempDir);
+      }));
+      for (const v of serving) v.note = failure;
+      return failure;
+    }
+    const next = new Map<number, VersionRecord>();
+    for (const v of result.versions) {
+      next.set(v.version, versionRecord(v));
+    }
+    if (result.error === undefined) {
+      // Versions no longer selected stay listed as unloaded, as Triton lists them.
+      for (const v of record.versions.values()) {
+        if (!next.has(v.version)) next.set(v.version, isReady(v) ? v : { ...v, phase: UNLOADED });
+      }
+    }
+    const retiring = serving;
+    const oldTemp = record.tempDir;
+    record.versions = next;
+    record.state = result.error === undefined ? undefined : 'UNAVAILABLE';
+    record.reason = result.error ?? '';
+    record.members = members;
+    const anyServed = result.versions.some((v) => v.served !== undefined);
+    record.tempDir = anyServed ? tempDir : undefined;
+    if (!anyServed && tempDir !== undefined) removeOverrideDir(tempDir);
+    if (result.error !== undefined) this.#log.error('model_lifecycle', `failed to load '${name}': ${result.error}`, { model: name, state: 'UNAVAILABLE' });
+    this.track(Promise.all(retiring.map((v) => this.unloadVersion(name, v))).then(() => {
+      if (oldTemp !== undefined && oldTemp !== record.tempDir) removeOverrideDir(oldTemp);
+    }));
+    return failure;
   }
 }
