@@ -11,7 +11,13 @@ chmod +x $W/node; NODE=$W/node
 python3 -c "import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$BUNDLE/app.tar.xz" $W/app
 export INFERD_PYTHON=$(command -v python3) PYTHONUNBUFFERED=1
 python3 "$HERE/make_models.py" $W/repo ${CPU:-} || exit 1
+# Variants of the one-instance model: TorchScript executor settings (Triton's pytorch parameters).
 sed -i 's/count: 2/count: 1/' $W/repo/resnet50_pt/config.pbtxt
+variant() { cp -r $W/repo/resnet50_pt $W/repo/$1; sed -i "s/^parameters/parameters { key: \"$2\" value: { string_value: \"$3\" } }\nparameters/" $W/repo/$1/config.pbtxt; }
+variant rn_noprof ENABLE_JIT_PROFILING false
+variant rn_noopt DISABLE_OPTIMIZED_EXECUTION true
+cp -r $W/repo/resnet50_pt $W/repo/rn_two && sed -i 's/count: 1/count: 2/' $W/repo/rn_two/config.pbtxt
+grep -h parameters $W/repo/rn_noprof/config.pbtxt $W/repo/rn_noopt/config.pbtxt
 for mode in ${MODES:-default no-optimize legacy}; do python3 "$HERE/shapes.py" $W/repo ${SHAPE_SECONDS:-12} $mode 2>&1 | grep -v Warn; done
 PERF="$NODE --cpu-prof --cpu-prof-dir=$W/prof-perf $W/app/packages/perf/bin/inferd-perf.js"
 $NODE --cpu-prof --cpu-prof-dir=$W/prof-server $W/app/packages/server/bin/inferd.js serve --model-repository $W/repo \
@@ -25,6 +31,10 @@ for _ in range(600):
     except Exception: time.sleep(0.2)
 else: raise SystemExit("server not ready")
 PY
+for m in ${VARIANTS:-rn_noprof rn_noopt rn_two}; do
+  $NODE $W/app/packages/perf/bin/inferd-perf.js -m $m --concurrency-range 64:64 -p 2000 -r 4 -s 15 -i http -u 127.0.0.1:8000 --workers 4 > "$OUT/perf_$m.log" 2>&1
+  echo "$m http c=64 $(grep -E 'Throughput|Avg batch|Avg request' "$OUT/perf_$m.log" | tr -s ' ' | tr '\n' ' ')"
+done
 for t in ${TRANSPORTS:-http grpc}; do
   rm -rf $W/prof-perf
   $PERF -m resnet50_pt --concurrency-range 64:64 -p 2000 -r 4 -s 15 -i $t -u 127.0.0.1:$([ $t = http ] && echo 8000 || echo 8001) --workers 4 > "$OUT/perf_$t.log" 2>&1
