@@ -39,10 +39,15 @@ for _ in range(600):
     except Exception: time.sleep(0.2)
 else: raise SystemExit("server not ready")
 PY
+# Warm-up, not measured: every batch size 1..64 meets TorchScript's shape specialization and cuDNN's per-shape
+# set-up once (probe2/shapes.py: ~10 s of 2 s windows at mixed sizes before the steady rate), as raw.py's
+# warm-up steps do for its fixed batches.
+for c in 64 32 16 8 4 2 1; do $PERF -m resnet50_pt --concurrency-range $c:$c -p 1500 -r 2 -s 100 -i http -u 127.0.0.1:8000 --workers ${WORKERS:-4} > /dev/null 2>&1; done
 for c in 1 8 32 64; do level http $c resnet50_pt -i http -u 127.0.0.1:8000 --workers ${WORKERS:-4}; done
 for c in 1 8 32 64; do level grpc $c resnet50_pt -i grpc -u 127.0.0.1:8001 --workers ${WORKERS:-4}; done
 level http 1 identity_pt -i http -u 127.0.0.1:8000
 python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8002/metrics').read().decode())" > "$OUT/metrics.txt"
 kill $SERVER; wait $SERVER
-for c in 1 8 32 64; do level inprocess $c resnet50_pt -i inprocess --model-repository $W/repo; done
+# In-process each level is a fresh (cold) server: more windows, so the last stable ones are past the warm-up.
+for c in 1 8 32 64; do level inprocess $c resnet50_pt -i inprocess --model-repository $W/repo -r 12; done
 python3 "$HERE/summarize.py" "$OUT" | tee "$OUT/results.md"
