@@ -5,11 +5,9 @@
 set -u
 BUNDLE=$(realpath "$1"); OUT=$(realpath "$2"); CPU=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
-W=/tmp/inferd-gpu-probe; rm -rf $W; mkdir -p $W/app "$OUT/samples"
-python3 -c "import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2],'wb'))" "$BUNDLE/node.xz" $W/node
-chmod +x $W/node; NODE=$W/node
-python3 -c "import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$BUNDLE/app.tar.xz" $W/app
-export INFERD_PYTHON=$(command -v python3) PYTHONUNBUFFERED=1
+. "$HERE/common.sh"
+W=/tmp/inferd-gpu-probe; mkdir -p "$OUT/samples"
+unpack_bundle "$BUNDLE" $W
 STUB=$W/app/packages/server/src/backends/python/stub
 python3 "$HERE/make_models.py" $W/repo $CPU || exit 1
 # A copy with one instance: does a second CUDA context on the GPU cost more than it brings?
@@ -20,14 +18,7 @@ PERF="$NODE $W/app/packages/perf/bin/inferd-perf.js"
 PYTHONPATH=$HERE/sampler INFERD_SAMPLE_DIR=$OUT/samples $NODE $W/app/packages/server/bin/inferd.js serve \
   --model-repository $W/repo --http-port 8000 --grpc-port 8001 --metrics-port 8002 > "$OUT/server.log" 2>&1 &
 SERVER=$!
-python3 - <<'PY' || { cat "$OUT/server.log"; exit 1; }
-import time, urllib.request
-for _ in range(600):
-    try:
-        if urllib.request.urlopen("http://127.0.0.1:8000/v2/health/ready").status == 200: break
-    except Exception: time.sleep(0.2)
-else: raise SystemExit("server not ready")
-PY
+wait_ready "$OUT/server.log" || exit 1
 for m in resnet50_pt resnet50_one; do
   for c in ${LEVELS:-64}; do
     $PERF -m $m --concurrency-range $c:$c -p 2000 -r 4 -s 15 -i http -u 127.0.0.1:8000 --workers 4 > "$OUT/perf_${m}_$c.log" 2>&1

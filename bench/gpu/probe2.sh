@@ -5,11 +5,9 @@
 set -u
 BUNDLE=$(realpath "$1"); OUT=$(realpath "$2")
 HERE=$(cd "$(dirname "$0")" && pwd)
-W=/tmp/inferd-gpu-probe; rm -rf $W; mkdir -p $W/app "$OUT"
-python3 -c "import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2],'wb'))" "$BUNDLE/node.xz" $W/node
-chmod +x $W/node; NODE=$W/node
-python3 -c "import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$BUNDLE/app.tar.xz" $W/app
-export INFERD_PYTHON=$(command -v python3) PYTHONUNBUFFERED=1
+. "$HERE/common.sh"
+W=/tmp/inferd-gpu-probe; mkdir -p "$OUT"
+unpack_bundle "$BUNDLE" $W
 python3 "$HERE/make_models.py" $W/repo ${CPU:-} || exit 1
 # Variants of the one-instance model: TorchScript executor settings (Triton's pytorch parameters).
 sed -i 's/count: 2/count: 1/' $W/repo/resnet50_pt/config.pbtxt
@@ -23,14 +21,7 @@ PERF="$NODE --cpu-prof --cpu-prof-dir=$W/prof-perf $W/app/packages/perf/bin/infe
 $NODE --cpu-prof --cpu-prof-dir=$W/prof-server $W/app/packages/server/bin/inferd.js serve --model-repository $W/repo \
   --http-port 8000 --grpc-port 8001 --metrics-port 8002 > "$OUT/server.log" 2>&1 &
 SERVER=$!
-python3 - <<'PY' || { cat "$OUT/server.log"; exit 1; }
-import time, urllib.request
-for _ in range(600):
-    try:
-        if urllib.request.urlopen("http://127.0.0.1:8000/v2/health/ready").status == 200: break
-    except Exception: time.sleep(0.2)
-else: raise SystemExit("server not ready")
-PY
+wait_ready "$OUT/server.log" || exit 1
 for m in ${VARIANTS:-rn_noprof rn_noopt rn_two}; do
   $NODE $W/app/packages/perf/bin/inferd-perf.js -m $m --concurrency-range 64:64 -p 2000 -r 4 -s 15 -i http -u 127.0.0.1:8000 --workers 4 > "$OUT/perf_$m.log" 2>&1
   echo "$m http c=64 $(grep -E 'Throughput|Avg batch|Avg request' "$OUT/perf_$m.log" | tr -s ' ' | tr '\n' ' ')"

@@ -7,11 +7,9 @@
 set -u
 BUNDLE=$(realpath "$1"); OUT=$(realpath "$2"); CPU=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
-W=/tmp/inferd-gpu-bench; rm -rf $W; mkdir -p $W/app "$OUT"
-python3 -c "import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2],'wb'))" "$BUNDLE/node.xz" $W/node
-chmod +x $W/node; NODE=$W/node
-python3 -c "import tarfile,sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$BUNDLE/app.tar.xz" $W/app
-export INFERD_PYTHON=$(command -v python3) PYTHONUNBUFFERED=1
+. "$HERE/common.sh"
+W=/tmp/inferd-gpu-bench; mkdir -p "$OUT"
+unpack_bundle "$BUNDLE" $W
 echo "node $($NODE --version), python $INFERD_PYTHON"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 python3 "$HERE/make_models.py" $W/repo $CPU || exit 1
 SECS=${RAW_SECONDS:-4}
@@ -31,14 +29,7 @@ level() { # transport concurrency model extra...
 $NODE $W/app/packages/server/bin/inferd.js serve --model-repository $W/repo --http-port 8000 --grpc-port 8001 \
   --metrics-port 8002 --metrics-interval-ms 500 > "$OUT/server.log" 2>&1 &
 SERVER=$!
-python3 - <<'PY' || { cat "$OUT/server.log"; exit 1; }
-import time, urllib.request
-for _ in range(600):
-    try:
-        if urllib.request.urlopen("http://127.0.0.1:8000/v2/health/ready").status == 200: break
-    except Exception: time.sleep(0.2)
-else: raise SystemExit("server not ready")
-PY
+wait_ready "$OUT/server.log" || exit 1
 # Warm-up, not measured: every batch size 1..64 meets TorchScript's shape specialization and cuDNN's per-shape
 # set-up once (probe2/shapes.py: ~10 s of 2 s windows at mixed sizes before the steady rate), as raw.py's
 # warm-up steps do for its fixed batches.
