@@ -10,7 +10,10 @@
  * use, so an idle server keeps none of this memory.
  */
 
-/** Buffers smaller than this are cheap to allocate (the allocator reuses its heap): not kept. */
+/**
+ * Buffers smaller than this are cheap to allocate (the allocator reuses its heap): not kept. 256 KiB, so
+ * that image-sized bodies (a 600 KB FP32 224×224×3 input) are reused too, not only multi-MB ones.
+ */
 export const SPARE_MIN_BYTES = 1 << 18;
 const MAX_HELD_BYTES = 256 * 2 ** 20;
 const MAX_HELD = 8;

@@ -405,8 +405,7 @@ function delay(ms: number): Promise<void> {
 /**
  * The inputs are in the stub's shared region now: the ArrayBuffers a frontend allocated for these requests
  * alone (InferenceRequest.ownsBuffer) go back to the spare pool, so the next body of that size is not a
- * fresh allocation. At hundreds of MB/s of 600 KB bodies those fresh allocations were the main thread's
- * garbage-collection time (external memory drives V8's full collections).
+ * fresh allocation (a 600 KB body each request was a new external ArrayBuffer for the GC to track).
  */
 function reuseInputBuffers(requests: readonly InferenceRequest[]): void {
   for (const request of requests) {

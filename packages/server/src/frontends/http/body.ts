@@ -79,9 +79,8 @@ class BodyReader {
       else this.#first = chunk;
       return;
     }
-    // A body of known length is copied chunk by chunk into its own buffer, so socket chunks die young.
-    // Kept in a list until the end they outlived two scavenges on a slow upload, were promoted, and
-    // their backing stores then drove full collections (~13 % of the main thread with 600 KB bodies).
+    // A body of known length is copied chunk by chunk into its own (usually spare) buffer: the socket
+    // chunks are not held until the end, and the one copy is the same copy assemble() would make.
     const into = this.#into;
     if (into !== undefined && this.#size <= into.byteLength) {
       into.set(chunk, this.#size - chunk.byteLength);
@@ -96,8 +95,7 @@ class BodyReader {
   }
 
   #intoBody(): Buffer {
-    const pad = (ALIGN - (this.#alignAt % ALIGN)) % ALIGN;
-    this.#into = ownBuffer(pad + this.#declared).subarray(pad);
+    this.#into = alignedBody(this.#declared, this.#alignAt);
     return this.#into;
   }
 
@@ -133,13 +131,18 @@ class BodyReader {
 }
 
 /**
- * The chunks in one ArrayBuffer of its own (ownBuffer: a spare or allocUnsafeSlow, never Node's shared
- * pool, no zero-fill: every byte of the body is overwritten), with byte `alignAt` of the body on an
- * ALIGN boundary. The pad bytes before it are never exposed.
+ * `size` bytes in an ArrayBuffer of their own (ownBuffer: a spare or allocUnsafeSlow, never Node's shared
+ * pool, no zero-fill: the caller overwrites every byte), with byte `alignAt` of the body on an ALIGN
+ * boundary. The pad bytes before it are never exposed.
  */
-function assemble(chunks: readonly Buffer[], size: number, alignAt: number): Buffer {
+function alignedBody(size: number, alignAt: number): Buffer {
   const pad = (ALIGN - (alignAt % ALIGN)) % ALIGN;
-  const out = ownBuffer(pad + size).subarray(pad);
+  return ownBuffer(pad + size).subarray(pad);
+}
+
+/** The chunks in one aligned body buffer of their own (alignedBody). */
+function assemble(chunks: readonly Buffer[], size: number, alignAt: number): Buffer {
+  const out = alignedBody(size, alignAt);
   let at = 0;
   for (const c of chunks) {
     out.set(c, at);
