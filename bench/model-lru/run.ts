@@ -20,19 +20,22 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpClient, InferInput } from '../../packages/client/dist/index.js';
-import { identityModel } from '../../scripts/onnx-builder.js';
+import { GraphBuilder, identityModel } from '../../scripts/onnx-builder.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const MODELS = Number(process.env.BENCH_MODELS ?? 1000);
 const MAX_LOADED = Number(process.env.BENCH_MAX_LOADED ?? 50);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4);
+// BENCH_WEIGHT_KB > 0: each model also holds that many KiB of FP32 weights (a Gather from them), as tenant models
+// with real weights do; 0 (default): bare Identity models, where ONNX Runtime's and V8's fixed costs dominate.
+const WEIGHT_KB = Number(process.env.BENCH_WEIGHT_KB ?? 0);
 const ZIPF_S = 1;
 const MiB = 1 << 20;
 
 function makeRepo(): string {
   const dir = mkdtempSync(join(tmpdir(), 'inferd-model-lru-'));
-  const model = identityModel('FLOAT', [4]);
+  const model = WEIGHT_KB > 0 ? gatherModel(WEIGHT_KB * 256) : identityModel('FLOAT', [4]);
   const config = 'platform: "onnxruntime_onnx"\nmax_batch_size: 0\n'
     + 'input [{ name: "INPUT0" data_type: TYPE_FP32 dims: [4] }]\noutput [{ name: "OUTPUT0" data_type: TYPE_FP32 dims: [4] }]\n'
     + 'instance_group [{ count: 1 kind: KIND_CPU }]\n';
@@ -42,6 +45,17 @@ function makeRepo(): string {
     writeFileSync(join(dir, `m${i}`, '1', 'model.onnx'), model);
   }
   return dir;
+}
+
+/** OUTPUT0 = W[int(INPUT0)] with W[i] = i (`n` floats): answers [1, 2, 3, 4] like the Identity, and keeps W resident. */
+function gatherModel(n: number): Uint8Array {
+  return new GraphBuilder('gather_weights')
+    .input('INPUT0', 'FLOAT', [4])
+    .initializer('W', 'FLOAT', [n], Array.from({ length: n }, (_, i) => i))
+    .node('Cast', ['INPUT0'], ['idx'], { to: { int: 7 } })
+    .node('Gather', ['W', 'idx'], ['OUTPUT0'])
+    .output('OUTPUT0', 'FLOAT', [4])
+    .toBytes();
 }
 
 interface Server { child: ChildProcess; port: number; metricsPort: number }
@@ -219,7 +233,7 @@ async function main(): Promise<void> {
     const missP50 = pct(a.misses, 50);
     out.push(
       `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, load average ${load0.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end. `
-        + `${MODELS} ONNX Identity FP32[4] models (1 CPU instance), Zipf s=${ZIPF_S}, ${REQUESTS} requests per phase, HttpClient.`,
+        + `${MODELS} ONNX ${WEIGHT_KB > 0 ? `Gather models with ${WEIGHT_KB} KiB of weights each` : 'Identity FP32[4] models'} (1 CPU instance), Zipf s=${ZIPF_S}, ${REQUESTS} requests per phase, HttpClient.`,
       '',
       '| server | phase A (1 client) hit rate | hit p50 / p99 ms | miss p50 / p99 ms | phase B (' + CLIENTS + ' clients) hit rate | p50 / p99 ms | req/s | peak RSS MiB |',
       '|---|---|---|---|---|---|---|---|',

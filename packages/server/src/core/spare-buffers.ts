@@ -1,3 +1,6 @@
+import { releaseBuffers } from './release-buffers.js';
+import type { Tensor } from './tensor.js';
+
 /**
  * Large ArrayBuffers kept for reuse between requests. A fresh allocation of tens of MB is a fresh
  * mmap: every 4 KiB page then faults and is zeroed by the kernel on first write, which costs several
@@ -17,6 +20,8 @@
 export const SPARE_MIN_BYTES = 1 << 18;
 const MAX_HELD_BYTES = 256 * 2 ** 20;
 const MAX_HELD = 8;
+/** Of one byte size: a closed loop of c clients needs about c; more would only pin memory. */
+const MAX_HELD_PER_SIZE = 4;
 const IDLE_MS = 1000;
 
 class SpareBuffers {
@@ -40,9 +45,14 @@ class SpareBuffers {
   give(buffer: ArrayBuffer): void {
     const size = buffer.byteLength;
     if (size < SPARE_MIN_BYTES || size > MAX_HELD_BYTES || this.#held.includes(buffer)) return;
-    while (this.#held.length >= MAX_HELD || this.#heldBytes + size > MAX_HELD_BYTES) {
-      this.#heldBytes -= this.#held.shift()!.byteLength;
-    }
+    // What goes is freed now (releaseBuffers), not left to a later GC: its memory is then the allocator's
+    // to reuse for the next allocation (a backend's next output), and V8 sees its external memory shrink.
+    const dropped: ArrayBuffer[] = [];
+    let sameSize = 0;
+    for (const b of this.#held) if (b.byteLength === size) sameSize++;
+    if (sameSize >= MAX_HELD_PER_SIZE) dropped.push(...this.#remove(this.#held.findIndex((b) => b.byteLength === size)));
+    while (this.#held.length >= MAX_HELD || this.#heldBytes + size > MAX_HELD_BYTES) dropped.push(...this.#remove(0));
+    if (dropped.length > 0) releaseBuffers(dropped.map((b) => new Uint8Array(b)));
     this.#held.push(buffer);
     this.#heldBytes += size;
     this.#lastUse = Date.now();
@@ -54,10 +64,17 @@ class SpareBuffers {
     return this.#heldBytes;
   }
 
-  /** Drops every held buffer (the GC frees them). */
+  /** Frees every held buffer. */
   clear(): void {
-    this.#held.length = 0;
+    const held = this.#held.splice(0);
     this.#heldBytes = 0;
+    releaseBuffers(held.map((b) => new Uint8Array(b)));
+  }
+
+  #remove(index: number): ArrayBuffer[] {
+    const removed = this.#held.splice(index, 1);
+    for (const b of removed) this.#heldBytes -= b.byteLength;
+    return removed;
   }
 
   #armIdle(): void {
@@ -72,7 +89,7 @@ class SpareBuffers {
   }
 }
 
-/** One per thread: frontends take from it, the ONNX pool gives its threads' finished input buffers to it. */
+/** One per thread: frontends take from it; backends give finished input buffers, frontends written outputs. */
 export const spareBuffers = new SpareBuffers();
 
 /**
@@ -82,4 +99,41 @@ export const spareBuffers = new SpareBuffers();
 export function ownBuffer(byteLength: number): Buffer {
   const spare = spareBuffers.take(byteLength);
   return spare !== undefined ? Buffer.from(spare, 0, byteLength) : Buffer.allocUnsafeSlow(byteLength);
+}
+
+/**
+ * Output buffers a backend made for one response alone (an ONNX run's fresh output ArrayBuffer): once the
+ * frontend has written that response's bytes out, nothing reads them again. Without this, each large
+ * output stays allocated until V8 collects it, and V8 counts it as external memory: a 4 MB reply per
+ * request triggered a major GC every few requests, and the next output was a fresh mmap (page faults).
+ */
+const releasable = new WeakSet<ArrayBuffer>();
+
+/** Marks `buffer` as backing outputs of one response and nothing else (a backend's call). */
+export function markReleasable(buffer: ArrayBufferLike): void {
+  if (buffer instanceof ArrayBuffer && buffer.byteLength >= SPARE_MIN_BYTES) releasable.add(buffer);
+}
+
+/**
+ * A frontend's call once `outputs` are written (socket write finished, shared memory filled) and will not
+ * be read again: marked buffers go to the spare pool (the next request's input of that size is read into
+ * one), or are freed when the pool has enough. Deferred to the next turn: a trace recording tensors reads
+ * the response right after the frontend's sink returns.
+ */
+export function releaseWritten(outputs: readonly Tensor[]): void {
+  releaseWrittenViews(outputs.map((t) => t.data));
+}
+
+/** `releaseWritten` for the written views themselves (a reply's pieces). */
+export function releaseWrittenViews(views: readonly Uint8Array[]): void {
+  let found: ArrayBuffer[] | undefined;
+  for (const v of views) {
+    const b = v.buffer;
+    if (b instanceof ArrayBuffer && releasable.delete(b)) (found ??= []).push(b);
+  }
+  if (found === undefined) return;
+  const buffers = found;
+  setImmediate(() => {
+    for (const b of buffers) spareBuffers.give(b);
+  });
 }

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RELEASE_MIN_BYTES, releaseBuffers } from '../../src/backends/onnxruntime/release-buffers.js';
+import { RELEASE_MIN_BYTES, releaseBuffers } from '../../src/core/release-buffers.js';
 
 test('large buffers are detached (each once, even when several views share one); small ones are kept', () => {
   const big = new Uint8Array(RELEASE_MIN_BYTES + 8);

@@ -3,7 +3,7 @@
  * model's main-thread session while the model runs inline (inline-policy.ts). `execute` batches the
  * requests it is given, runs them and answers each request through its sink.
  */
-import { ServerError, type ExecutionInstance, type InferenceRequest, type ModelSpec, type Tensor } from '../../core/index.js';
+import { markReleasable, ServerError, spareBuffers, type ExecutionInstance, type InferenceRequest, type ModelSpec, type Tensor } from '../../core/index.js';
 import type { BatchInput, BatchOutput } from '../../config/types.js';
 import { batchInputFeeds } from './batch-inputs.js';
 import { checkOrtStrings } from './bytes-check.js';
@@ -206,6 +206,7 @@ export class OnnxInstance implements ExecutionInstance {
               for (const r of group) r.stamp('computeOutputStart');
               this.#placement.afterInlineRun(runUs);
               this.#respond(group, outputs, batching);
+              reuseInputBuffers(group);
             } catch (err) {
               for (const r of group) r.respondError(err);
             } finally {
@@ -230,6 +231,9 @@ export class OnnxInstance implements ExecutionInstance {
   }
 
   #respond(group: readonly InferenceRequest[], wires: readonly WireTensor[], batching: boolean): void {
+    // A run's outputs are fresh buffers (onnxruntime-node copies them out of ORT; pool results are moved
+    // here): with one request they are its response's alone, for the frontend to free once written.
+    if (group.length === 1) for (const w of wires) markReleasable(w.data.buffer);
     const split = splitOutputs(group, wires, this.#outputs, batching, this.#modelName);
     for (const r of group) {
       const mine = split.get(r)!;
@@ -239,6 +243,20 @@ export class OnnxInstance implements ExecutionInstance {
         if (t !== undefined) outputs.push(t);
       }
       r.respond({ outputs });
+    }
+  }
+}
+
+/**
+ * After an inline run nothing reads the requests' own input buffers (the feeds were views into them, and
+ * onnxruntime-node copies outputs into new buffers): they go back to the spare pool for the next body of
+ * that size. Pool runs get theirs back from the thread (`spares`).
+ */
+function reuseInputBuffers(group: readonly InferenceRequest[]): void {
+  for (const request of group) {
+    for (const t of request.inputs) {
+      const buffer = t.data.buffer;
+      if (request.ownsBuffer(buffer)) spareBuffers.give(buffer as ArrayBuffer);
     }
   }
 }

@@ -7,7 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { sessionMetadata } from './metadata.js';
-import { releaseBuffers } from './release-buffers.js';
+import { releaseBuffers } from '../../core/release-buffers.js';
 import { SPARE_MIN_BYTES } from '../../core/spare-buffers.js';
 import type { HostToWorker, SessionId, WireTensor, WorkerToHost } from './types.js';
 import { errorText, fromOrt, RUN_OPTIONS, toOrt } from './wire-tensors.js';

@@ -21,6 +21,7 @@
  * in the expected form; otherwise the call is left as grpc-js made it, which is correct, only costlier.
  */
 import type { ServerInterceptingCall, ServerInterceptor } from '@grpc/grpc-js';
+import { releaseWrittenViews } from '../../core/index.js';
 import { MessageAssembler } from './message-assembler.js';
 
 const PREFIX = 5;
@@ -108,7 +109,16 @@ function sendFollowers(stream: WritableStream): void {
     this.cork();
     write.call(this, chunk);
     for (let i = 0; i < more.length - 1; i++) write.call(this, more[i]);
-    const ok = write.call(this, more[more.length - 1], ...rest);
+    // Once the last piece is flushed (a Writable's callback contract) the pieces' memory is free again:
+    // outputs a backend marked as this reply's alone go back to the spare pool.
+    const at = rest.findIndex((r) => typeof r === 'function');
+    const done = at >= 0 ? (rest[at] as (err?: Error | null) => void) : undefined;
+    const released = (err?: Error | null): void => {
+      releaseWrittenViews(more);
+      done?.(err);
+    };
+    const args = at >= 0 ? rest.map((r, i) => (i === at ? released : r)) : [...rest, released];
+    const ok = write.call(this, more[more.length - 1], ...args);
     this.uncork();
     return ok;
   };

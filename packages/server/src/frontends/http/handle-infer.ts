@@ -7,7 +7,7 @@
  * `done` from the response sink (for synchronous backends, before `handleInfer` returns).
  */
 import { INFERENCE_HEADER_CONTENT_LENGTH, parseHeaderLength, splitBinaryBody } from '@inferd/protocol';
-import { ServerError, type InferenceRequestInit, type InferenceResponse } from '../../core/index.js';
+import { releaseWritten, ServerError, type InferenceRequestInit, type InferenceResponse } from '../../core/index.js';
 import type { TracedRequestInit } from '../../core/observability-hooks.js';
 import { settled, watchClient } from './client-signal.js';
 import { compress, decompress, requestEncoding, responseEncoding } from './compression.js';
@@ -109,14 +109,21 @@ function reply(call: HttpCall, prepared: Prepared, response: InferenceResponse, 
   let headers: Record<string, string | number> | undefined;
   let contentType = JSON_TYPE;
   const encoding = responseEncoding(call.req.headers['accept-encoding']);
+  let separate = false;
   if (encoded.blobs.length > 0) {
     const jsonBytes = Buffer.byteLength(encoded.json);
-    body = encoding === 'identity' && blobBytes(encoded.blobs) >= SEPARATE_BLOBS_BYTES
+    separate = encoding === 'identity' && blobBytes(encoded.blobs) >= SEPARATE_BLOBS_BYTES;
+    body = separate
       ? [typeof encoded.json === 'string' ? Buffer.from(encoded.json) : encoded.json, ...encoded.blobs]
       : joinBody(encoded.json, jsonBytes, encoded.blobs);
     headers = { [INFERENCE_HEADER_CONTENT_LENGTH]: jsonBytes };
     contentType = BINARY_TYPE;
   }
+  // The outputs' own buffers are in the reply only when sent separately: then they may be reused once the
+  // socket has taken them ('finish'; a reply never written leaves them to the GC). Otherwise they were
+  // copied (joined, JSON, shared memory) and are done with now.
+  if (separate) call.res.once('finish', () => releaseWritten(response.outputs));
+  else releaseWritten(response.outputs);
   if (encoding === 'identity') {
     done(undefined, { status: 200, body, contentType, headers });
     return;
