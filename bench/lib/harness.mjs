@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { cliCommand } from './cli-command.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -60,8 +61,8 @@ export function startCli(args) {
   const sources = fileURLToPath(new URL('../../packages/server/src/cli/main.ts', import.meta.url));
   const useBuilt = existsSync(built);
   if (!useBuilt) console.error(`bench: ${built} not found (npm run build); running the CLI from sources through tsx`);
-  const argv = [...(useBuilt ? [built] : ['--import', 'tsx', sources]), 'serve', ...args];
-  const child = spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, argv, env] = useBuilt ? cliCommand(built, ['serve', ...args]) : cliCommand(sources, ['serve', ...args], ['--import', 'tsx']);
+  const child = spawn(command, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let log = '';
     const onData = (d) => {

@@ -21,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpClient, InferInput } from '../../packages/client/dist/index.js';
 import { GraphBuilder, identityModel } from '../../scripts/onnx-builder.js';
+// @ts-expect-error a plain .mjs helper without types
+import { cliCommand } from '../lib/cli-command.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const MODELS = Number(process.env.BENCH_MODELS ?? 1000);
@@ -62,10 +64,10 @@ interface Server { child: ChildProcess; port: number; metricsPort: number }
 
 function startServer(repo: string, extra: string[]): Promise<Server> {
   const main = join(root, 'packages/server/dist/cli/main.js');
-  const child = spawn(process.execPath, [
-    main, 'serve', '--model-repository', repo, '--http-port', '0', '--http-address', '127.0.0.1', '--allow-grpc', 'false',
+  const [command, argv, env] = cliCommand(main, ['serve', '--model-repository', repo, '--http-port', '0', '--http-address', '127.0.0.1', '--allow-grpc', 'false',
     '--metrics-port', '0', '--metrics-address', '127.0.0.1', '--strict-readiness', 'false', ...extra,
-  ], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  ]);
+  const child = spawn(command, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let log = '';
     const onData = (d: Buffer): void => {

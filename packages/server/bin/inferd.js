@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `inferd` bin: a committed launcher, because npm links workspace bins before `prepare` builds dist/ and
-// skips a bin whose file does not exist yet (then `npx inferd` would look for a package in the public registry).
+// The Node entry of the `inferd` bin (bin/inferd, a shell launcher, sets malloc tunables and execs this): kept as a
+// committed file because npm links workspace bins before `prepare` builds dist/ and skips a bin whose file does not
+// exist yet (then `npx inferd` would look for a package in the public registry).
 import { existsSync } from 'node:fs';
 
 const cli = new URL('../dist/cli/main.js', import.meta.url);

@@ -76,7 +76,7 @@ test('each tarball holds its README, LICENSE and built entry, and no build cache
   const expected: Record<string, string[]> = {
     '@inferd/protocol': ['proto/grpc_service.proto', 'proto/health.proto', 'proto/model_config.proto'],
     '@inferd/client': ['dist/http.js', 'dist/grpc.js', 'dist/shm.js'],
-    inferd: ['bin/inferd.js', 'dist/cli/main.js', 'dist/console/index.html', ...stubs.map((f) => `src/backends/python/stub/${f}`)],
+    inferd: ['bin/inferd', 'bin/malloc-tuning.sh', 'bin/inferd.js', 'dist/cli/main.js', 'dist/console/index.html', ...stubs.map((f) => `src/backends/python/stub/${f}`)],
     '@inferd/perf': ['bin/inferd-perf.js', 'dist/cli.js'],
   };
   for (const p of packs) {

@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { ServerError } from '../../core/index.js';
 import type { BackendLogger } from '../contract.js';
 import { encodeFrameHead, FrameReader, type FrameHead } from './framing.js';
+import { stubEnvironment } from './stub-env.js';
 
 export interface StubOptions {
   readonly interpreter: string;
@@ -114,7 +115,7 @@ export class StubProcess {
     if (shm !== undefined) args.push('shm');
     const child = spawn(options.interpreter, args, {
       stdio: shm === undefined ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'pipe', shm.toStub, shm.fromStub],
-      env: { ...process.env, ...options.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+      env: stubEnvironment(options.env),
     });
     this.#child = child;
     liveStubs.add(this);

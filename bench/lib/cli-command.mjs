@@ -1,0 +1,17 @@
+// How a bench starts the server as a user's `inferd` does: through bin/malloc-tuning.sh (the settings
+// bin/inferd applies before Node starts), then Node on the given entry. Any build's main.js runs under this
+// checkout's tuning, so a before/after compares code, not allocator settings. BENCH_MALLOC_TUNING=off runs
+// with glibc's defaults (as `INFERD_MALLOC_TUNING=off inferd ...` would).
+import { fileURLToPath } from 'node:url';
+
+const tuning = fileURLToPath(new URL('../../packages/server/bin/malloc-tuning.sh', import.meta.url));
+
+/** [command, argv, env] for spawning `node <entry> ...args` behind the launcher's malloc tuning. */
+export function cliCommand(entry, args, nodeArgs = []) {
+  const script = '. "$0"; inferd_malloc_tuning "$@"; exec "$INFERD_BENCH_NODE" $INFERD_BENCH_NODE_ARGS "$INFERD_BENCH_ENTRY" "$@"';
+  const env = {
+    ...process.env, INFERD_BENCH_NODE: process.execPath, INFERD_BENCH_ENTRY: entry, INFERD_BENCH_NODE_ARGS: nodeArgs.join(' '),
+    ...(process.env.BENCH_MALLOC_TUNING === 'off' ? { INFERD_MALLOC_TUNING: 'off' } : {}),
+  };
+  return ['/bin/sh', ['-c', script, tuning, ...args], env];
+}

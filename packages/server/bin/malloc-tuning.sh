@@ -1,0 +1,30 @@
+# Sourced by bin/inferd and bin/tritonserver before Node starts: glibc reads GLIBC_TUNABLES only at process
+# start, so a server cannot set its own. `inferd_malloc_tuning "$@"` exports the settings for the serve
+# flags given, unless the caller set GLIBC_TUNABLES (even to nothing) or INFERD_MALLOC_TUNING=off. Measured
+# in bench/RESULTS.md ("malloc tunables"); why each is set: docs/architecture.md ("Memory allocator settings").
+# Other C libraries (musl) ignore the variable.
+inferd_malloc_tuning() {
+  [ "${INFERD_MALLOC_TUNING:-on}" = off ] && return 0
+  [ -n "${GLIBC_TUNABLES+set}" ] && return 0
+  profile=throughput
+  for arg in "$@"; do
+    case $arg in
+      --model-max-loaded | --model-max-loaded=* | --model-memory-budget | --model-memory-budget=*) profile=memory ;;
+    esac
+  done
+  if [ "$profile" = memory ]; then
+    # A bounded set of loaded models (issue 19): give freed memory back to the kernel. A fixed mmap
+    # threshold keeps model-sized allocations in their own mappings (unmapped when freed) instead of letting
+    # glibc raise it and keep them in its heaps; a small trim threshold returns the heap's free top.
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072
+  else
+    # Tensor traffic: keep up to 64 MiB of freed heap top mapped, so the next request's socket reads and
+    # buffers reuse warm pages instead of faulting fresh ones; transparent huge pages for malloc's own
+    # mappings (outputs past the 32 MiB mmap ceiling fault 2 MiB at a time, not 4 KiB).
+    GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=67108864
+  fi
+  export GLIBC_TUNABLES
+  # Children (Python stubs) get the environment their own runtime expects, not the server's tuning.
+  INFERD_SET_GLIBC_TUNABLES=$GLIBC_TUNABLES
+  export INFERD_SET_GLIBC_TUNABLES
+}
