@@ -18,14 +18,17 @@ let server: CliRun & { url: string };
 let pythonDir: string;
 let python: string;
 
-/** The flags of the root package.json "start" script after `main.js serve` (startServe adds `serve`). */
-function startFlags(): string[] {
+/**
+ * The root package.json "start" script: the `inferd` launcher (bin/inferd, built dist behind it, as `npm ci`
+ * leaves it) and its flags after `serve` (startServe adds `serve`).
+ */
+function startCommand(): { launcher: string; flags: string[] } {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const words = pkg.scripts['start']!.split(/\s+/);
-  const main = words.findIndex((w) => w.endsWith('cli/main.js'));
-  assert.ok(main >= 0, `start script runs the CLI: ${pkg.scripts['start']}`);
-  assert.equal(words[main + 1], 'serve');
-  return words.slice(main + 2);
+  const bin = words.findIndex((w) => w.endsWith('bin/inferd'));
+  assert.ok(bin >= 0, `start script runs the inferd launcher: ${pkg.scripts['start']}`);
+  assert.equal(words[bin + 1], 'serve');
+  return { launcher: join(repoRoot, words[bin]!), flags: words.slice(bin + 2) };
 }
 
 before(async () => {
@@ -33,7 +36,8 @@ before(async () => {
   python = join(pythonDir, 'python3');
   writeFileSync(python, '#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n');
   chmodSync(python, 0o755);
-  server = await startServe(startFlags(), { env: { INFERD_PYTHON: python } });
+  const { launcher, flags } = startCommand();
+  server = await startServe(flags, { env: { INFERD_PYTHON: python }, command: [launcher] });
 });
 
 after(async () => {

@@ -173,3 +173,39 @@ test('inferd.execution inline: strings, and an input viewed at an odd offset of 
     fctx.cleanup();
   }
 });
+
+test('inline runs answer in the turn their request arrived in, but an in-process closed loop still lets timers run', async () => {
+  const config = [
+    'backend: "onnxruntime"', 'max_batch_size: 0', 'input [{ name: "x" data_type: TYPE_FP32 dims: [ 3 ] }]',
+    'output [{ name: "y" data_type: TYPE_FP32 dims: [ 3 ] }]',
+    'parameters { key: "inferd.execution" value: { string_value: "inline" } }',
+  ].join('\n');
+  const repo = makeRepo({ 'tiny/config.pbtxt': config, 'tiny/1/model.onnx': identityModel('FLOAT', [3], { input: 'x', output: 'y' }) });
+  const { server } = await createInferenceServer({ modelRepository: repo.dir });
+  const init = { modelName: 'tiny', inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [3], data: new Uint8Array(new Float32Array([1, 2, 3]).buffer) }] };
+  try {
+    // A fresh turn: the reply comes before inferOnce returns (no setImmediate hop).
+    await new Promise((resolve) => setImmediate(resolve));
+    let answered = false;
+    server.inferOnce(init, (r) => {
+      assert.equal(r.error, undefined);
+      answered = true;
+    });
+    assert.ok(answered, 'an inline run at the start of a turn answers synchronously');
+    // Awaiting each answer before the next chains through microtasks; a timer must still get its turn.
+    let timerRan = false;
+    setTimeout(() => {
+      timerRan = true;
+    }, 0);
+    let runsBeforeTimer = -1;
+    for (let i = 0; i < 2000; i++) {
+      const r = await server.infer(init);
+      assert.deepEqual(readF32(r.outputs[0]!.data), [1, 2, 3]);
+      if (timerRan && runsBeforeTimer < 0) runsBeforeTimer = i;
+    }
+    assert.ok(runsBeforeTimer >= 0 && runsBeforeTimer < 1000, `the timer ran after ${runsBeforeTimer} of 2000 runs`);
+  } finally {
+    await server.shutdown(1000);
+    repo.cleanup();
+  }
+});

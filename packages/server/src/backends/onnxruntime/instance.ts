@@ -6,6 +6,7 @@
 import { markReleasable, ServerError, spareBuffers, type ExecutionInstance, type InferenceRequest, type ModelSpec, type Tensor } from '../../core/index.js';
 import type { BatchInput, BatchOutput } from '../../config/types.js';
 import { batchInputFeeds } from './batch-inputs.js';
+import { inlineTurn } from './inline-turn.js';
 import { checkOrtStrings } from './bytes-check.js';
 import { gatherFeeds, groupForRun, type InputPlan } from './gather-inputs.js';
 import { splitOutputs, type OutputPlan } from './split-outputs.js';
@@ -194,24 +195,30 @@ export class OnnxInstance implements ExecutionInstance {
       }
       for (const r of group) r.stamp('computeInputEnd');
       if (inline !== undefined) {
-        // The run itself is synchronous, but it starts from a macrotask: a caller that awaits one answer and
-        // sends the next (an in-process closed loop) would otherwise chain runs in microtasks for ever and
-        // starve timers and sockets.
+        // The run is synchronous: now, in the turn its request arrived in, while this turn's budget lasts
+        // (inline-turn.ts says why), else from a macrotask.
         // A demotion or unload in between (another instance's slow run) must not free the session under it.
         inline.retain();
+        const runNow = (): void => {
+          try {
+            const { outputs, runUs } = inline.run(feeds, fetches);
+            for (const r of group) r.stamp('computeOutputStart');
+            this.#placement.afterInlineRun(runUs);
+            this.#respond(group, outputs, batching);
+            reuseInputBuffers(group);
+          } catch (err) {
+            for (const r of group) r.respondError(err);
+          } finally {
+            inline.release();
+          }
+        };
+        if (inlineTurn.take()) {
+          runNow();
+          return;
+        }
         return new Promise<void>((resolve) => {
           setImmediate(() => {
-            try {
-              const { outputs, runUs } = inline.run(feeds, fetches);
-              for (const r of group) r.stamp('computeOutputStart');
-              this.#placement.afterInlineRun(runUs);
-              this.#respond(group, outputs, batching);
-              reuseInputBuffers(group);
-            } catch (err) {
-              for (const r of group) r.respondError(err);
-            } finally {
-              inline.release();
-            }
+            runNow();
             resolve();
           });
         });
