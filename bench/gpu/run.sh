@@ -26,7 +26,8 @@ level() { # transport concurrency model extra...
   kill $smi 2>/dev/null; wait $smi 2>/dev/null
 }
 
-$NODE $W/app/packages/server/bin/inferd.js serve --model-repository $W/repo --http-port 8000 --grpc-port 8001 \
+# Through the `inferd` launcher, as users start it (malloc tunables; it execs the node found on PATH).
+PATH=$W:$PATH sh $W/app/packages/server/bin/inferd serve --model-repository $W/repo --http-port 8000 --grpc-port 8001 \
   --metrics-port 8002 --metrics-interval-ms 500 > "$OUT/server.log" 2>&1 &
 SERVER=$!
 wait_ready "$OUT/server.log" || exit 1

@@ -1,11 +1,11 @@
 # Sourced by bin/inferd and bin/tritonserver before Node starts: glibc reads GLIBC_TUNABLES only at process
 # start, so a server cannot set its own. `inferd_malloc_tuning "$@"` exports the settings for the serve
-# flags given, unless the caller set GLIBC_TUNABLES (even to nothing) or INFERD_MALLOC_TUNING=off. Measured
+# flags given, unless the caller set GLIBC_TUNABLES (even to nothing) or INFERD_MALLOC_TUNING=off; the memory
+# profile also adds a V8 heap flag to NODE_OPTIONS (V8's heap is the other allocator). Measured
 # in bench/RESULTS.md ("malloc tunables"); why each is set: docs/architecture.md ("Memory allocator settings").
 # Other C libraries (musl) ignore the variable.
 inferd_malloc_tuning() {
   [ "${INFERD_MALLOC_TUNING:-on}" = off ] && return 0
-  [ -n "${GLIBC_TUNABLES+set}" ] && return 0
   profile=throughput
   for arg in "$@"; do
     case $arg in
@@ -13,16 +13,23 @@ inferd_malloc_tuning() {
     esac
   done
   if [ "$profile" = memory ]; then
+    # A smaller young generation: under load/unload churn V8 grows each thread's semi-spaces to 16 MiB (its
+    # default ceiling) and keeps them; 4 MiB costs more frequent, cheaper scavenges. Through NODE_OPTIONS, not
+    # the command line: worker threads refuse V8 flags in their inherited execArgv.
+    NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--max-semi-space-size=4"
+    export NODE_OPTIONS
     # A bounded set of loaded models (issue 19): give freed memory back to the kernel. A fixed mmap
     # threshold keeps model-sized allocations in their own mappings (unmapped when freed) instead of letting
     # glibc raise it and keep them in its heaps; a small trim threshold returns the heap's free top.
-    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072
+    tunables=glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072
   else
     # Tensor traffic: keep up to 64 MiB of freed heap top mapped, so the next request's socket reads and
     # buffers reuse warm pages instead of faulting fresh ones; transparent huge pages for malloc's own
     # mappings (outputs past the 32 MiB mmap ceiling fault 2 MiB at a time, not 4 KiB).
-    GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=67108864
+    tunables=glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=67108864
   fi
+  [ -n "${GLIBC_TUNABLES+set}" ] && return 0
+  GLIBC_TUNABLES=$tunables
   export GLIBC_TUNABLES
   # Children (Python stubs) get the environment their own runtime expects, not the server's tuning.
   INFERD_SET_GLIBC_TUNABLES=$GLIBC_TUNABLES
