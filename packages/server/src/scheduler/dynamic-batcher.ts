@@ -69,9 +69,9 @@ export class DynamicBatcher implements Scheduler {
     pool.onCapacity(() => this.#pump());
   }
 
-  /** Queued requests not yet in an execution (read at metrics scrape time). */
+  /** Requests not executing yet: queued, or staged on a busy instance (read at metrics scrape time). */
   get pendingCount(): number {
-    return this.#queue.size;
+    return this.#queue.size + this.#pool.stagedCount;
   }
 
   enqueue(request: InferenceRequest): void {
