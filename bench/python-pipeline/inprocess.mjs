@@ -16,7 +16,7 @@ const send = async () => {
   const r = await server.infer({ modelName: 'pipe_py', inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [1, 3, 224, 224], data }] });
   const out = r.outputs[0];
   if (out === undefined) return 'no output';
-  const first = new Float32Array(out.data.buffer, out.data.byteOffset, 1)[0];
+  const first = Buffer.from(out.data.buffer, out.data.byteOffset, 4).readFloatLE(0);
   return first === value ? undefined : `answer ${first} for input ${value}`;
 };
 const result = await closedLoop({ send, concurrency: spec.concurrency, durationMs: spec.durationMs, warmupMs: spec.warmupMs });

@@ -53,7 +53,11 @@ class TritonPythonModel:
 const IO = 'input [{ name: "IN" data_type: TYPE_FP32 dims: [-1] }]\n' +
   'output [{ name: "OUT" data_type: TYPE_FP32 dims: [-1] }, { name: "EXEC" data_type: TYPE_INT64 dims: [2] }]\n';
 
-const BATCHED = `backend: "python"\nmax_batch_size: 8\n${IO}instance_group [{ count: 1 kind: KIND_CPU }]\ndynamic_batching { }\n`;
+const GROUP = 'instance_group [{ count: 1 kind: KIND_CPU }]\n';
+/** A staging slot takes only a batch that cannot grow: here one of 2 requests (the preferred size). */
+const BATCHED = `backend: "python"\nmax_batch_size: 8\n${IO}${GROUP}dynamic_batching { preferred_batch_size: [2] }\n`;
+/** The default scheduler: every request is a whole execution, so any can be staged. */
+const PLAIN = `backend: "python"\nmax_batch_size: 8\n${IO}${GROUP}`;
 const SEQUENCE = `backend: "python"\nmax_batch_size: 8\n${IO}instance_group [{ count: 1 kind: KIND_CPU }]\n` +
   'sequence_batching { max_sequence_idle_microseconds: 60000000 }\n';
 
@@ -105,7 +109,7 @@ test('the next batch is handed to the stub while one runs, and runs after it wit
       const running = executing('a');
       const first = infer('a', 1, { gate }).then((r) => (answered.push('a'), r));
       await running;
-      // 'a' holds the stub; 'b' and 'c' still reach it: one execution staged behind 'a'.
+      // 'a' holds the stub; 'b' and 'c' (a batch of the preferred size) still reach it, staged behind 'a'.
       const staged = executing('b');
       const rest = [infer('b', 2).then((r) => (answered.push('b'), r)), infer('c', 3).then((r) => (answered.push('c'), r))];
       await staged;
@@ -116,8 +120,7 @@ test('the next batch is handed to the stub while one runs, and runs after it wit
       // Each answer is its own input; executions ran in the order the server handed them over.
       responses.forEach((r, i) => assert.equal(floatAt(r, 'OUT', FLOATS - 1), i + 1));
       const order = log.seen.map((m) => m.requestIds);
-      assert.equal(order[0]![0], 'a');
-      assert.ok(order[1]!.includes('b'));
+      assert.deepEqual(order, [['a'], ['b', 'c']]);
       for (const [k, ids] of order.entries()) {
         for (const id of ids) assert.equal(execInfo(responses[['a', 'b', 'c'].indexOf(id)]!)[0], k + 1, `request ${id}`);
       }
@@ -181,7 +184,7 @@ test('many concurrent 600 KB requests over HTTP: each answer is its own input, b
 });
 
 test('a stub that dies with one execution running and one staged fails both with its reason, then serves again', { timeout: 60_000 }, async () => {
-  await withModel(BATCHED, async (h, gate) => {
+  await withModel(PLAIN, async (h, gate) => {
     const infer = (id: string, value: number, parameters: Record<string, string | boolean> = {}) =>
       h.server.infer({ modelName: 'gated', id, inputs: [{ name: 'IN', datatype: 'FP32', shape: [1, FLOATS], data: input(value) }], parameters });
     const running = executing('a');
@@ -204,7 +207,7 @@ test('a stub that dies with one execution running and one staged fails both with
 });
 
 test('a staged request cancelled by its client is answered CANCELLED at once; the running one is unaffected', { timeout: 60_000 }, async () => {
-  await withModel(BATCHED, async (h, gate) => {
+  await withModel(PLAIN, async (h, gate) => {
     const infer = (id: string, value: number, parameters: Record<string, string> = {}, signal?: AbortSignal) =>
       h.server.infer({
         modelName: 'gated', id, inputs: [{ name: 'IN', datatype: 'FP32', shape: [1, FLOATS], data: input(value) }], parameters,
@@ -230,6 +233,31 @@ test('a staged request cancelled by its client is answered CANCELLED at once; th
     const rc = await infer('c', 3);
     assert.equal(floatAt(rc, 'OUT'), 3);
     assert.deepEqual(execInfo(rc), [3, 0]);
+  });
+});
+
+test('a partial batch is not staged: it waits for the instance, so it can still grow', { timeout: 60_000 }, async () => {
+  await withModel(BATCHED, async (h, gate) => {
+    const log = recordExecutions('gated');
+    try {
+      const infer = (id: string, value: number, parameters: Record<string, string> = {}) =>
+        h.server.infer({ modelName: 'gated', id, inputs: [{ name: 'IN', datatype: 'FP32', shape: [1, FLOATS], data: input(value) }], parameters });
+      const events: string[] = [];
+      const running = executing('a');
+      const first = infer('a', 1, { gate }).then((r) => (events.push('answer a'), r));
+      await running;
+      const handed = executing('b').then(() => events.push('execute b'));
+      const second = infer('b', 2).then((r) => (events.push('answer b'), r));
+      await new Promise((resolve) => setImmediate(resolve));
+      writeFileSync(gate, '');
+      const [ra, rb] = await Promise.all([first, second, handed]);
+      assert.deepEqual(events, ['answer a', 'execute b', 'answer b']);
+      assert.equal(floatAt(ra!, 'OUT'), 1);
+      assert.equal(floatAt(rb!, 'OUT'), 2);
+      assert.deepEqual(log.seen.map((m) => m.requestIds), [['a'], ['b']]);
+    } finally {
+      log.stop();
+    }
   });
 });
 
