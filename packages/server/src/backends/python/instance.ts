@@ -123,12 +123,14 @@ export class PythonInstance implements ExecutionInstance {
       for (const t of request.inputs) buffers.push(t.data);
       this.#track(key, request);
     }
+    // Staged when the stub is still busy with an earlier batch: its inputs may then travel in slices.
+    const staged = this.#batches.size > 0;
     const done = new Promise<void>((settle) => this.#batches.add(batchId, { keys, requests, settle }));
     try {
       stub.send({ t: 'execute', batch: batchId, requests: heads }, buffers, (copied) => {
         for (const r of requests) r.stamp('computeInputEnd');
         if (copied) reuseInputBuffers(requests);
-      });
+      }, staged);
     } catch (err) {
       this.#failBatch(batchId, ServerError.from(err));
     }

@@ -8,12 +8,13 @@
  * server -> stub file and wraps its tensors in place, so each body there keeps its region until the stub
  * says `shm_read` (its last view is gone): regions are bump-allocated, like the stub's in the other file.
  *
- * A body for that file is written on libuv's pool (`fs.writev`), not on the main thread: 19 MB of batch
- * inputs took ~4.6 ms of blocked event loop (issue 15). Frames keep the order they were sent in: while a
- * body is being written, later frames wait in `#queue` and go out after its header.
+ * A body the stub will not run at once (`staged`: it is busy with an earlier execution) is written in slices
+ * of WRITE_SLICE_BYTES, one per event-loop turn, so 19 MB of batch inputs do not block the loop for ~4.6 ms
+ * at once (issue 15); a body the stub waits for is written at once (see WRITE_SLICE_BYTES for why). Frames
+ * keep the order they were sent in: while a body is being written, later frames wait in `#queue`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync, unlinkSync, writev } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -46,6 +47,16 @@ const SHM_DIR = '/dev/shm';
  * past this the next bodies take the socket instead of growing the file further.
  */
 const SHM_TO_STUB_MAX_BYTES = 512 * 1024 * 1024;
+/**
+ * Bytes of a staged body written into the server -> stub file per event-loop turn (~0.3-0.8 ms here).
+ * Measured at c=32 over HTTP on the 2-core machine (bench/python-pipeline): on libuv's pool (`fs.writev`)
+ * a 19 MB batch took 6.3 ms p50 / 18 ms p90 from start to callback against 1.9 / 4.8 ms on the main thread
+ * (the woken thread waits for a core), and throughput fell to ~0.7 of the synchronous write; in slices it
+ * fell to ~0.75, since the loop then reads the clients' next bodies between slices while the stub waits.
+ * So a body the stub is waiting for goes at once, and only a staged one, whose write is hidden behind the
+ * running execution, is sliced.
+ */
+const WRITE_SLICE_BYTES = 2 * 1024 * 1024;
 /** How long an exited stub's socket may take to deliver its last frames. */
 const EXIT_DRAIN_MS = 2000;
 
@@ -68,6 +79,7 @@ interface QueuedFrame {
   readonly head: FrameHead;
   readonly buffers: readonly Uint8Array[];
   readonly onWritten: OnWritten | undefined;
+  readonly staged: boolean;
 }
 
 /** Every stub of this process that has not exited yet, for killStubs(). */
@@ -221,16 +233,16 @@ export class StubProcess {
 
   /**
    * Sends one frame after every frame sent before it; `buffers` (tensor bytes) are written as they are,
-   * without copying, and must stay unchanged until `onWritten` (called at once for a frame that goes
-   * straight to the socket). Throws only when the process is gone.
+   * without copying, and must stay unchanged until `onWritten` (called before this returns unless the
+   * body is `staged` or waits behind one). Throws only when the process is gone.
    */
-  send(head: FrameHead, buffers: readonly Uint8Array[] = [], onWritten?: OnWritten): void {
+  send(head: FrameHead, buffers: readonly Uint8Array[] = [], onWritten?: OnWritten, staged = false): void {
     if (this.#exited) throw ServerError.unavailable('Python stub process is not running');
-    if (this.#writing) this.#queue.push({ head, buffers, onWritten });
-    else this.#dispatch(head, buffers, onWritten);
+    if (this.#writing) this.#queue.push({ head, buffers, onWritten, staged });
+    else this.#dispatch(head, buffers, onWritten, staged);
   }
 
-  #dispatch(head: FrameHead, buffers: readonly Uint8Array[], onWritten: OnWritten | undefined): void {
+  #dispatch(head: FrameHead, buffers: readonly Uint8Array[], onWritten: OnWritten | undefined, staged: boolean): void {
     let body = 0;
     for (const b of buffers) body += b.byteLength;
     const at = this.#shm !== undefined && body >= SHM_MIN_BYTES ? this.#shmGap(body) : undefined;
@@ -242,7 +254,7 @@ export class StubProcess {
     // Held from now: a later body must not take this region while the write is in flight.
     this.#shmHeld.set(at, body);
     this.#writing = true;
-    this.#writeShm(buffers, body, at, (ok) => {
+    this.#writeShm(buffers, body, at, staged ? WRITE_SLICE_BYTES : body, (ok) => {
       this.#writing = false;
       if (this.#exited) {
         if (this.#closeAfterWrite) this.#closeShm();
@@ -258,7 +270,7 @@ export class StubProcess {
       while (!this.#writing && !this.#exited) {
         const next = this.#queue.shift();
         if (next === undefined) break;
-        this.#dispatch(next.head, next.buffers, next.onWritten);
+        this.#dispatch(next.head, next.buffers, next.onWritten, next.staged);
       }
     });
   }
@@ -287,21 +299,28 @@ export class StubProcess {
   }
 
   /**
-   * Copies a body into the server -> stub file at `at` on libuv's pool: the one copy of an input on its way
-   * to the stub, which maps these pages. `done(false)` (use the socket) when tmpfs is full.
+   * Copies a body into the server -> stub file at `at`: the one copy of an input on its way to the stub,
+   * which maps these pages. The first `sliceBytes` now, the rest as much per event-loop turn (`setImmediate`),
+   * so a body of one slice or less is done before this returns. `done(false)` (use the socket) when tmpfs is
+   * full; a stub gone meanwhile ends it too (the exit handler fails the batch).
    */
-  #writeShm(buffers: readonly Uint8Array[], body: number, at: number, done: (ok: boolean) => void): void {
+  #writeShm(buffers: readonly Uint8Array[], body: number, at: number, sliceBytes: number, done: (ok: boolean) => void): void {
     const fd = this.#shm!.toStub;
     const step = (written: number): void => {
-      if (written >= body) {
-        done(true);
+      if (this.#exited) {
+        done(false);
         return;
       }
-      // A short write is resumed with the buffers not yet fully written.
-      writev(fd, remaining(buffers, written), at + written, (err, n) => {
-        if (err !== null || n === 0) done(false);
-        else step(written + n);
-      });
+      try {
+        const end = Math.min(body, written + sliceBytes);
+        // A short write is resumed with the bytes not yet written.
+        while (written < end) written += writevSync(fd, slice(buffers, written, end), at + written);
+      } catch {
+        done(false);
+        return;
+      }
+      if (written >= body) done(true);
+      else setImmediate(step, written);
     };
     step(0);
   }
@@ -361,16 +380,15 @@ export class StubProcess {
   }
 }
 
-/** The bytes of `buffers` after the first `skip` bytes, as views. */
-function remaining(buffers: readonly Uint8Array[], skip: number): Uint8Array[] {
+/** Bytes [from, to) of `buffers` taken back to back, as views. */
+function slice(buffers: readonly Uint8Array[], from: number, to: number): Uint8Array[] {
   const out: Uint8Array[] = [];
+  let start = 0;
   for (const b of buffers) {
-    if (skip >= b.byteLength) {
-      skip -= b.byteLength;
-      continue;
-    }
-    out.push(skip === 0 ? b : b.subarray(skip));
-    skip = 0;
+    const end = start + b.byteLength;
+    if (end > from && start < to) out.push(b.subarray(Math.max(0, from - start), Math.min(b.byteLength, to - start)));
+    start = end;
+    if (start >= to) break;
   }
   return out;
 }
