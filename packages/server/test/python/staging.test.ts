@@ -236,6 +236,29 @@ test('a staged request cancelled by its client is answered CANCELLED at once; th
   });
 });
 
+test('an idle instance wins over a staging slot: with two instances the second request runs at once', { timeout: 60_000 }, async () => {
+  await withModel(PLAIN.replace('count: 1', 'count: 2'), async (h, gate) => {
+    const log = recordExecutions('gated');
+    try {
+      const infer = (id: string, value: number, parameters: Record<string, string> = {}) =>
+        h.server.infer({ modelName: 'gated', id, inputs: [{ name: 'IN', datatype: 'FP32', shape: [1, FLOATS], data: input(value) }], parameters });
+      const running = executing('a');
+      const first = infer('a', 1, { gate });
+      await running;
+      // Answered while 'a' still holds its instance: 'b' was not staged behind it.
+      const rb = await infer('b', 2);
+      assert.equal(floatAt(rb, 'OUT'), 2);
+      assert.equal(existsSync(gate), false);
+      writeFileSync(gate, '');
+      assert.equal(floatAt(await first, 'OUT'), 1);
+      const [ea, eb] = log.seen;
+      assert.notEqual(ea!.instance, eb!.instance);
+    } finally {
+      log.stop();
+    }
+  });
+});
+
 test('a partial batch is not staged: it waits for the instance, so it can still grow', { timeout: 60_000 }, async () => {
   await withModel(BATCHED, async (h, gate) => {
     const log = recordExecutions('gated');
