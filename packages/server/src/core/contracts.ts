@@ -62,6 +62,13 @@ export interface Scheduler {
  */
 export interface ExecutionInstance {
   readonly name: string;
+  /**
+   * How many executions the instance accepts at once (default 1). More than one means it queues the later
+   * ones itself and runs them in order: the pool may then hand it the next execution while one runs, so its
+   * inputs travel while the previous one computes (the Python stub, issue 15). Only a pool made with
+   * `staging` uses more than 1.
+   */
+  readonly executionSlots?: number;
   execute(requests: readonly InferenceRequest[]): Promise<void>;
   dispose(): Promise<void>;
 }

@@ -255,6 +255,8 @@ async function loadVersion(
     }
     pool = new InstancePool(instances, stats, {
       decoupled: spec.decoupled,
+      // Sequence models run one execution per instance at a time (state, pinned instances): no staging.
+      staging: p.config.sequence_batching === undefined,
       ...(options.rateLimiter === undefined ? {} : { rateLimiter: options.rateLimiter, rateLimits }),
     });
     const served = new ServedVersion({

@@ -20,9 +20,9 @@ export class DefaultScheduler implements Scheduler {
     pool.onCapacity(() => this.#pump());
   }
 
-  /** Queued requests waiting for an instance (read at metrics scrape time). */
+  /** Requests not executing yet: queued, or staged on a busy instance (read at metrics scrape time). */
   get pendingCount(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#pool.stagedCount;
   }
 
   enqueue(request: InferenceRequest): void {

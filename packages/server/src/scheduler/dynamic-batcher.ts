@@ -10,6 +10,12 @@
  * that fits goes. Queue policies (size limit, timeouts with
  * REJECT / DELAY) live in PriorityQueue; preserve_ordering in ResponseOrder. All time comes from the
  * SchedulerClock so tests drive delay windows and timeouts by hand.
+ *
+ * A staging slot (issue 15: an instance that takes its next execution while one runs) gets only a batch
+ * that cannot grow: one at a preferred size, at the largest, or whose next request does not fit. A staged
+ * batch is frozen once handed over, and the instance is busy anyway: a partial batch waits in the queue for
+ * an idle instance as before, so staging never makes batches smaller (at c = max_batch_size in a closed loop
+ * the first returning client would otherwise go alone into the slot, halving the mean batch).
  */
 import type { ModelDynamicBatching } from '../config/types.js';
 import { ServerError, type InferenceRequest, type ModelSpec, type Scheduler } from '../core/index.js';
@@ -21,8 +27,13 @@ import { PriorityQueue, type Skipped } from './priority-queue.js';
 import { sameShapes } from './same-shapes.js';
 import { Pump } from './pump.js';
 
-/** What one scan of the queue found: how many requests to send now, or how long to wait. */
-type Decision = { readonly send: number } | { readonly waitMs: number };
+/**
+ * What one scan of the queue found: how many requests to send now, how long to wait, or to hold (only a
+ * staging slot is free and the batch could still grow: wait for an idle instance, a new request or a cancel).
+ */
+type Decision = { readonly send: number } | { readonly waitMs: number } | { readonly hold: true };
+
+const HOLD: Decision = { hold: true };
 
 /** Triton's rejection of a request whose queue timeout passed under a REJECT policy (no request id). */
 const TIMEOUT_EXPIRED = 'Request timeout expired';
@@ -69,9 +80,9 @@ export class DynamicBatcher implements Scheduler {
     pool.onCapacity(() => this.#pump());
   }
 
-  /** Queued requests not yet in an execution (read at metrics scrape time). */
+  /** Requests not executing yet: queued, or staged on a busy instance (read at metrics scrape time). */
   get pendingCount(): number {
-    return this.#queue.size;
+    return this.#queue.size + this.#pool.stagedCount;
   }
 
   enqueue(request: InferenceRequest): void {
@@ -122,7 +133,7 @@ export class DynamicBatcher implements Scheduler {
     }
     while (this.#pool.idleCount > 0 && this.#queue.size > 0) {
       const skipped: Skipped = { rejected: [], cancelled: [] };
-      const decision = this.#decide(skipped);
+      const decision = this.#decide(skipped, this.#pool.onlyStaging);
       // Requests the scan took out (expired under REJECT, cancelled) are answered once the queue is
       // consistent again.
       for (const r of skipped.rejected) {
@@ -133,6 +144,7 @@ export class DynamicBatcher implements Scheduler {
         this.#aborts.unwatch(r);
         r.respondError(ServerError.cancelled());
       }
+      if ('hold' in decision) break;
       if ('waitMs' in decision) {
         this.#timer = this.#clock.setTimer(() => {
           this.#timer = undefined;
@@ -146,7 +158,7 @@ export class DynamicBatcher implements Scheduler {
   }
 
   /** Scans the queue in batch order (Triton's GetDynamicBatch, in our own terms). */
-  #decide(skipped: Skipped): Decision {
+  #decide(skipped: Skipped, stagingOnly: boolean): Decision {
     const now = this.#clock.now();
     let first: InferenceRequest | undefined;
     let count = 0;
@@ -183,10 +195,11 @@ export class DynamicBatcher implements Scheduler {
     const delayExceeded = this.#delayMs > 0 && waited >= this.#delayMs;
     // As in Triton, a cut wins even over a bigger batch that cannot grow, unless the oldest request has
     // waited out the delay window (then everything that fits goes).
-    if (cutCount > 0 && !delayExceeded) return { send: cutCount };
+    if (cutCount > 0 && (!delayExceeded || stagingOnly)) return { send: cutCount };
     // A batch at or over the largest preferred size cannot become "more preferred" by waiting: it goes
     // at once (a single request with more rows than any preferred size included).
     if (cannotGrow || size >= this.#maxPreferred) return { send: count };
+    if (stagingOnly && !this.#stopping) return HOLD;
     if (delayExceeded || this.#stopping || this.#delayMs <= 0) return { send: count };
     // Wake at the end of the window or just after the first deadline in the batch, whichever is first,
     // so an expired request leaves the pending batch as soon as it expires (Triton does the same).

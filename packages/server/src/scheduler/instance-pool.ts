@@ -3,6 +3,13 @@
  * execution statistics. Schedulers decide *what* runs; the pool decides *where*. With a rate limiter
  * (spec §12) an instance may start only when it is idle AND the limiter grants its group's resources;
  * they are held for the execution and released when it returns.
+ *
+ * Staging (issue 15): an instance that accepts more than one execution at once (`executionSlots`, the
+ * Python stub) may be handed the next one while one runs, when the pool is made with `staging`; it runs
+ * them in order, so `instance_group.count` still bounds how many run at once and the staged one waits in
+ * the instance with its inputs already there. An idle instance is always preferred over a staging slot.
+ * Not with a rate limiter (a staged execution would hold resources while it waits) and not for sequence
+ * models (the loader leaves `staging` off: sequence state and pinned instances need one at a time).
  */
 import { executionChannel, ServerError, type ExecutionMessage, type ExecutionInstance, type InferenceRequest, type ModelStats } from '../core/index.js';
 import type { InstanceRateLimit, RateLimitClient, RateLimiter } from './rate-limiter.js';
@@ -14,10 +21,20 @@ export interface InstancePoolOptions {
   readonly rateLimiter?: RateLimiter;
   /** Per instance (same order as `instances`): its group's `rate_limiter` and device. */
   readonly rateLimits?: readonly InstanceRateLimit[];
+  /** Let instances with `executionSlots > 1` take a staged execution while one runs (see the top). */
+  readonly staging?: boolean;
 }
 
 export class InstancePool {
+  /** Instances with no execution. */
   readonly #idle: ExecutionInstance[];
+  /** Instances running one execution that accept another (a free staging slot each). */
+  readonly #staging: ExecutionInstance[] = [];
+  /** The executions on each instance, in the order handed over: the first runs, the others are staged. */
+  readonly #runs = new Map<ExecutionInstance, (readonly InferenceRequest[])[]>();
+  /** How many executions each instance may hold at once (1 unless staging applies). */
+  readonly #slots = new Map<ExecutionInstance, number>();
+  #staged = 0;
   readonly #all: readonly ExecutionInstance[];
   readonly #stats: ModelStats;
   readonly #capacityListeners: (() => void)[] = [];
@@ -34,18 +51,36 @@ export class InstancePool {
     this.#decoupled = options.decoupled ?? false;
     this.#limits = registerLimits(instances, options, () => this.#notifyCapacity());
     this.#limiter = this.#limits === undefined ? undefined : options.rateLimiter;
+    const staging = options.staging === true && this.#limits === undefined;
+    for (const instance of instances) {
+      this.#slots.set(instance, staging ? Math.max(1, Math.floor(instance.executionSlots ?? 1)) : 1);
+      this.#runs.set(instance, []);
+    }
   }
 
   get size(): number {
     return this.#all.length;
   }
 
-  /** Idle instances that could start an execution now (with a rate limiter: whose resources fit too). */
+  /**
+   * Executions the pool can take now: idle instances (with a rate limiter: whose resources fit too) plus
+   * free staging slots of busy instances.
+   */
   get idleCount(): number {
-    if (this.#limits === undefined) return this.#idle.length;
+    if (this.#limits === undefined) return this.#idle.length + this.#staging.length;
     const clients: RateLimitClient[] = [];
     for (const instance of this.#idle) clients.push(this.#limits.get(instance)!);
     return this.#limiter!.countStartable(clients);
+  }
+
+  /** True when every execution the pool can take now would be staged (no instance is idle). */
+  get onlyStaging(): boolean {
+    return this.#idle.length === 0 && this.#staging.length > 0;
+  }
+
+  /** Requests in staged executions: handed to an instance, waiting there behind another (pending, not executing). */
+  get stagedCount(): number {
+    return this.#staged;
   }
 
   /**
@@ -62,6 +97,10 @@ export class InstancePool {
    */
   async run(requests: readonly InferenceRequest[], pinned?: number): Promise<void> {
     const instance = pinned === undefined ? this.#take() : this.#takeAt(pinned);
+    const runs = this.#runs.get(instance)!;
+    runs.push(requests);
+    if (runs.length > 1) this.#staged += requests.length;
+    if (runs.length < this.#slots.get(instance)!) this.#staging.push(instance);
     const client = this.#limits?.get(instance);
     client?.acquire();
     for (const r of requests) r.stamp('computeStart');
@@ -76,8 +115,21 @@ export class InstancePool {
       }
       this.#recordExecution(requests);
       client?.release();
-      this.#idle.push(instance);
+      this.#finished(instance, runs, requests);
     }
+  }
+
+  /** `requests` ended on `instance`: the next staged execution (if any) is the running one now. */
+  #finished(instance: ExecutionInstance, runs: (readonly InferenceRequest[])[], requests: readonly InferenceRequest[]): void {
+    const at = runs.indexOf(requests);
+    runs.splice(at, 1);
+    // The one that ended was staged (an instance that failed it early), or the next one starts running.
+    if (at > 0) this.#staged -= requests.length;
+    else if (runs.length > 0) this.#staged -= runs[0]!.length;
+    const free = this.#staging.indexOf(instance);
+    if (free >= 0) this.#staging.splice(free, 1);
+    if (runs.length === 0) this.#idle.push(instance);
+    else this.#staging.push(instance);
   }
 
   async dispose(): Promise<void> {
@@ -85,10 +137,13 @@ export class InstancePool {
     await Promise.all(this.#all.map((i) => i.dispose()));
   }
 
-  /** Without a limiter the most recently idle instance; with one, the startable instance with the lowest pass. */
+  /**
+   * Without a limiter the most recently idle instance, else the busy instance whose staging slot freed
+   * last; with one, the startable instance with the lowest pass.
+   */
   #take(): ExecutionInstance {
     if (this.#limits === undefined) {
-      const instance = this.#idle.pop();
+      const instance = this.#idle.pop() ?? this.#staging.pop();
       if (instance === undefined) throw ServerError.internal('no idle instance');
       return instance;
     }

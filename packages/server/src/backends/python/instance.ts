@@ -3,11 +3,20 @@
  * the batch as one frame and settles when the stub reports the batch done; responses arrive as frames
  * (one `done` frame with every response in default mode, `resp` frames from response senders). A stub
  * that dies fails its in-flight requests and is started again, so the model keeps serving.
+ *
+ * Staging (issue 15): the instance takes a second execution while one runs (`executionSlots`, used by a
+ * pool made with `staging`). Its frame goes out at once, its inputs land in the stub's region, and the stub's
+ * main thread runs it after the current one (the stub's reader thread queues every execute frame). A staged
+ * execution starts when the one before it is done: its compute timestamps are moved to that moment, so the
+ * wait counts as queue time and compute_infer stays the model's own time. A request cancelled while staged
+ * is answered CANCELLED at once, as one cancelled in the scheduler's queue (the stub is told too, so a model
+ * that checks `is_cancelled()` can skip it). A stub that dies fails both executions with its reason.
  */
 import {
   ServerError, spareBuffers, type ExecutionInstance, type InferenceRequest, type ModelInvoker,
 } from '../../core/index.js';
 import type { BackendLogger } from '../contract.js';
+import { BatchOrder } from './batch-order.js';
 import { BlsBridge } from './bls.js';
 import type { PythonMetricOwner } from './custom-metrics.js';
 import type { FrameHead } from './framing.js';
@@ -46,11 +55,6 @@ interface InFlight {
   readonly onAbort: (() => void) | undefined;
 }
 
-interface Batch {
-  readonly keys: readonly number[];
-  readonly settle: () => void;
-}
-
 interface Waiter {
   resolve(): void;
   reject(err: ServerError): void;
@@ -60,6 +64,8 @@ const LOG_LEVELS = new Set(['info', 'warning', 'error', 'verbose']);
 
 export class PythonInstance implements ExecutionInstance {
   readonly name: string;
+  /** One execution running in the stub and one staged behind it (see the top). */
+  readonly executionSlots = 2;
   readonly #o: PythonInstanceOptions;
   #stub: StubProcess | undefined;
   /** BLS and model control of the current stub. */
@@ -69,7 +75,8 @@ export class PythonInstance implements ExecutionInstance {
   #initWaiter: Waiter | undefined;
   #finalizeWaiter: (() => void) | undefined;
   readonly #inflight = new Map<number, InFlight>();
-  readonly #batches = new Map<number, Batch>();
+  /** Batches sent and not done, in the order sent: the first is running, a second is staged. */
+  readonly #batches = new BatchOrder();
   readonly #idleWaiters: (() => void)[] = [];
   /** is_ready() probes waiting for the stub's answer, by probe id. */
   readonly #probes = new Map<number, (ready: boolean) => void>();
@@ -116,13 +123,17 @@ export class PythonInstance implements ExecutionInstance {
       for (const t of request.inputs) buffers.push(t.data);
       this.#track(key, request);
     }
-    const done = new Promise<void>((settle) => this.#batches.set(batchId, { keys, settle }));
+    // Staged when the stub is still busy with an earlier batch: its inputs may then travel in slices.
+    const staged = this.#batches.size > 0;
+    const done = new Promise<void>((settle) => this.#batches.add(batchId, { keys, requests, settle }));
     try {
-      if (stub.send({ t: 'execute', batch: batchId, requests: heads }, buffers)) reuseInputBuffers(requests);
+      stub.send({ t: 'execute', batch: batchId, requests: heads }, buffers, (copied) => {
+        for (const r of requests) r.stamp('computeInputEnd');
+        if (copied) reuseInputBuffers(requests);
+      }, staged);
     } catch (err) {
       this.#failBatch(batchId, ServerError.from(err));
     }
-    for (const r of requests) r.stamp('computeInputEnd');
     await done;
   }
 
@@ -283,7 +294,7 @@ export class PythonInstance implements ExecutionInstance {
       this.#failBatch(head.batch, toServerError(head.error));
       return;
     }
-    this.#batches.delete(head.batch);
+    this.#batches.end(head.batch);
     let offset = 0;
     head.responses?.forEach((response, i) => {
       const entry = this.#inflight.get(batch.keys[i]!);
@@ -353,6 +364,11 @@ export class PythonInstance implements ExecutionInstance {
           // The stub is gone; its exit fails the request.
         }
         this.#bls?.parentCancelled(key, this.#isCancelled);
+        // Not started yet: answered now, as in the scheduler's queue; the stub's answer for it is dropped.
+        if (this.#batches.isStaged(key)) {
+          request.respondError(ServerError.cancelled());
+          this.#release(key);
+        }
       };
       request.signal.addEventListener('abort', onAbort, { once: true });
     }
@@ -376,7 +392,7 @@ export class PythonInstance implements ExecutionInstance {
   #failBatch(batchId: number, error: ServerError): void {
     const batch = this.#batches.get(batchId);
     if (batch === undefined) return;
-    this.#batches.delete(batchId);
+    this.#batches.end(batchId);
     for (const key of batch.keys) {
       const entry = this.#inflight.get(key);
       if (entry !== undefined && !entry.request.isDone) entry.request.respondError(error);
@@ -386,7 +402,7 @@ export class PythonInstance implements ExecutionInstance {
   }
 
   #failAll(error: ServerError): void {
-    for (const id of [...this.#batches.keys()]) this.#failBatch(id, error);
+    for (const id of this.#batches.ids()) this.#failBatch(id, error);
     for (const [key, entry] of [...this.#inflight]) {
       if (!entry.request.isDone) entry.request.respondError(error);
       this.#release(key);
