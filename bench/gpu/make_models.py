@@ -72,4 +72,13 @@ input [ {{ name: "INPUT__0" data_type: TYPE_FP32 dims: [ 16 ] }} ]
 output [ {{ name: "OUTPUT__0" data_type: TYPE_FP32 dims: [ 16 ] }} ]
 instance_group [ {{ kind: {kind} count: 1 }} ]
 """)
+# The same identity batched (dynamic batching up to 64): check_values.py sends it concurrent requests with distinct
+# data, so a batch's rows going through the device staging come back each to its own request.
+write("identity_pt_b", torch.jit.script(Identity()), f"""platform: "pytorch_libtorch"
+max_batch_size: 64
+input [ {{ name: "INPUT__0" data_type: TYPE_FP32 dims: [ 16 ] }} ]
+output [ {{ name: "OUTPUT__0" data_type: TYPE_FP32 dims: [ 16 ] }} ]
+instance_group [ {{ kind: {kind} count: 1 }} ]
+dynamic_batching {{ max_queue_delay_microseconds: 2000 }}
+""")
 print(f"models written to {out}")

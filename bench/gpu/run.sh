@@ -31,6 +31,7 @@ PATH=$W:$PATH sh $W/app/packages/server/bin/inferd serve --model-repository $W/r
   --metrics-port 8002 --metrics-interval-ms 500 > "$OUT/server.log" 2>&1 &
 SERVER=$!
 wait_ready "$OUT/server.log" || exit 1
+python3 "$HERE/check_values.py" 8000 | tee "$OUT/check_values.txt"
 # Warm-up, not measured: every batch size 1..64 meets TorchScript's shape specialization and cuDNN's per-shape
 # set-up once (probe2/shapes.py: ~10 s of 2 s windows at mixed sizes before the steady rate), as raw.py's
 # warm-up steps do for its fixed batches.

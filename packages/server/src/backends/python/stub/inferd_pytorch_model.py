@@ -14,6 +14,7 @@ import torch
 
 import triton_python_backend_utils as pb_utils
 import _inferd_torch_io as tio
+from _inferd_torch_staging import PinnedStaging
 from _inferd_torch_settings import SettingError, TorchSettings
 
 class _TritonText(pb_utils.TritonModelException):
@@ -39,6 +40,7 @@ class TritonPythonModel:
 
     def _init(self, args, config, path):
         self.device = self._device(args)
+        self.staging = PinnedStaging()
         try:
             self.settings = TorchSettings(config, self.name, self.device or torch.device("cpu"))
         except SettingError as err:
@@ -109,6 +111,10 @@ class TritonPythonModel:
         if io.get("data_type") == tio.STRING:
             # torch takes strings as List[str]: every element of the batch, in order.
             return [x.decode("utf-8") if isinstance(x, bytes) else str(x) for a in arrays for x in a.reshape(-1)]
+        if self.device is not None and self.device.type == "cuda":
+            staged = self.staging.to_device(io["name"], arrays, self.device)
+            if staged is not None:
+                return staged
         joined = arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=0)
         if not joined.flags.writeable:
             joined = joined.copy()
