@@ -69,6 +69,12 @@ export interface ExecutionInstance {
    * `staging` uses more than 1.
    */
   readonly executionSlots?: number;
+  /**
+   * False while the instance must not take a staged execution even with a slot free (read at each handover;
+   * absent = true). The Python instance says false while its running execute waits on BLS calls: a call
+   * into this same model staged behind its own parent would never run.
+   */
+  readonly canStage?: boolean;
   execute(requests: readonly InferenceRequest[]): Promise<void>;
   dispose(): Promise<void>;
 }

@@ -67,7 +67,7 @@ export class InstancePool {
    * free staging slots of busy instances.
    */
   get idleCount(): number {
-    if (this.#limits === undefined) return this.#idle.length + this.#staging.length;
+    if (this.#limits === undefined) return this.#idle.length + this.#stageable();
     const clients: RateLimitClient[] = [];
     for (const instance of this.#idle) clients.push(this.#limits.get(instance)!);
     return this.#limiter!.countStartable(clients);
@@ -75,7 +75,22 @@ export class InstancePool {
 
   /** True when every execution the pool can take now would be staged (no instance is idle). */
   get onlyStaging(): boolean {
-    return this.#idle.length === 0 && this.#staging.length > 0;
+    return this.#idle.length === 0 && this.#stageable() > 0;
+  }
+
+  /** Free staging slots whose instance takes a staged execution now (`canStage`). */
+  #stageable(): number {
+    let n = 0;
+    for (const instance of this.#staging) if (instance.canStage !== false) n++;
+    return n;
+  }
+
+  /** The busy instance whose staging slot freed last among those that take one now. */
+  #takeStaging(): ExecutionInstance | undefined {
+    for (let i = this.#staging.length - 1; i >= 0; i--) {
+      if (this.#staging[i]!.canStage !== false) return this.#staging.splice(i, 1)[0];
+    }
+    return undefined;
   }
 
   /** Requests in staged executions: handed to an instance, waiting there behind another (pending, not executing). */
@@ -143,7 +158,7 @@ export class InstancePool {
    */
   #take(): ExecutionInstance {
     if (this.#limits === undefined) {
-      const instance = this.#idle.pop() ?? this.#staging.pop();
+      const instance = this.#idle.pop() ?? this.#takeStaging();
       if (instance === undefined) throw ServerError.internal('no idle instance');
       return instance;
     }

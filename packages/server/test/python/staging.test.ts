@@ -15,7 +15,8 @@ import { executing } from '../support/executing.js';
 import { startPython } from './support.js';
 
 /**
- * Holds an execute while a request's `gate` file is missing, ends the process for `die`, and answers
+ * Holds an execute while a request's `gate` file is missing, ends the process for `die`, calls itself
+ * through BLS for `bls`, and answers
  * every request with its own input and EXEC = [execution number, cancelled?] of the model's own count.
  */
 const GATED_PY = `
@@ -42,6 +43,12 @@ class TritonPythonModel:
                 os._exit(1)
             if params.get("sleep_ms"):
                 time.sleep(params["sleep_ms"] / 1000)
+            if params.get("bls"):
+                # A call into this same model, as a model that recurses through BLS makes.
+                child = pb_utils.InferenceRequest(model_name="gated", inputs=[pb_utils.get_input_tensor_by_name(r, "IN")],
+                                                  requested_output_names=["OUT"]).exec()
+                if child.has_error():
+                    raise pb_utils.TritonModelException(child.error().message())
         responses = []
         for r in requests:
             x = pb_utils.get_input_tensor_by_name(r, "IN").as_numpy()
@@ -253,6 +260,32 @@ test('an idle instance wins over a staging slot: with two instances the second r
       assert.equal(floatAt(await first, 'OUT'), 1);
       const [ea, eb] = log.seen;
       assert.notEqual(ea!.instance, eb!.instance);
+    } finally {
+      log.stop();
+    }
+  });
+});
+
+test('a BLS call into the same model is never staged behind its own parent', { timeout: 60_000 }, async () => {
+  await withModel(PLAIN.replace('count: 1', 'count: 2'), async (h, gate) => {
+    const log = recordExecutions('gated');
+    try {
+      const infer = (id: string, value: number, parameters: Record<string, string | boolean> = {}) =>
+        h.server.infer({ modelName: 'gated', id, inputs: [{ name: 'IN', datatype: 'FP32', shape: [1, FLOATS], data: input(value) }], parameters });
+      const holding = executing('q');
+      const held = infer('q', 1, { gate });
+      await holding;
+      // 'p' takes the other instance and calls the model again: both instances are busy when the call comes.
+      const parent = infer('p', 2, { bls: true });
+      while (log.seen.length < 3) await new Promise((resolve) => setImmediate(resolve));
+      const [q, p, child] = log.seen;
+      assert.deepEqual([q!.requestIds, p!.requestIds], [['q'], ['p']]);
+      assert.notEqual(p!.instance, q!.instance);
+      // Staged behind 'q' (which will end), not behind 'p' (which waits for it).
+      assert.equal(child!.instance, q!.instance);
+      writeFileSync(gate, '');
+      assert.equal(floatAt(await held, 'OUT'), 1);
+      assert.equal(floatAt(await parent, 'OUT'), 2);
     } finally {
       log.stop();
     }

@@ -64,6 +64,11 @@ export class BlsBridge {
     this.#o = options;
   }
 
+  /** BLS calls started and not answered in full yet. */
+  get inFlight(): number {
+    return this.#calls.size;
+  }
+
   /** Starts one BLS call; every outcome, including a bad request, comes back as `bls_resp` frames. */
   call(head: BlsHead, body: Buffer, isCancelled: (key: number) => boolean): void {
     const id = head.id;

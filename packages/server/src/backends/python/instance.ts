@@ -66,6 +66,14 @@ export class PythonInstance implements ExecutionInstance {
   readonly name: string;
   /** One execution running in the stub and one staged behind it (see the top). */
   readonly executionSlots = 2;
+
+  /**
+   * Not while the stub waits on BLS calls: one into this same model could be staged behind its own parent
+   * and never run (with another instance free later it would have run there).
+   */
+  get canStage(): boolean {
+    return (this.#bls?.inFlight ?? 0) === 0;
+  }
   readonly #o: PythonInstanceOptions;
   #stub: StubProcess | undefined;
   /** BLS and model control of the current stub. */
