@@ -250,7 +250,9 @@ test('Live: charts from the statistics and metrics, batch sizes of the requests 
   }
   await page.getByLabel('Model').selectOption('identity_fp32');
   // Rates need two samples (2 s apart): wait for the batch table, then for the charts' second sample.
-  await page.locator('[data-batches] td', { hasText: /^2$/ }).first().waitFor();
+  // The page samples on its own clock, possibly between the six requests: wait for the row that counts all six
+  // (batch size 2, count 6), not for the first sample that shows batch size 2.
+  await page.locator('[data-batches] tbody tr', { hasText: /^26$/ }).first().waitFor();
   const rows = await page.locator('[data-batches] tbody tr').allTextContents();
   assert.deepEqual(rows, ['26']);
   for (const title of ['Throughput', 'Latency p50 / p99', 'Queue vs compute per request', 'Cache hits / misses', 'Failures by reason', 'CPU', 'Memory']) {
