@@ -10,7 +10,7 @@ export { INFERD_VERSION } from './release.js';
 export * from './shape.js';
 export { nowNs } from './clock.js';
 export * from './shared-memory.js';
-export { markReleasable, ownBuffer, releaseWritten, releaseWrittenViews, spareBuffers, SPARE_MIN_BYTES } from './spare-buffers.js';
+export { markReleasable, ownBuffer, releaseWritten, releaseWrittenViews, reuseOwnedInputs, spareBuffers, SPARE_MIN_BYTES } from './spare-buffers.js';
 export * from './response-cache.js';
 export * from './invoker.js';
 export * from './diagnostics.js';

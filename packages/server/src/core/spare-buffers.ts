@@ -1,4 +1,5 @@
 import { releaseBuffers } from './release-buffers.js';
+import type { InferenceRequest } from './request.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -102,6 +103,21 @@ export function ownBuffer(byteLength: number): Buffer {
 }
 
 /**
+ * A backend's call once nothing reads these requests' inputs any more (copied into a stub's region, or run
+ * inline by a session whose outputs are new buffers): the ArrayBuffers each request owns alone
+ * (InferenceRequest.ownsBuffer) go back to the spare pool, so the next body of that size is not a fresh
+ * allocation for the GC to track.
+ */
+export function reuseOwnedInputs(requests: readonly InferenceRequest[]): void {
+  for (const request of requests) {
+    for (const t of request.inputs) {
+      const buffer = t.data.buffer;
+      if (request.ownsBuffer(buffer)) spareBuffers.give(buffer as ArrayBuffer);
+    }
+  }
+}
+
+/**
  * Output buffers a backend made for one response alone (an ONNX run's fresh output ArrayBuffer): once the
  * frontend has written that response's bytes out, nothing reads them again. Without this, each large
  * output stays allocated until V8 collects it, and V8 counts it as external memory: a 4 MB reply per
@@ -121,18 +137,27 @@ export function markReleasable(buffer: ArrayBufferLike): void {
  * the response right after the frontend's sink returns.
  */
 export function releaseWritten(outputs: readonly Tensor[]): void {
-  releaseWrittenViews(outputs.map((t) => t.data));
+  // Runs for every reply: no array unless something was marked.
+  let found: ArrayBuffer[] | undefined;
+  for (const t of outputs) found = collectMarked(t.data, found);
+  if (found !== undefined) giveBackLater(found);
 }
 
 /** `releaseWritten` for the written views themselves (a reply's pieces). */
 export function releaseWrittenViews(views: readonly Uint8Array[]): void {
   let found: ArrayBuffer[] | undefined;
-  for (const v of views) {
-    const b = v.buffer;
-    if (b instanceof ArrayBuffer && releasable.delete(b)) (found ??= []).push(b);
-  }
-  if (found === undefined) return;
-  const buffers = found;
+  for (const v of views) found = collectMarked(v, found);
+  if (found !== undefined) giveBackLater(found);
+}
+
+function collectMarked(view: Uint8Array, found: ArrayBuffer[] | undefined): ArrayBuffer[] | undefined {
+  const b = view.buffer;
+  if (!(b instanceof ArrayBuffer) || !releasable.delete(b)) return found;
+  (found ??= []).push(b);
+  return found;
+}
+
+function giveBackLater(buffers: readonly ArrayBuffer[]): void {
   setImmediate(() => {
     for (const b of buffers) spareBuffers.give(b);
   });

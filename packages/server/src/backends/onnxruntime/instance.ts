@@ -3,7 +3,7 @@
  * model's main-thread session while the model runs inline (inline-policy.ts). `execute` batches the
  * requests it is given, runs them and answers each request through its sink.
  */
-import { markReleasable, ServerError, spareBuffers, type ExecutionInstance, type InferenceRequest, type ModelSpec, type Tensor } from '../../core/index.js';
+import { markReleasable, ServerError, reuseOwnedInputs, type ExecutionInstance, type InferenceRequest, type ModelSpec, type Tensor } from '../../core/index.js';
 import type { BatchInput, BatchOutput } from '../../config/types.js';
 import { batchInputFeeds } from './batch-inputs.js';
 import { inlineTurn } from './inline-turn.js';
@@ -205,7 +205,7 @@ export class OnnxInstance implements ExecutionInstance {
             for (const r of group) r.stamp('computeOutputStart');
             this.#placement.afterInlineRun(runUs);
             this.#respond(group, outputs, batching);
-            reuseInputBuffers(group);
+            reuseOwnedInputs(group);
           } catch (err) {
             for (const r of group) r.respondError(err);
           } finally {
@@ -254,16 +254,3 @@ export class OnnxInstance implements ExecutionInstance {
   }
 }
 
-/**
- * After an inline run nothing reads the requests' own input buffers (the feeds were views into them, and
- * onnxruntime-node copies outputs into new buffers): they go back to the spare pool for the next body of
- * that size. Pool runs get theirs back from the thread (`spares`).
- */
-function reuseInputBuffers(group: readonly InferenceRequest[]): void {
-  for (const request of group) {
-    for (const t of request.inputs) {
-      const buffer = t.data.buffer;
-      if (request.ownsBuffer(buffer)) spareBuffers.give(buffer as ArrayBuffer);
-    }
-  }
-}

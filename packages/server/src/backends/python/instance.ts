@@ -13,7 +13,7 @@
  * that checks `is_cancelled()` can skip it). A stub that dies fails both executions with its reason.
  */
 import {
-  ServerError, spareBuffers, type ExecutionInstance, type InferenceRequest, type ModelInvoker,
+  ServerError, reuseOwnedInputs, type ExecutionInstance, type InferenceRequest, type ModelInvoker,
 } from '../../core/index.js';
 import type { BackendLogger } from '../contract.js';
 import { BatchOrder } from './batch-order.js';
@@ -137,7 +137,7 @@ export class PythonInstance implements ExecutionInstance {
     try {
       stub.send({ t: 'execute', batch: batchId, requests: heads }, buffers, (copied) => {
         for (const r of requests) r.stamp('computeInputEnd');
-        if (copied) reuseInputBuffers(requests);
+        if (copied) reuseOwnedInputs(requests);
       }, staged);
     } catch (err) {
       this.#failBatch(batchId, ServerError.from(err));
@@ -426,16 +426,3 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-/**
- * The inputs are in the stub's shared region now: the ArrayBuffers a frontend allocated for these requests
- * alone (InferenceRequest.ownsBuffer) go back to the spare pool, so the next body of that size is not a
- * fresh allocation (a 600 KB body each request was a new external ArrayBuffer for the GC to track).
- */
-function reuseInputBuffers(requests: readonly InferenceRequest[]): void {
-  for (const request of requests) {
-    for (const t of request.inputs) {
-      const buffer = t.data.buffer;
-      if (request.ownsBuffer(buffer)) spareBuffers.give(buffer as ArrayBuffer);
-    }
-  }
-}
