@@ -97,21 +97,27 @@ function recordExecutions(model: string): { seen: ExecutionMessage[]; stop(): vo
   return { seen, stop: () => diagnostics.unsubscribe(INFERD_CHANNELS.execution, listener) };
 }
 
-async function withModel(config: string, body: (h: Awaited<ReturnType<typeof startPython>>, gate: string) => Promise<void>): Promise<void> {
+type Harness = Awaited<ReturnType<typeof startPython>>;
+/** One in-process request to the gated model: one row of `value`, with request parameters and a signal. */
+type Infer = (id: string, value: number, parameters?: Record<string, string | boolean>, signal?: AbortSignal) => ReturnType<Harness['server']['infer']>;
+
+async function withModel(config: string, body: (h: Harness, gate: string, infer: Infer) => Promise<void>): Promise<void> {
   const h = await startPython({ 'gated/config.pbtxt': config, 'gated/1/model.py': GATED_PY });
+  const infer: Infer = (id, value, parameters = {}, signal) => h.server.infer({
+    modelName: 'gated', id, inputs: [{ name: 'IN', datatype: 'FP32', shape: [1, FLOATS], data: input(value) }], parameters,
+    ...(signal === undefined ? {} : { signal }),
+  });
   try {
-    await body(h, join(h.repoDir, 'gate'));
+    await body(h, join(h.repoDir, 'gate'), infer);
   } finally {
     await h.close();
   }
 }
 
 test('the next batch is handed to the stub while one runs, and runs after it with its own answers', { timeout: 60_000 }, async () => {
-  await withModel(BATCHED, async (h, gate) => {
+  await withModel(BATCHED, async (h, gate, infer) => {
     const log = recordExecutions('gated');
     try {
-      const infer = (id: string, value: number, parameters: Record<string, string> = {}) =>
-        h.server.infer({ modelName: 'gated', id, inputs: [{ name: 'IN', datatype: 'FP32', shape: [1, FLOATS], data: input(value) }], parameters });
       const answered: string[] = [];
       const running = executing('a');
       const first = infer('a', 1, { gate }).then((r) => (answered.push('a'), r));
@@ -191,9 +197,7 @@ test('many concurrent 600 KB requests over HTTP: each answer is its own input, b
 });
 
 test('a stub that dies with one execution running and one staged fails both with its reason, then serves again', { timeout: 60_000 }, async () => {
-  await withModel(PLAIN, async (h, gate) => {
-    const infer = (id: string, value: number, parameters: Record<string, string | boolean> = {}) =>
-      h.server.infer({ modelName: 'gated', id, inputs: [{ name: 'IN', datatype: 'FP32', shape: [1, FLOATS], data: input(value) }], parameters });
+  await withModel(PLAIN, async (h, gate, infer) => {
     const running = executing('a');
     const dying = infer('a', 1, { gate, die: true });
     await running;
@@ -214,12 +218,7 @@ test('a stub that dies with one execution running and one staged fails both with
 });
 
 test('a staged request cancelled by its client is answered CANCELLED at once; the running one is unaffected', { timeout: 60_000 }, async () => {
-  await withModel(PLAIN, async (h, gate) => {
-    const infer = (id: string, value: number, parameters: Record<string, string> = {}, signal?: AbortSignal) =>
-      h.server.infer({
-        modelName: 'gated', id, inputs: [{ name: 'IN', datatype: 'FP32', shape: [1, FLOATS], data: input(value) }], parameters,
-        ...(signal === undefined ? {} : { signal }),
-      });
+  await withModel(PLAIN, async (h, gate, infer) => {
     const running = executing('a');
     const first = infer('a', 1, { gate });
     await running;
@@ -244,11 +243,9 @@ test('a staged request cancelled by its client is answered CANCELLED at once; th
 });
 
 test('an idle instance wins over a staging slot: with two instances the second request runs at once', { timeout: 60_000 }, async () => {
-  await withModel(PLAIN.replace('count: 1', 'count: 2'), async (h, gate) => {
+  await withModel(PLAIN.replace('count: 1', 'count: 2'), async (h, gate, infer) => {
     const log = recordExecutions('gated');
     try {
-      const infer = (id: string, value: number, parameters: Record<string, string> = {}) =>
-        h.server.infer({ modelName: 'gated', id, inputs: [{ name: 'IN', datatype: 'FP32', shape: [1, FLOATS], data: input(value) }], parameters });
       const running = executing('a');
       const first = infer('a', 1, { gate });
       await running;
@@ -267,11 +264,9 @@ test('an idle instance wins over a staging slot: with two instances the second r
 });
 
 test('a BLS call into the same model is never staged behind its own parent', { timeout: 60_000 }, async () => {
-  await withModel(PLAIN.replace('count: 1', 'count: 2'), async (h, gate) => {
+  await withModel(PLAIN.replace('count: 1', 'count: 2'), async (h, gate, infer) => {
     const log = recordExecutions('gated');
     try {
-      const infer = (id: string, value: number, parameters: Record<string, string | boolean> = {}) =>
-        h.server.infer({ modelName: 'gated', id, inputs: [{ name: 'IN', datatype: 'FP32', shape: [1, FLOATS], data: input(value) }], parameters });
       const holding = executing('q');
       const held = infer('q', 1, { gate });
       await holding;
@@ -293,11 +288,9 @@ test('a BLS call into the same model is never staged behind its own parent', { t
 });
 
 test('a partial batch is not staged: it waits for the instance, so it can still grow', { timeout: 60_000 }, async () => {
-  await withModel(BATCHED, async (h, gate) => {
+  await withModel(BATCHED, async (h, gate, infer) => {
     const log = recordExecutions('gated');
     try {
-      const infer = (id: string, value: number, parameters: Record<string, string> = {}) =>
-        h.server.infer({ modelName: 'gated', id, inputs: [{ name: 'IN', datatype: 'FP32', shape: [1, FLOATS], data: input(value) }], parameters });
       const events: string[] = [];
       const running = executing('a');
       const first = infer('a', 1, { gate }).then((r) => (events.push('answer a'), r));
