@@ -2,6 +2,7 @@
  * Test support for the ONNX Runtime backend: model files on disk, specs from configs, real
  * InferenceRequests (validated by core) whose sink collects responses.
  */
+import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,3 +114,19 @@ export const f32 = (values: readonly number[]): Uint8Array => bytesOf(new Float3
 export const i32 = (values: readonly number[]): Uint8Array => bytesOf(new Int32Array(values));
 export const readF32 = (data: Uint8Array): number[] => [...new Float32Array(data.slice().buffer)];
 export const readI32 = (data: Uint8Array): number[] => [...new Int32Array(data.slice().buffer)];
+
+/** `count` floats distinct per request (`seed`), so a reply holding another request's bytes fails `assertSameFloats`. */
+export function floatPattern(seed: number, count: number): Float32Array {
+  const a = new Float32Array(count);
+  for (let i = 0; i < count; i++) a[i] = seed * 1e6 + (i % 1_000_003);
+  return a;
+}
+
+/** `got` holds exactly `want`'s values; names the first element that differs. */
+export function assertSameFloats(got: Uint8Array, want: Float32Array, what: string): void {
+  assert.equal(got.byteLength, want.byteLength, `${what}: byte length`);
+  const values = new Float32Array(got.buffer.slice(got.byteOffset, got.byteOffset + got.byteLength));
+  for (let i = 0; i < want.length; i++) {
+    if (values[i] !== want[i]) assert.fail(`${what}: element ${i} is ${values[i]}, want ${want[i]}`);
+  }
+}

@@ -14,6 +14,7 @@ import { HttpFrontend } from '../../src/frontends/http/index.js';
 import { ShmTensors, OWNED_MIN_BYTES } from '../../src/frontends/common/shm-tensors.js';
 import { request, splitResponse } from '../support/http-harness.js';
 import { makeRepo } from '../support/temp-repo.js';
+import { assertSameFloats, floatPattern } from './helpers.js';
 
 const MODEL_FILE = fileURLToPath(new URL('../../../../examples/models/identity_fp32/1/model.onnx', import.meta.url));
 const CONFIG = [
@@ -27,20 +28,7 @@ const CONFIG = [
 const BYTES = 8 << 20;
 const COUNT = BYTES / 4;
 
-/** A distinct pattern per request (`seed`), so a reply holding another request's bytes fails. */
-function pattern(seed: number, count = COUNT): Float32Array {
-  const a = new Float32Array(count);
-  for (let i = 0; i < count; i++) a[i] = seed * 1e6 + (i % 1_000_003);
-  return a;
-}
-
-function assertSame(got: Uint8Array, want: Float32Array, what: string): void {
-  assert.equal(got.byteLength, want.byteLength, `${what}: byte length`);
-  const values = new Float32Array(got.buffer.slice(got.byteOffset, got.byteOffset + got.byteLength));
-  for (let i = 0; i < want.length; i++) {
-    if (values[i] !== want[i]) assert.fail(`${what}: element ${i} is ${values[i]}, want ${want[i]}`);
-  }
-}
+const pattern = (seed: number, count = COUNT): Float32Array => floatPattern(seed, count);
 
 let server: InferenceServer;
 let http: HttpFrontend;
@@ -79,7 +67,7 @@ describe('large tensors through the ONNX identity', () => {
       assert.equal(r.status, 200, r.text.slice(0, 200));
       const { json, binary } = splitResponse(r);
       assert.deepEqual(json.outputs[0].shape, [1, COUNT]);
-      assertSame(binary, pattern(seeds[i]!), `request ${seeds[i]}`);
+      assertSameFloats(binary, pattern(seeds[i]!), `request ${seeds[i]}`);
     });
   });
 
@@ -111,8 +99,8 @@ describe('large tensors through the ONNX identity', () => {
         for (let i = 0; i < seeds.length; i++) {
           assert.equal(replies[i]!.status, 200, replies[i]!.text);
           const region = readFileSync(`/dev/shm${keys[i]}`);
-          assertSame(region.subarray(BYTES), pattern(seeds[i]!), `region ${i}`);
-          assertSame(region.subarray(0, BYTES), pattern(seeds[i]!), `region ${i} input left as it was`);
+          assertSameFloats(region.subarray(BYTES), pattern(seeds[i]!), `region ${i}`);
+          assertSameFloats(region.subarray(0, BYTES), pattern(seeds[i]!), `region ${i} input left as it was`);
         }
       }
     } finally {
@@ -136,7 +124,7 @@ describe('large tensors through the ONNX identity', () => {
       for (let round = 0; round < 4; round++) {
         const viaBinary = await binaryInfer(pattern(10 + round, 64));
         assert.equal(viaBinary.status, 200, viaBinary.text);
-        assertSame(splitResponse(viaBinary).binary, pattern(10 + round, 64), 'small binary');
+        assertSameFloats(splitResponse(viaBinary).binary, pattern(10 + round, 64), 'small binary');
         const viaShm = await request(port, 'POST', '/v2/models/big/infer', {
           body: JSON.stringify({
             inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [1, 64], parameters: { shared_memory_region: 'small', shared_memory_byte_size: 256 } }],
@@ -144,7 +132,7 @@ describe('large tensors through the ONNX identity', () => {
           }),
         });
         assert.equal(viaShm.status, 200, viaShm.text);
-        assertSame(splitResponse(viaShm).binary, pattern(9, 64), 'small shm');
+        assertSameFloats(splitResponse(viaShm).binary, pattern(9, 64), 'small shm');
       }
       for (const slab of slabs) assert.ok(slab.byteLength > 0, 'a pool slab was detached');
       neighbours.forEach((b, i) => assert.equal(b.toString(), `neighbour-${i}-`.padEnd(40, 'x')));

@@ -17,6 +17,7 @@ import { GrpcFrontend } from '../../src/frontends/grpc/index.js';
 import { request, splitResponse } from '../support/http-harness.js';
 import { connect, type TestClient } from '../support/grpc-client.js';
 import { makeRepo } from '../support/temp-repo.js';
+import { assertSameFloats, floatPattern } from './helpers.js';
 
 const MODEL_FILE = fileURLToPath(new URL('../../../../examples/models/identity_fp32/1/model.onnx', import.meta.url));
 const config = (name: string, execution: string): string => [
@@ -29,19 +30,7 @@ const config = (name: string, execution: string): string => [
 const COUNT = (2 << 20) / 4; // 2 MiB of FP32: above the spare pool's and the release threshold
 const BYTES = COUNT * 4;
 
-function pattern(seed: number): Float32Array {
-  const a = new Float32Array(COUNT);
-  for (let i = 0; i < COUNT; i++) a[i] = seed * 1e6 + (i % 999_983);
-  return a;
-}
-
-function assertSame(got: Uint8Array, want: Float32Array, what: string): void {
-  assert.equal(got.byteLength, want.byteLength, `${what}: byte length`);
-  const values = new Float32Array(got.buffer.slice(got.byteOffset, got.byteOffset + got.byteLength));
-  for (let i = 0; i < want.length; i += 1) {
-    if (values[i] !== want[i]) assert.fail(`${what}: element ${i} is ${values[i]}, want ${want[i]}`);
-  }
-}
+const pattern = (seed: number, count = COUNT): Float32Array => floatPattern(seed, count);
 
 let server: InferenceServer;
 let http: HttpFrontend;
@@ -80,7 +69,7 @@ async function overHttp(model: string, seed: number): Promise<void> {
     body: Buffer.concat([header, Buffer.from(want.buffer)]), headers: { 'Inference-Header-Content-Length': String(header.length) },
   });
   assert.equal(r.status, 200, r.body.toString().slice(0, 300));
-  assertSame(splitResponse(r).binary, want, `HTTP ${model} seed ${seed}`);
+  assertSameFloats(splitResponse(r).binary, want, `HTTP ${model} seed ${seed}`);
 }
 
 async function overGrpc(model: string, seed: number): Promise<void> {
@@ -89,7 +78,7 @@ async function overGrpc(model: string, seed: number): Promise<void> {
     model_name: model, inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [1, COUNT] }], outputs: [{ name: 'OUTPUT0' }],
     raw_input_contents: [Buffer.from(want.buffer)],
   });
-  assertSame(res.raw_output_contents[0], want, `gRPC ${model} seed ${seed}`);
+  assertSameFloats(res.raw_output_contents[0], want, `gRPC ${model} seed ${seed}`);
 }
 
 async function overShm(model: string, seed: number, region: string, key: string): Promise<void> {
@@ -103,7 +92,7 @@ async function overShm(model: string, seed: number, region: string, key: string)
     }),
   });
   assert.equal(r.status, 200, r.body.toString());
-  assertSame(readFileSync(file).subarray(BYTES), want, `shm ${model} seed ${seed}`);
+  assertSameFloats(readFileSync(file).subarray(BYTES), want, `shm ${model} seed ${seed}`);
 }
 
 describe('large ONNX outputs go back to the spare pool once written', () => {
