@@ -134,11 +134,9 @@ export class StubProcess {
   /** A receive buffer for the next large stub -> server body, its pages already faulted in (see #receiveBuffer). */
   #spare: Buffer | undefined;
   #spareSize = 0;
-  /** A body is being written into the shared region on libuv's pool; frames sent meanwhile wait in #queue. */
+  /** A staged body is being written into the shared region, a slice per turn; frames sent meanwhile wait in #queue. */
   #writing = false;
   readonly #queue: QueuedFrame[] = [];
-  /** The process is gone while a write was in flight: the shm fds are closed once it ends, not under it. */
-  #closeAfterWrite = false;
   readonly #exit: Promise<void>;
 
   constructor(options: StubOptions) {
@@ -210,9 +208,8 @@ export class StubProcess {
         liveStubs.delete(this);
         this.#socket.destroy();
         this.#queue.length = 0;
-        // Never close an fd a pool thread is writing to: its number could be reused by another open.
-        if (this.#writing) this.#closeAfterWrite = true;
-        else this.#closeShm();
+        // Safe with a sliced write in progress: its next slice sees #exited before it touches the fd.
+        this.#closeShm();
         options.onExit(description, lastError);
         resolve();
       };
@@ -257,10 +254,7 @@ export class StubProcess {
     this.#writing = true;
     this.#writeShm(buffers, body, at, staged ? WRITE_SLICE_BYTES : body, (ok) => {
       this.#writing = false;
-      if (this.#exited) {
-        if (this.#closeAfterWrite) this.#closeShm();
-        return;
-      }
+      if (this.#exited) return;
       if (ok) {
         this.#socket.write(encodeFrameHead({ ...head, shm_body: body, shm_at: at }, 0));
       } else {
