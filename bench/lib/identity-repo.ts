@@ -9,6 +9,11 @@ export function identityBenchRepo(): string {
   const examples = fileURLToPath(new URL('../../examples/models', import.meta.url));
   const repo = mkdtempSync(join(tmpdir(), 'inferd-bench-'));
   symlinkSync(join(examples, 'identity_fp32'), join(repo, 'identity_fp32'));
+  // The same model.onnx with nothing but its backend named: auto-complete gives it max_batch_size 4 and
+  // dynamic batching, as Triton's onnxruntime backend does for a model with a variable first dimension.
+  mkdirSync(join(repo, 'identity_fp32_auto', '1'), { recursive: true });
+  symlinkSync(join(examples, 'identity_fp32', '1', 'model.onnx'), join(repo, 'identity_fp32_auto', '1', 'model.onnx'));
+  writeFileSync(join(repo, 'identity_fp32_auto', 'config.pbtxt'), 'backend: "onnxruntime"\n');
   mkdirSync(join(repo, 'identity_js', '1'), { recursive: true });
   writeFileSync(
     join(repo, 'identity_js', 'config.pbtxt'),

@@ -75,6 +75,13 @@ export interface ExecutionInstance {
    * into this same model staged behind its own parent would never run.
    */
   readonly canStage?: boolean;
+  /**
+   * True while `execute` runs and answers on the event loop itself, synchronously (an inline ONNX run;
+   * read at each enqueue; absent = false). Such an instance is idle again before the next socket's request
+   * is even parsed, so a dynamic batcher could never see two requests at once: it lets the current I/O
+   * phase's requests queue first (dynamic-batcher.ts).
+   */
+  readonly runsOnEventLoop?: boolean;
   execute(requests: readonly InferenceRequest[]): Promise<void>;
   dispose(): Promise<void>;
 }

@@ -62,6 +62,8 @@ export class DynamicBatcher implements Scheduler {
   /** Set only with preserve_ordering: requests then execute through ordering stand-ins. */
   readonly #order: ResponseOrder | undefined;
   #timer: TimerHandle | undefined;
+  /** A pump is due at the end of this I/O phase (`#pumpAfterThisPhase`). */
+  #phasePumpDue = false;
   #running = 0;
   #stopping = false;
   #idle: (() => void) | undefined;
@@ -96,7 +98,26 @@ export class DynamicBatcher implements Scheduler {
       return;
     }
     this.#aborts.watch(request);
-    this.#pump();
+    if (this.#pool.runsOnEventLoop) this.#pumpAfterThisPhase();
+    else this.#pump();
+  }
+
+  /**
+   * With instances that execute synchronously on the event loop (an inline ONNX model), a pump at enqueue
+   * would run each request alone: the instance is idle again before the next connection's request is
+   * parsed. The requests that arrived together (one epoll wake-up delivers every ready socket) are all
+   * parsed in this poll phase, so the pump waits for `setImmediate`, which runs right after it: no clock
+   * time is added beyond that phase (max_queue_delay_microseconds still means what it says), and those
+   * requests form one batch. Measured (HTTP binary, c=16, ONNX Identity, auto-completed max_batch_size 4):
+   * mean batch 1.0 → 3.2-3.6, server CPU per request 34-47 → 26-33 µs.
+   */
+  #pumpAfterThisPhase(): void {
+    if (this.#phasePumpDue) return;
+    this.#phasePumpDue = true;
+    setImmediate(() => {
+      this.#phasePumpDue = false;
+      this.#pump();
+    });
   }
 
   async stop(): Promise<void> {

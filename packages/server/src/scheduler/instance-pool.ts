@@ -73,6 +73,11 @@ export class InstancePool {
     return this.#limiter!.countStartable(clients);
   }
 
+  /** True when the instances run their executions synchronously on the event loop (they share one placement). */
+  get runsOnEventLoop(): boolean {
+    return this.#all[0]!.runsOnEventLoop === true;
+  }
+
   /** True when every execution the pool can take now would be staged (no instance is idle). */
   get onlyStaging(): boolean {
     return this.#idle.length === 0 && this.#stageable() > 0;

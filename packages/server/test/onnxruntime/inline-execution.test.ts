@@ -209,3 +209,42 @@ test('inline runs answer in the turn their request arrived in, but an in-process
     repo.cleanup();
   }
 });
+
+test('dynamic batching of an inline model: requests that arrive in one turn run as one batch, each answered its own rows', async () => {
+  const config = [
+    'backend: "onnxruntime"', 'max_batch_size: 4', 'input [{ name: "x" data_type: TYPE_FP32 dims: [ 3 ] }]',
+    'output [{ name: "y" data_type: TYPE_FP32 dims: [ 3 ] }]', 'dynamic_batching { }',
+    'instance_group [{ count: 2 kind: KIND_CPU }]',
+    'parameters { key: "inferd.execution" value: { string_value: "inline" } }',
+  ].join('\n');
+  const repo = makeRepo({ 'tiny/config.pbtxt': config, 'tiny/1/model.onnx': identityModel('FLOAT', [-1, 3], { input: 'x', output: 'y' }) });
+  const { server } = await createInferenceServer({ modelRepository: repo.dir });
+  const send = (i: number) => server.infer({
+    modelName: 'tiny', id: `r${i}`,
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: new Uint8Array(new Float32Array([i, i + 0.5, -i]).buffer) }],
+  });
+  // Statistics land just after the responses (as in Triton): read them a turn later.
+  const counts = async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    const s = server.modelStatistics('tiny').model_stats[0] as { inference_count: number; execution_count: number };
+    return [s.inference_count, s.execution_count];
+  };
+  try {
+    // Ten requests in one turn: max_batch_size 4 cuts them into batches of 4, 4 and 2.
+    const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => send(i)));
+    replies.forEach((r, i) => {
+      assert.equal(r.error, undefined);
+      assert.equal(r.id, `r${i}`);
+      assert.deepEqual(r.outputs[0]!.shape, [1, 3]);
+      assert.deepEqual(readF32(r.outputs[0]!.data), [i, i + 0.5, -i]);
+    });
+    assert.deepEqual(await counts(), [10, 3]);
+    // One request alone still goes (nothing waits for a batch to fill).
+    const alone = await send(42);
+    assert.deepEqual(readF32(alone.outputs[0]!.data), [42, 42.5, -42]);
+    assert.deepEqual(await counts(), [11, 4]);
+  } finally {
+    await server.shutdown(1000);
+    repo.cleanup();
+  }
+});

@@ -98,6 +98,10 @@ export class OnnxInstance implements ExecutionInstance {
     }));
   }
 
+  get runsOnEventLoop(): boolean {
+    return this.#placement.inline !== undefined;
+  }
+
   /**
    * Inline runs are answered before this returns (no promise hop); pool runs when their thread answers.
    */
