@@ -13,6 +13,7 @@ import { parseModelVersion } from './version.js';
 import { INFERD_VERSION } from './release.js';
 import { SERVER_EXTENSIONS, SERVER_VERSION, modelMetadataOf, type ModelMetadata, type ServerMetadata } from './metadata.js';
 import { SystemSharedMemory } from './shared-memory.js';
+import { CudaSharedMemory } from './cuda-shared-memory.js';
 import type { CachedResponse, ResponseCache } from './response-cache.js';
 import type { ModelIndexEntry, ModelLease, ModelResolver, ModelSpec, ServedModel } from './contracts.js';
 import type { InferenceResponse, ResponseSink } from './response.js';
@@ -39,6 +40,8 @@ export interface InferenceServerOptions {
   readonly strictReadiness?: boolean;
   /** Client system shared memory regions (spec §1.8); default: a disabled registry. */
   readonly sharedMemory?: SystemSharedMemory;
+  /** Client CUDA shared memory regions (spec §1.8); default: a registry sharing sharedMemory's names, without an agent. */
+  readonly cudaSharedMemory?: CudaSharedMemory;
   /**
    * `--cache-config local,size=N`: the response cache shared by every model with
    * `response_cache { enable: true }` (spec §12). Absent = no cache; such models simply execute.
@@ -67,6 +70,8 @@ export class InferenceServer implements ModelInvoker {
   readonly #cache: ResponseCache | undefined;
   /** Registry the frontends use for shm register/status/unregister and shm tensors. */
   readonly sharedMemory: SystemSharedMemory;
+  /** Registry for CUDA shm register/status/unregister; stopped (its agent too) by `shutdown`. */
+  readonly cudaSharedMemory: CudaSharedMemory;
   readonly tracer: Tracer | undefined;
   readonly logControl: LogControl | undefined;
   #state: Lifecycle;
@@ -81,6 +86,8 @@ export class InferenceServer implements ModelInvoker {
     this.#id = options.id ?? 'triton';
     this.#strictReadiness = options.strictReadiness ?? true;
     this.sharedMemory = options.sharedMemory ?? new SystemSharedMemory({ enabled: false });
+    this.cudaSharedMemory = options.cudaSharedMemory
+      ?? new CudaSharedMemory({ enabled: this.sharedMemory.enabled, names: this.sharedMemory.names });
     this.#cache = options.responseCache;
   }
 
@@ -275,6 +282,7 @@ export class InferenceServer implements ModelInvoker {
       });
     }
     await this.#resolver.shutdown();
+    await this.cudaSharedMemory.stop();
     this.#state = 'stopped';
   }
 
