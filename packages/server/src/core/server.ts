@@ -2,6 +2,7 @@
  * InferenceServer: the in-process API and the only door into the server (like Triton's C API).
  * Frontends translate protocols into these calls; embedding apps call them directly.
  */
+// size: the one door of core: lifecycle, every API and both infer paths share its private state.
 export * from './metadata.js';
 import { requestFinishChannel, requestStartChannel, type RequestFinishMessage, type RequestStartMessage } from './diagnostics.js';
 import { classify } from './classification.js';
@@ -40,8 +41,7 @@ export interface InferenceServerOptions {
   readonly strictReadiness?: boolean;
   /** Client system shared memory regions (spec §1.8); default: a disabled registry. */
   readonly sharedMemory?: SystemSharedMemory;
-  /** Client CUDA shared memory regions (spec §1.8); default: a registry sharing sharedMemory's names, without an agent. */
-  readonly cudaSharedMemory?: CudaSharedMemory;
+  readonly cudaSharedMemory?: CudaSharedMemory; // CUDA regions (§1.8); default: no agent, sharedMemory's names
   /**
    * `--cache-config local,size=N`: the response cache shared by every model with
    * `response_cache { enable: true }` (spec §12). Absent = no cache; such models simply execute.
@@ -70,8 +70,7 @@ export class InferenceServer implements ModelInvoker {
   readonly #cache: ResponseCache | undefined;
   /** Registry the frontends use for shm register/status/unregister and shm tensors. */
   readonly sharedMemory: SystemSharedMemory;
-  /** Registry for CUDA shm register/status/unregister; stopped (its agent too) by `shutdown`. */
-  readonly cudaSharedMemory: CudaSharedMemory;
+  readonly cudaSharedMemory: CudaSharedMemory; // stopped, with its agent, by `shutdown`
   readonly tracer: Tracer | undefined;
   readonly logControl: LogControl | undefined;
   #state: Lifecycle;
@@ -86,8 +85,7 @@ export class InferenceServer implements ModelInvoker {
     this.#id = options.id ?? 'triton';
     this.#strictReadiness = options.strictReadiness ?? true;
     this.sharedMemory = options.sharedMemory ?? new SystemSharedMemory({ enabled: false });
-    this.cudaSharedMemory = options.cudaSharedMemory
-      ?? new CudaSharedMemory({ enabled: this.sharedMemory.enabled, names: this.sharedMemory.names });
+    this.cudaSharedMemory = options.cudaSharedMemory ?? new CudaSharedMemory(this.sharedMemory);
     this.#cache = options.responseCache;
   }
 
