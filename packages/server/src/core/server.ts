@@ -71,6 +71,8 @@ export class InferenceServer implements ModelInvoker {
   /** Registry the frontends use for shm register/status/unregister and shm tensors. */
   readonly sharedMemory: SystemSharedMemory;
   readonly cudaSharedMemory: CudaSharedMemory; // stopped, with its agent, by `shutdown`
+  /** Both registries, as infer requests resolve `shared_memory_region` names in either. */
+  readonly shmRegistries: { readonly system: SystemSharedMemory; readonly cuda: CudaSharedMemory };
   readonly tracer: Tracer | undefined;
   readonly logControl: LogControl | undefined;
   #state: Lifecycle;
@@ -86,6 +88,7 @@ export class InferenceServer implements ModelInvoker {
     this.#strictReadiness = options.strictReadiness ?? true;
     this.sharedMemory = options.sharedMemory ?? new SystemSharedMemory({ enabled: false });
     this.cudaSharedMemory = options.cudaSharedMemory ?? new CudaSharedMemory(this.sharedMemory);
+    this.shmRegistries = { system: this.sharedMemory, cuda: this.cudaSharedMemory };
     this.#cache = options.responseCache;
   }
 
