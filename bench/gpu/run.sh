@@ -28,10 +28,12 @@ level() { # transport concurrency model extra...
 
 # Through the `inferd` launcher, as users start it (malloc tunables; it execs the node found on PATH).
 PATH=$W:$PATH sh $W/app/packages/server/bin/inferd serve --model-repository $W/repo --http-port 8000 --grpc-port 8001 \
-  --metrics-port 8002 --metrics-interval-ms 500 > "$OUT/server.log" 2>&1 &
+  --metrics-port 8002 --metrics-interval-ms 500 --allow-client-shm=true > "$OUT/server.log" 2>&1 &
 SERVER=$!
 wait_ready "$OUT/server.log" || exit 1
 python3 "$HERE/check_values.py" 8000 | tee "$OUT/check_values.txt"
+# CUDA shared memory end to end (input and output regions in device memory, through the CUDA memory agent).
+python3 "$HERE/cuda_shm_check.py" http://127.0.0.1:8000 identity_pt | tee "$OUT/cuda_shm_check.txt"
 # Warm-up, not measured: every batch size 1..64 meets TorchScript's shape specialization and cuDNN's per-shape
 # set-up once (probe2/shapes.py: ~10 s of 2 s windows at mixed sizes before the steady rate), as raw.py's
 # warm-up steps do for its fixed batches.

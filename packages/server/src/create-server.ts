@@ -3,8 +3,9 @@
  * The CLI uses the same function and puts frontends in front of the result.
  */
 import {
-  InferenceServer, ResponseCache, ServerError, SystemSharedMemory, parseCacheConfig, type ResponseCacheConfig,
+  CudaSharedMemory, InferenceServer, ResponseCache, ServerError, SystemSharedMemory, parseCacheConfig, type ResponseCacheConfig,
 } from './core/index.js';
+import { join } from 'node:path';
 import { parseBackendConfig } from './config/index.js';
 import { BackendRegistry } from './backends/registry.js';
 import type { Backend } from './backends/contract.js';
@@ -14,6 +15,8 @@ import { MetricsRegistry, type MetricsOptions } from './observability/metrics.js
 import { defaultTraceConfig, parseTraceConfig, type TraceConfig } from './observability/trace-config.js';
 import { TraceManager } from './observability/trace-manager.js';
 import { GpuDevices, type GpuDevicesOptions } from './devices/gpus.js';
+import { CudaMemoryAgent } from './devices/cuda-memory-agent.js';
+import { pythonInterpreter, stubDirectory } from './backends/python/interpreter.js';
 import { RateLimiter, parseRateLimitResource, type RateLimitResourceOverride } from './scheduler/rate-limiter.js';
 import { openRepositories } from './repository/remote/remote-repositories.js';
 
@@ -122,6 +125,8 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
   // `s3://` repositories become local copies the manager syncs before it scans.
   const repositories = await openRepositories(
     typeof options.modelRepository === 'string' ? [options.modelRepository] : [...options.modelRepository], log);
+  const backendConfig = parseBackendConfig(options.backendConfig ?? []);
+  const sharedMemory = new SystemSharedMemory({ enabled: options.allowClientShm ?? false });
   // As Triton: the server exists first (live, not ready), its models load into it, then it serves.
   let manager: RepositoryManager | undefined;
   const server = new InferenceServer({
@@ -132,7 +137,7 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
         ...(options.backendDirectory === undefined ? {} : { backendDirectory: options.backendDirectory }),
         ...(options.backends === undefined ? {} : { backends: options.backends }),
       }),
-      backendConfig: parseBackendConfig(options.backendConfig ?? []),
+      backendConfig,
       autoComplete: options.autoComplete ?? true,
       ...(options.modelConfigName === undefined ? {} : { configName: options.modelConfigName }),
       loadThreadCount: options.modelLoadThreadCount ?? 4,
@@ -148,7 +153,17 @@ export async function createInferenceServer(options: CreateServerOptions): Promi
       ...(metrics === undefined ? {} : { onVersionLoaded: metrics.attach }),
       ...(metrics === undefined ? {} : { metrics }),
     })),
-    sharedMemory: new SystemSharedMemory({ enabled: options.allowClientShm ?? false }),
+    sharedMemory,
+    cudaSharedMemory: new CudaSharedMemory({
+      enabled: sharedMemory.enabled,
+      names: sharedMemory.names,
+      // The agent runs on the Python backend's interpreter (its python-interpreter setting, INFERD_PYTHON, ...).
+      ipc: () => new CudaMemoryAgent({
+        interpreter: pythonInterpreter(backendConfig.forBackend('python')),
+        script: join(stubDirectory(), 'inferd_cuda_agent.py'),
+        log: (m) => log.warning('cuda-shm', m),
+      }),
+    }),
     ...(cacheConfig === undefined ? {} : { responseCache: new ResponseCache(cacheConfig) }),
     ...(options.id === undefined ? {} : { id: options.id }),
     ...(options.strictReadiness === undefined ? {} : { strictReadiness: options.strictReadiness }),

@@ -14,3 +14,6 @@ export { markReleasable, ownBuffer, releaseWritten, releaseWrittenViews, reuseOw
 export * from './response-cache.js';
 export * from './invoker.js';
 export * from './diagnostics.js';
+export * from './cuda-shared-memory.js';
+export * from './shared-memory-names.js';
+export { anonymousShmFile, closeQuietly, readFullySync, writeFullySync } from './positional-io.js';

@@ -2,6 +2,7 @@
  * InferenceServer: the in-process API and the only door into the server (like Triton's C API).
  * Frontends translate protocols into these calls; embedding apps call them directly.
  */
+// size: the one door of core: lifecycle, every API and both infer paths share its private state.
 export * from './metadata.js';
 import { requestFinishChannel, requestStartChannel, type RequestFinishMessage, type RequestStartMessage } from './diagnostics.js';
 import { classify } from './classification.js';
@@ -13,6 +14,7 @@ import { parseModelVersion } from './version.js';
 import { INFERD_VERSION } from './release.js';
 import { SERVER_EXTENSIONS, SERVER_VERSION, modelMetadataOf, type ModelMetadata, type ServerMetadata } from './metadata.js';
 import { SystemSharedMemory } from './shared-memory.js';
+import { CudaSharedMemory } from './cuda-shared-memory.js';
 import type { CachedResponse, ResponseCache } from './response-cache.js';
 import type { ModelIndexEntry, ModelLease, ModelResolver, ModelSpec, ServedModel } from './contracts.js';
 import type { InferenceResponse, ResponseSink } from './response.js';
@@ -39,6 +41,7 @@ export interface InferenceServerOptions {
   readonly strictReadiness?: boolean;
   /** Client system shared memory regions (spec §1.8); default: a disabled registry. */
   readonly sharedMemory?: SystemSharedMemory;
+  readonly cudaSharedMemory?: CudaSharedMemory; // CUDA regions (§1.8); default: no agent, sharedMemory's names
   /**
    * `--cache-config local,size=N`: the response cache shared by every model with
    * `response_cache { enable: true }` (spec §12). Absent = no cache; such models simply execute.
@@ -67,6 +70,9 @@ export class InferenceServer implements ModelInvoker {
   readonly #cache: ResponseCache | undefined;
   /** Registry the frontends use for shm register/status/unregister and shm tensors. */
   readonly sharedMemory: SystemSharedMemory;
+  readonly cudaSharedMemory: CudaSharedMemory; // stopped, with its agent, by `shutdown`
+  /** Both registries, as infer requests resolve `shared_memory_region` names in either. */
+  readonly shmRegistries: { readonly system: SystemSharedMemory; readonly cuda: CudaSharedMemory };
   readonly tracer: Tracer | undefined;
   readonly logControl: LogControl | undefined;
   #state: Lifecycle;
@@ -81,6 +87,8 @@ export class InferenceServer implements ModelInvoker {
     this.#id = options.id ?? 'triton';
     this.#strictReadiness = options.strictReadiness ?? true;
     this.sharedMemory = options.sharedMemory ?? new SystemSharedMemory({ enabled: false });
+    this.cudaSharedMemory = options.cudaSharedMemory ?? new CudaSharedMemory(this.sharedMemory);
+    this.shmRegistries = { system: this.sharedMemory, cuda: this.cudaSharedMemory };
     this.#cache = options.responseCache;
   }
 
@@ -275,6 +283,7 @@ export class InferenceServer implements ModelInvoker {
       });
     }
     await this.#resolver.shutdown();
+    await this.cudaSharedMemory.stop();
     this.#state = 'stopped';
   }
 

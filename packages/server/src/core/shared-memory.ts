@@ -3,9 +3,11 @@
  * the file `/dev/shm/key` on Linux, so regions are plain file descriptors read and written with
  * positional I/O: one copy in, one copy out, no native addon. Off unless --allow-client-shm=true.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServerError } from './errors.js';
+import { readFullySync, writeFullySync } from './positional-io.js';
+import { SharedMemoryNames } from './shared-memory-names.js';
 
 export const CLIENT_SHM_DISABLED =
   "Client shared memory is disabled. Start the server with '--allow-client-shm=true' to enable.";
@@ -26,6 +28,8 @@ interface Region extends SharedMemoryRegionStatus {
 
 /** A claim on a region for the length of one request; `release` once the request is answered. */
 export interface SharedMemoryLease {
+  /** System regions are read and written synchronously (CUDA leases are `CudaSharedMemoryLease`). */
+  readonly kind: 'system';
   /** Copies `byteSize` bytes at `offset` (relative to the registered offset) out of the region. */
   read(offset: number, byteSize: number): Buffer;
   /** Copies `into.byteLength` bytes at `offset` out of the region into `into` (no allocation). */
@@ -64,22 +68,30 @@ export class SystemSharedMemory {
   readonly enabled: boolean;
   readonly #root: string;
   readonly #regions = new Map<string, Region>();
+  /** The region names shared with the CUDA registry (one namespace, as in Triton). */
+  readonly names: SharedMemoryNames;
 
   /** `root` is where shm objects live (`/dev/shm` on Linux; tests may point elsewhere). */
-  constructor(options: { enabled: boolean; root?: string }) {
+  constructor(options: { enabled: boolean; root?: string; names?: SharedMemoryNames }) {
     this.enabled = options.enabled;
     this.#root = options.root ?? '/dev/shm';
+    this.names = options.names ?? new SharedMemoryNames();
   }
 
   register(name: string, key: string, offset: number, byteSize: number): void {
     if (!this.enabled) throw ServerError.unsupported(CLIENT_SHM_DISABLED);
-    if (this.#regions.has(name)) {
-      throw new ServerError('ALREADY_EXISTS', `shared memory region '${name}' already in manager`);
+    this.names.claim(name, 'system');
+    let fd: number;
+    try {
+      fd = openShmObject(this.#root, key);
+    } catch (err) {
+      this.names.release(name);
+      throw err;
     }
-    const fd = openShmObject(this.#root, key);
     const size = fstatSync(fd).size;
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(byteSize) || offset < 0 || byteSize < 0 || offset + byteSize > size) {
       closeSync(fd);
+      this.names.release(name);
       throw ServerError.invalidArg(`failed to register shared memory region '${name}': invalid args`);
     }
     this.#regions.set(name, { name, key, offset, byte_size: byteSize, fd, users: 0, retired: false });
@@ -90,11 +102,13 @@ export class SystemSharedMemory {
     const pick = (r: Region): SharedMemoryRegionStatus => ({ name: r.name, key: r.key, offset: r.offset, byte_size: r.byte_size });
     if (name === undefined || name === '') return [...this.#regions.values()].map(pick);
     const r = this.#regions.get(name);
-    if (r === undefined) throw ServerError.notFound(`Unable to find system shared memory region: '${name}'`);
+    if (r === undefined) {
+      throw this.names.otherKind(name, 'system') ?? ServerError.notFound(`Unable to find system shared memory region: '${name}'`);
+    }
     return [pick(r)];
   }
 
-  /** Unregisters one region (unknown names succeed) or, with no name, all of them. */
+  /** Unregisters one region (unknown names and CUDA regions' names succeed) or, with no name, all of them. */
   unregister(name?: string): void {
     if (!this.enabled) throw ServerError.unsupported(CLIENT_SHM_DISABLED);
     const names = name === undefined || name === '' ? [...this.#regions.keys()] : [name];
@@ -102,6 +116,7 @@ export class SystemSharedMemory {
       const r = this.#regions.get(n);
       if (r === undefined) continue;
       this.#regions.delete(n);
+      this.names.release(n);
       r.retired = true;
       if (r.users === 0) closeSync(r.fd);
     }
@@ -120,21 +135,17 @@ export class SystemSharedMemory {
     r.users += 1;
     let released = false;
     const base = r.offset + offset;
+    const short = () => ServerError.internal(`short read from shared memory region '${name}'`);
     return {
+      kind: 'system',
       byteSize,
       read: (at, size) => {
         const buf = Buffer.allocUnsafe(size);
-        const n = readSync(r.fd, buf, 0, size, base + at);
-        if (n !== size) throw ServerError.internal(`short read from shared memory region '${name}'`);
+        readFullySync(r.fd, buf, base + at, short);
         return buf;
       },
-      readInto: (at, into) => {
-        const n = readSync(r.fd, into, 0, into.byteLength, base + at);
-        if (n !== into.byteLength) throw ServerError.internal(`short read from shared memory region '${name}'`);
-      },
-      write: (at, data) => {
-        writeSync(r.fd, data, 0, data.byteLength, base + at);
-      },
+      readInto: (at, into) => readFullySync(r.fd, into, base + at, short),
+      write: (at, data) => writeFullySync(r.fd, data, base + at),
       release: () => {
         if (released) return;
         released = true;

@@ -4,12 +4,12 @@
  * resolves the model before it reads tensors); a request's leases are given back once its final response
  * has been delivered; a traced request carries where it came from.
  */
-import type { InferenceResponse, InferenceServer, SystemSharedMemory } from '../../core/index.js';
+import type { InferenceResponse, InferenceServer } from '../../core/index.js';
 import type { TraceOrigin } from '../../core/observability-hooks.js';
-import type { ShmContext, ShmTensors } from './shm-tensors.js';
+import type { ShmContext, ShmRegistries, ShmTensors } from './shm-tensors.js';
 
 /** Runs a protocol's decoder with a fresh shm context; leases taken before a failure are released. */
-export function decodeWithShm<T>(memory: SystemSharedMemory | undefined, decode: (shm: ShmContext) => T): T {
+export function decodeWithShm<T>(memory: ShmRegistries | undefined, decode: (shm: ShmContext) => T): T {
   const shm: ShmContext = { memory, tensors: undefined };
   try {
     return decode(shm);

@@ -40,7 +40,7 @@ export class GrpcFrontend {
     const inference: UntypedServiceImplementation = {
       ...serverHandlers(this.#server),
       ...repositoryHandlers(this.#server),
-      ...sharedMemoryHandlers(this.#server.sharedMemory),
+      ...sharedMemoryHandlers(this.#server.sharedMemory, this.#server.cudaSharedMemory),
       ModelInfer: modelInferHandler(this.#server),
       ModelStreamInfer: modelStreamInferHandler(this.#server),
     };

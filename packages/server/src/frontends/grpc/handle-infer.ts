@@ -18,7 +18,7 @@ export function decodeAfterModelCheck(
   server: InferenceServer, req: pb.ModelInferRequest, signal?: CancelSignal,
 ): DecodedInfer {
   try {
-    return decodeInferRequest(req, server.sharedMemory, signal);
+    return decodeInferRequest(req, server.shmRegistries, signal);
   } catch (err) {
     throw modelErrorFirst(server, req.model_name, req.model_version, err);
   }
@@ -38,7 +38,16 @@ export function modelInferHandler(server: InferenceServer): handleUnaryCall<pb.M
       callback(toGrpcError(err));
       return;
     }
-    const shm = decoded.shm;
+    afterInputs(decoded.shm, () => submitUnary(server, call, decoded, callback), (err) => callback(toGrpcError(err)));
+  };
+}
+
+function submitUnary(
+  server: InferenceServer, call: Parameters<handleUnaryCall<pb.ModelInferRequest, pb.ModelInferResponseInit>>[0],
+  decoded: DecodedInfer, callback: Parameters<handleUnaryCall<pb.ModelInferRequest, pb.ModelInferResponseInit>>[1],
+): void {
+  const shm = decoded.shm;
+  {
     try {
       // inferOnce instead of the infer() promise: no promise pair and microtask hops per request.
       const init = server.tracer?.enabled !== true ? decoded.init : withTraceOrigin(decoded.init, call.metadata.get('traceparent')[0]);
@@ -52,19 +61,33 @@ export function modelInferHandler(server: InferenceServer): handleUnaryCall<pb.M
           callback(null, encodeInferResponse(response));
           return;
         }
-        let encoded;
+        let writing;
         try {
-          shm.writeOutputs(response);
-          encoded = encodeInferResponse(response, undefined, shm);
+          writing = shm.writeOutputs(response);
         } catch (err) {
           callback(toGrpcError(err));
           return;
         }
-        callback(null, encoded);
+        // CUDA outputs: the reply waits until they are in device memory.
+        if (writing === undefined) callback(null, encodeInferResponse(response, undefined, shm));
+        else writing.then(() => callback(null, encodeInferResponse(response, undefined, shm)), (err: unknown) => callback(toGrpcError(err)));
       }));
     } catch (err) {
       shm?.release();
       callback(toGrpcError(err));
     }
-  };
+  }
+}
+
+/** Runs `submit` once the request's CUDA inputs are fetched (at once when it has none); a failed fetch is `fail`ed. */
+export function afterInputs(shm: DecodedInfer['shm'], submit: () => void, fail: (err: unknown) => void): void {
+  const fetching = shm?.fetchInputs();
+  if (fetching === undefined) {
+    submit();
+    return;
+  }
+  fetching.then(submit, (err: unknown) => {
+    shm!.release();
+    fail(err);
+  });
 }

@@ -1,13 +1,13 @@
 /**
  * Shared-memory RPCs (spec §1.8, §5.1): system regions live in the server's SystemSharedMemory registry,
  * which refuses register/unregister with Triton's "disabled" text (UNIMPLEMENTED, the gRPC face of
- * HTTP's 501) unless --allow-client-shm; CUDA answers as a CPU-only Triton build does.
+ * HTTP's 501) unless --allow-client-shm; CUDA regions likewise in its CudaSharedMemory registry.
  */
 import type { pb } from '@inferd/protocol';
-import { ServerError, type SystemSharedMemory } from '../../core/index.js';
+import type { CudaSharedMemory, SystemSharedMemory } from '../../core/index.js';
 import { unary } from './unary.js';
 
-export function sharedMemoryHandlers(shm: SystemSharedMemory) {
+export function sharedMemoryHandlers(shm: SystemSharedMemory, cuda: CudaSharedMemory) {
   return {
     SystemSharedMemoryStatus: unary<pb.SystemSharedMemoryStatusRequest, pb.SystemSharedMemoryStatusResponseInit>((req) => {
       const regions: Record<string, pb.SystemSharedMemoryStatusResponse_RegionStatusInit> = {};
@@ -24,12 +24,17 @@ export function sharedMemoryHandlers(shm: SystemSharedMemory) {
       return {};
     }),
     CudaSharedMemoryStatus: unary<pb.CudaSharedMemoryStatusRequest, pb.CudaSharedMemoryStatusResponseInit>((req) => {
-      if (req.name !== '') throw ServerError.notFound(`Unable to find cuda shared memory region: '${req.name}'`);
-      return { regions: {} };
+      const regions: Record<string, pb.CudaSharedMemoryStatusResponse_RegionStatusInit> = {};
+      for (const r of cuda.status(req.name)) regions[r.name] = { name: r.name, device_id: r.device_id, byte_size: r.byte_size };
+      return { regions };
     }),
-    CudaSharedMemoryRegister: unary<pb.CudaSharedMemoryRegisterRequest, pb.CudaSharedMemoryRegisterResponseInit>((req) => {
-      throw ServerError.invalidArg(`failed to register CUDA shared memory region: '${req.name}', GPUs not supported`);
+    // Triton reads 64 bytes from raw_handle whatever its length; the registry checks it (HTTP's text).
+    CudaSharedMemoryRegister: unary<pb.CudaSharedMemoryRegisterRequest, pb.CudaSharedMemoryRegisterResponseInit>(
+      (req) => cuda.register(req.name, req.raw_handle, Number(req.device_id), Number(req.byte_size)).then(() => ({})),
+    ),
+    CudaSharedMemoryUnregister: unary<pb.CudaSharedMemoryUnregisterRequest, pb.CudaSharedMemoryUnregisterResponseInit>((req) => {
+      cuda.unregister(req.name);
+      return {};
     }),
-    CudaSharedMemoryUnregister: unary<pb.CudaSharedMemoryUnregisterRequest, pb.CudaSharedMemoryUnregisterResponseInit>(() => ({})),
   };
 }

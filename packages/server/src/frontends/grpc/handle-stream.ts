@@ -11,7 +11,7 @@
 import type { pb } from '@inferd/protocol';
 import type { handleBidiStreamingCall, ServerDuplexStream } from '@grpc/grpc-js';
 import { ServerError, type InferenceResponse, type InferenceServer, type ModelSpec } from '../../core/index.js';
-import { decodeAfterModelCheck, withTraceOrigin } from './handle-infer.js';
+import { afterInputs, decodeAfterModelCheck, withTraceOrigin } from './handle-infer.js';
 import { releaseShmAfterFinal } from '../common/infer-lifecycle.js';
 import { encodeInferResponse } from './infer-encode.js';
 import type { DecodedInfer } from './infer-decode.js';
@@ -71,6 +71,13 @@ class StreamSession {
       this.#fail(this.#slot(), ServerError.from(err), req.id, req.model_name, req.model_version);
       return;
     }
+    // A request with CUDA inputs is submitted once they are fetched (its order among the stream's
+    // responses then follows its submission, not its arrival).
+    afterInputs(decoded.shm, () => this.#submit(req, decoded),
+      (err) => this.#fail(this.#slot(), ServerError.from(err), req.id, req.model_name, req.model_version));
+  }
+
+  #submit(req: pb.ModelInferRequest, decoded: DecodedInfer): void {
     const emptyFinal = decoded.enableEmptyFinalResponse;
     const shm = decoded.shm;
     // Set from the model's spec at its lookup, before any response can arrive: a decoupled model's
@@ -105,14 +112,21 @@ class StreamSession {
       this.#fail(slot, r.error, r.id, r.modelName, r.modelVersion);
       return;
     }
-    if (shm !== undefined) {
-      try {
-        shm.writeOutputs(r);
-      } catch (err) {
-        this.#fail(slot, ServerError.from(err), r.id, r.modelName, r.modelVersion);
-        return;
-      }
+    let writing: Promise<void> | undefined;
+    try {
+      writing = shm?.writeOutputs(r);
+    } catch (err) {
+      this.#fail(slot, ServerError.from(err), r.id, r.modelName, r.modelVersion);
+      return;
     }
+    if (writing === undefined) this.#answer(r, slot, decoupled, emptyFinal, shm);
+    else {
+      writing.then(() => this.#answer(r, slot, decoupled, emptyFinal, shm),
+        (err: unknown) => this.#fail(slot, ServerError.from(err), r.id, r.modelName, r.modelVersion));
+    }
+  }
+
+  #answer(r: InferenceResponse, slot: Slot | undefined, decoupled: boolean, emptyFinal: boolean, shm: ShmTensors | undefined): void {
     const flagOnly = decoupled && r.final && r.outputs.length === 0 && r.parameters === undefined;
     if (flagOnly) {
       if (emptyFinal) {

@@ -5,10 +5,10 @@
  */
 import { elementByteSize, isDataType, type pb } from '@inferd/protocol';
 import {
-  ServerError, shapeOverflow, withRequestId, type CancelSignal, type InferenceRequestInit, type RequestedOutput, type SystemSharedMemory, type Tensor,
+  ServerError, shapeOverflow, withRequestId, type CancelSignal, type InferenceRequestInit, type RequestedOutput, type Tensor,
 } from '../../core/index.js';
 import { decodeWithShm } from '../common/infer-lifecycle.js';
-import { shmTensors, type ShmContext, type ShmTensorRef, type ShmTensors } from '../common/shm-tensors.js';
+import { shmTensors, type ShmContext, type ShmRegistries, type ShmTensorRef, type ShmTensors } from '../common/shm-tensors.js';
 import { readRequestParameters } from './infer-params.js';
 import { isOwnMessageBuffer } from './message-assembler.js';
 import { contentsToBytes } from './typed-contents.js';
@@ -126,7 +126,7 @@ function decodeOutputs(req: pb.ModelInferRequest, shm: ShmContext): RequestedOut
 
 /** Shm tensors are leased from `memory`; when decoding fails, those leases are released. */
 export function decodeInferRequest(
-  req: pb.ModelInferRequest, memory?: SystemSharedMemory, signal?: CancelSignal,
+  req: pb.ModelInferRequest, memory?: ShmRegistries, signal?: CancelSignal,
 ): DecodedInfer {
   return decodeWithShm(memory, (shm) => decode(req, shm, signal));
 }

@@ -54,7 +54,7 @@ function prepare(ctx: HandlerContext, call: HttpCall, body: Buffer, model: strin
     return { init: raw, binaryOutputs: undefined, defaultBinary: true, shm: undefined };
   }
   const { header, binary } = splitBinaryBody(body, headerLength);
-  const decoded = decodeInferRequest(parseRequestJson(header), binary, model, ctx.server.sharedMemory);
+  const decoded = decodeInferRequest(parseRequestJson(header), binary, model, ctx.server.shmRegistries);
   const f = decoded.fields;
   // Fields are set only when present (no spreads: this runs per request).
   const init: Writable<InferenceRequestInit> = { modelName: model, modelVersion: version, id: decoded.id, inputs: decoded.inputs };
@@ -103,7 +103,16 @@ function httpWording(err: unknown): unknown {
 }
 
 function reply(call: HttpCall, prepared: Prepared, response: InferenceResponse, done: InferDone): void {
-  if (prepared.shm !== undefined) prepared.shm.writeOutputs(response);
+  // CUDA outputs go to device memory first; the reply (and the release of the output buffers) waits for them.
+  const writing = prepared.shm?.writeOutputs(response);
+  if (writing !== undefined) {
+    writing.then(() => encodeReply(call, prepared, response, done), done);
+    return;
+  }
+  encodeReply(call, prepared, response, done);
+}
+
+function encodeReply(call: HttpCall, prepared: Prepared, response: InferenceResponse, done: InferDone): void {
   const encoded = encodeInferResponse(response, prepared.binaryOutputs, prepared.defaultBinary, prepared.shm);
   let body: string | Buffer | Uint8Array[] = encoded.json;
   let headers: Record<string, string | number> | undefined;
@@ -222,5 +231,14 @@ function proceed(ctx: HandlerContext, call: HttpCall, body: Buffer, model: strin
     done(modelErrorFirst(ctx.server, model, version, err));
     return;
   }
-  run(ctx, call, prepared, done);
+  // CUDA inputs are copied out of device memory before the request is submitted.
+  const fetching = prepared.shm?.fetchInputs();
+  if (fetching === undefined) {
+    run(ctx, call, prepared, done);
+    return;
+  }
+  fetching.then(() => run(ctx, call, prepared, done), (err: unknown) => {
+    prepared.shm!.release();
+    done(err);
+  });
 }

@@ -5,14 +5,14 @@
  */
 import { elementByteSize, elementCount, isDataType, jsonDataToBytes, JsonTensorError, type DataType } from '@inferd/protocol';
 import {
-  ServerError, shapeOverflow, withRequestId, type ExactDim, type RequestedOutput, type SystemSharedMemory, type Tensor,
+  ServerError, shapeOverflow, withRequestId, type ExactDim, type RequestedOutput, type Tensor,
 } from '../../core/index.js';
 import {
   asBool, asString, asUint, has, isObject, memberArray, memberString, type JsonObject,
 } from './json-access.js';
 import { readRequestParameters, type RequestParameterFields } from './infer-params.js';
 import { decodeWithShm } from '../common/infer-lifecycle.js';
-import { shmTensors, type ShmContext, type ShmTensorRef, type ShmTensors } from '../common/shm-tensors.js';
+import { shmTensors, type ShmContext, type ShmRegistries, type ShmTensorRef, type ShmTensors } from '../common/shm-tensors.js';
 
 /** What the frontend needs to run and answer one infer request. */
 export interface DecodedInfer {
@@ -154,7 +154,7 @@ function readOutputs(json: JsonObject, binaryOutputs: Map<string, boolean>, shm:
  * when decoding fails, those leases are released before the error propagates.
  */
 export function decodeInferRequest(
-  json: unknown, binary: Uint8Array, model: string, memory?: SystemSharedMemory,
+  json: unknown, binary: Uint8Array, model: string, memory?: ShmRegistries,
 ): DecodedInfer {
   return decodeWithShm(memory, (shm) => decode(json, binary, model, shm));
 }
