@@ -11,7 +11,13 @@ const dir = process.env.INFERD_HEAP_PROBE_DIR;
 if (dir) {
   const file = join(dir, `${process.pid}-${threadId}.json`);
   const peak = { physical: 0, total: 0, used: 0, external: 0 };
+  let gcDone = false;
   const sample = () => {
+    // probe.ts asks for one full GC (cycle mode, NODE_OPTIONS=--expose-gc) by creating <dir>/gc: live vs garbage.
+    if (!gcDone && typeof globalThis.gc === 'function' && require('node:fs').existsSync(join(dir, 'gc'))) {
+      gcDone = true;
+      globalThis.gc();
+    }
     const h = v8.getHeapStatistics();
     const spaces = {};
     for (const s of v8.getHeapSpaceStatistics()) spaces[s.space_name] = s.physical_space_size;

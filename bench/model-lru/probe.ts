@@ -7,7 +7,7 @@
 //     sampling smaps; prints the breakdown of each (smaps.ts) at its peak, at the end, and 3 s later.
 //   PROBE_MODE=cycle: load, infer and unload one model PROBE_CYCLES times (default 200); RSS after each unload.
 //   npx tsx bench/model-lru/probe.ts   (BENCH_WEIGHT_KB, BENCH_MODELS, ... as run.ts)
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,8 +132,9 @@ async function cycleMode(repo: string, probeDir: string): Promise<void> {
   client.close();
   process.stdout.write(`cycle: RSS ${mib(base)} MiB before; growth after N load+infer+unload cycles (MiB): ${marks.join(', ')}\n`);
   report('after the cycles', s, probeDir);
+  writeFileSync(join(probeDir, 'gc'), ''); // heap-probe.cjs runs one full GC in every thread (with --expose-gc)
   await sleep(3000);
-  report('3 s later', s, probeDir);
+  report('3 s later (after a full GC where --expose-gc)', s, probeDir);
   await stop(s);
 }
 
