@@ -13,10 +13,12 @@ inferd_malloc_tuning() {
     esac
   done
   if [ "$profile" = memory ]; then
-    # A smaller young generation: under load/unload churn V8 grows each thread's semi-spaces to 16 MiB (its
-    # default ceiling) and keeps them; 4 MiB costs more frequent, cheaper scavenges. Through NODE_OPTIONS, not
+    # A small young generation: under load/unload churn V8 grows each thread's semi-spaces (main thread and
+    # every ONNX pool thread) to their ceiling and keeps them. 1 MiB (2 MiB of new space per isolate, about 6
+    # MiB less each than 4 MiB gave) costs more frequent, cheaper scavenges; bench/RESULTS.md (model-lru,
+    # 2026-12-07): peak RSS 180 -> 161 MiB with 50 of 1000 tiny models loaded. Through NODE_OPTIONS, not
     # the command line: worker threads refuse V8 flags in their inherited execArgv.
-    NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--max-semi-space-size=4"
+    NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--max-semi-space-size=1"
     export NODE_OPTIONS
     # A bounded set of loaded models (issue 19): give freed memory back to the kernel. A fixed mmap
     # threshold keeps model-sized allocations in their own mappings (unmapped when freed) instead of letting

@@ -31,9 +31,9 @@ test('the profile follows the flags; a user\'s GLIBC_TUNABLES or INFERD_MALLOC_T
     '-c', '. "$0"; inferd_malloc_tuning "$@"; printf %s "${NODE_OPTIONS-<unset>}"', `${bin}malloc-tuning.sh`, ...args,
   ], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
   assert.equal(nodeOptions(['serve']), '<unset>');
-  assert.equal(nodeOptions(['serve', '--model-max-loaded=50']), '--max-semi-space-size=4');
-  assert.equal(nodeOptions(['serve', '--model-max-loaded=50'], { NODE_OPTIONS: '--trace-warnings' }), '--trace-warnings --max-semi-space-size=4');
-  assert.equal(nodeOptions(['serve', '--model-max-loaded=50'], { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }), '--max-semi-space-size=4');
+  assert.equal(nodeOptions(['serve', '--model-max-loaded=50']), '--max-semi-space-size=1');
+  assert.equal(nodeOptions(['serve', '--model-max-loaded=50'], { NODE_OPTIONS: '--trace-warnings' }), '--trace-warnings --max-semi-space-size=1');
+  assert.equal(nodeOptions(['serve', '--model-max-loaded=50'], { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }), '--max-semi-space-size=1');
   assert.equal(nodeOptions(['serve', '--model-max-loaded=50'], { INFERD_MALLOC_TUNING: 'off' }), '<unset>');
   assert.equal(tuned(['serve', '--model-repository', '/m']), THROUGHPUT);
   assert.equal(tuned(['serve', '--model-max-loaded=50']), MEMORY);
