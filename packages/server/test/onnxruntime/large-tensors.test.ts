@@ -150,7 +150,7 @@ describe('which shm input buffers a request owns', () => {
     writeFileSync(`/dev/shm${key}`, Buffer.alloc(size, 7));
     try {
       server.sharedMemory.register('own', key, 0, size);
-      const shm = new ShmTensors(server.sharedMemory);
+      const shm = new ShmTensors(server.shmRegistries);
       const small = shm.readInput({ region: 'own', offset: 0, byteSize: 16 });
       const large = shm.readInput({ region: 'own', offset: 0, byteSize: OWNED_MIN_BYTES });
       assert.deepEqual(shm.ownedBuffers, [large.buffer]);
