@@ -9,6 +9,7 @@
 import { ServerError } from './errors.js';
 import { CLIENT_SHM_DISABLED } from './shared-memory.js';
 import { SharedMemoryNames } from './shared-memory-names.js';
+import { RegionTable } from './shm-region-table.js';
 
 /** sizeof(cudaIpcMemHandle_t). */
 export const CUDA_IPC_HANDLE_BYTES = 64;
@@ -57,9 +58,6 @@ export interface CudaSharedMemoryRegionStatus {
 
 interface CudaRegion extends CudaSharedMemoryRegionStatus {
   readonly mapping: CudaMapping;
-  users: number;
-  /** Unregistered while in use: the mapping closes when the last user releases it. */
-  retired: boolean;
 }
 
 /** A claim on a CUDA region for one request, shaped like SharedMemoryLease but with asynchronous copies. */
@@ -86,12 +84,13 @@ export class CudaSharedMemory {
   readonly names: SharedMemoryNames;
   readonly #makeIpc: (() => CudaIpc) | undefined;
   #ipc: CudaIpc | undefined;
-  readonly #regions = new Map<string, CudaRegion>();
+  readonly #regions: RegionTable<CudaRegion>;
 
   constructor(options: CudaSharedMemoryOptions) {
     this.enabled = options.enabled;
     this.names = options.names ?? new SharedMemoryNames();
     this.#makeIpc = options.ipc;
+    this.#regions = new RegionTable<CudaRegion>(this.names, 'cuda', (r) => this.#ipc?.close(r.mapping));
   }
 
   /**
@@ -112,7 +111,7 @@ export class CudaSharedMemory {
       const mapping = await this.#ipc.open(handle, deviceId, byteSize).catch((err: unknown) => {
         throw openError(name, err);
       });
-      this.#regions.set(name, { name, device_id: deviceId, byte_size: byteSize, mapping, users: 0, retired: false });
+      this.#regions.add({ name, device_id: deviceId, byte_size: byteSize, mapping });
     } catch (err) {
       this.names.release(name);
       throw err;
@@ -122,57 +121,35 @@ export class CudaSharedMemory {
   /** Every region, or the one named; an unknown name is NOT_FOUND. */
   status(name?: string): CudaSharedMemoryRegionStatus[] {
     const pick = (r: CudaRegion): CudaSharedMemoryRegionStatus => ({ name: r.name, device_id: r.device_id, byte_size: r.byte_size });
-    if (name === undefined || name === '') return [...this.#regions.values()].map(pick);
-    const r = this.#regions.get(name);
-    if (r === undefined) {
-      throw this.names.otherKind(name, 'cuda') ?? ServerError.notFound(`Unable to find cuda shared memory region: '${name}'`);
-    }
-    return [pick(r)];
+    return this.#regions.status(name, pick, `Unable to find cuda shared memory region: '${name}'`);
   }
 
   /** Unregisters one region (unknown names and system regions' names succeed) or, with no name, all of them. */
   unregister(name?: string): void {
     if (!this.enabled) throw ServerError.unsupported(CLIENT_SHM_DISABLED);
-    const names = name === undefined || name === '' ? [...this.#regions.keys()] : [name];
-    for (const n of names) {
-      const r = this.#regions.get(n);
-      if (r === undefined) continue;
-      this.#regions.delete(n);
-      this.names.release(n);
-      r.retired = true;
-      if (r.users === 0) this.#ipc?.close(r.mapping);
-    }
+    this.#regions.unregister(name);
   }
 
   /** Leases [offset, offset+byteSize) of a region for one request (Triton's bounds text otherwise). */
   acquire(name: string, offset: number, byteSize: number): CudaSharedMemoryLease {
-    const r = this.#regions.get(name);
-    if (r === undefined) throw ServerError.notFound(`Unable to find shared memory region: '${name}'`);
-    if (offset < 0 || byteSize < 0 || offset + byteSize > r.byte_size) {
-      throw ServerError.invalidArg(`Invalid offset + byte size for shared memory region: '${name}'`);
+    const { region: r, release } = this.#regions.lease(name, offset, byteSize, `Unable to find shared memory region: '${name}'`);
+    if (r.mapping.lostReason !== undefined) {
+      release();
+      throw lost(name, r.mapping.lostReason);
     }
-    if (r.mapping.lostReason !== undefined) throw lost(name, r.mapping.lostReason);
     const ipc = this.#ipc!;
-    r.users += 1;
-    let released = false;
     return {
       kind: 'cuda',
       byteSize,
       readInto: (at, into) => ipc.read(r.mapping, offset + at, into),
       write: (at, data) => ipc.write(r.mapping, offset + at, data),
-      release: () => {
-        if (released) return;
-        released = true;
-        r.users -= 1;
-        if (r.users === 0 && r.retired) ipc.close(r.mapping);
-      },
+      release,
     };
   }
 
   /** Stops the CUDA memory agent, if one was started. Registered regions are forgotten with it. */
   async stop(): Promise<void> {
-    for (const n of this.#regions.keys()) this.names.release(n);
-    this.#regions.clear();
+    this.#regions.forgetAll();
     const ipc = this.#ipc;
     this.#ipc = undefined;
     await ipc?.stop();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ServerError } from './errors.js';
 import { readFullySync, writeFullySync } from './positional-io.js';
 import { SharedMemoryNames } from './shared-memory-names.js';
+import { RegionTable } from './shm-region-table.js';
 
 export const CLIENT_SHM_DISABLED =
   "Client shared memory is disabled. Start the server with '--allow-client-shm=true' to enable.";
@@ -21,9 +22,6 @@ export interface SharedMemoryRegionStatus {
 
 interface Region extends SharedMemoryRegionStatus {
   readonly fd: number;
-  users: number;
-  /** Unregistered while in use: the descriptor closes when the last user releases it. */
-  retired: boolean;
 }
 
 /** A claim on a region for the length of one request; `release` once the request is answered. */
@@ -67,15 +65,16 @@ function openShmObject(root: string, key: string): number {
 export class SystemSharedMemory {
   readonly enabled: boolean;
   readonly #root: string;
-  readonly #regions = new Map<string, Region>();
   /** The region names shared with the CUDA registry (one namespace, as in Triton). */
   readonly names: SharedMemoryNames;
+  readonly #regions: RegionTable<Region>;
 
   /** `root` is where shm objects live (`/dev/shm` on Linux; tests may point elsewhere). */
   constructor(options: { enabled: boolean; root?: string; names?: SharedMemoryNames }) {
     this.enabled = options.enabled;
     this.#root = options.root ?? '/dev/shm';
     this.names = options.names ?? new SharedMemoryNames();
+    this.#regions = new RegionTable<Region>(this.names, 'system', (r) => closeSync(r.fd));
   }
 
   register(name: string, key: string, offset: number, byteSize: number): void {
@@ -94,32 +93,19 @@ export class SystemSharedMemory {
       this.names.release(name);
       throw ServerError.invalidArg(`failed to register shared memory region '${name}': invalid args`);
     }
-    this.#regions.set(name, { name, key, offset, byte_size: byteSize, fd, users: 0, retired: false });
+    this.#regions.add({ name, key, offset, byte_size: byteSize, fd });
   }
 
   /** Every region, or the one named; an unknown name is NOT_FOUND. */
   status(name?: string): SharedMemoryRegionStatus[] {
     const pick = (r: Region): SharedMemoryRegionStatus => ({ name: r.name, key: r.key, offset: r.offset, byte_size: r.byte_size });
-    if (name === undefined || name === '') return [...this.#regions.values()].map(pick);
-    const r = this.#regions.get(name);
-    if (r === undefined) {
-      throw this.names.otherKind(name, 'system') ?? ServerError.notFound(`Unable to find system shared memory region: '${name}'`);
-    }
-    return [pick(r)];
+    return this.#regions.status(name, pick, `Unable to find system shared memory region: '${name}'`);
   }
 
   /** Unregisters one region (unknown names and CUDA regions' names succeed) or, with no name, all of them. */
   unregister(name?: string): void {
     if (!this.enabled) throw ServerError.unsupported(CLIENT_SHM_DISABLED);
-    const names = name === undefined || name === '' ? [...this.#regions.keys()] : [name];
-    for (const n of names) {
-      const r = this.#regions.get(n);
-      if (r === undefined) continue;
-      this.#regions.delete(n);
-      this.names.release(n);
-      r.retired = true;
-      if (r.users === 0) closeSync(r.fd);
-    }
+    this.#regions.unregister(name);
   }
 
   /**
@@ -127,13 +113,7 @@ export class SystemSharedMemory {
    * "Invalid offset + byte size" error otherwise).
    */
   acquire(name: string, offset: number, byteSize: number): SharedMemoryLease {
-    const r = this.#regions.get(name);
-    if (r === undefined) throw ServerError.notFound(`Unable to find system shared memory region: '${name}'`);
-    if (offset < 0 || byteSize < 0 || offset + byteSize > r.byte_size) {
-      throw ServerError.invalidArg(`Invalid offset + byte size for shared memory region: '${name}'`);
-    }
-    r.users += 1;
-    let released = false;
+    const { region: r, release } = this.#regions.lease(name, offset, byteSize, `Unable to find system shared memory region: '${name}'`);
     const base = r.offset + offset;
     const short = () => ServerError.internal(`short read from shared memory region '${name}'`);
     return {
@@ -146,12 +126,7 @@ export class SystemSharedMemory {
       },
       readInto: (at, into) => readFullySync(r.fd, into, base + at, short),
       write: (at, data) => writeFullySync(r.fd, data, base + at),
-      release: () => {
-        if (released) return;
-        released = true;
-        r.users -= 1;
-        if (r.users === 0 && r.retired) closeSync(r.fd);
-      },
+      release,
     };
   }
 }

@@ -24,18 +24,20 @@ export function handleShm(
 ): Reply | Promise<Reply> {
   const method = call.req.method;
   if (action === 'status' ? method !== 'GET' : method !== 'POST') return METHOD_NOT_ALLOWED;
-  if (memory === 'system') return systemShm(ctx.server.sharedMemory, call, region, action);
-  return cudaShm(ctx.server.cudaSharedMemory, call, region, action);
-}
-
-function cudaShm(shm: CudaSharedMemory, call: HttpCall, region: string, action: ShmAction): Reply | Promise<Reply> {
+  const shm = memory === 'system' ? ctx.server.sharedMemory : ctx.server.cudaSharedMemory;
   if (action === 'status') return jsonReply(JSON.stringify(shm.status(region)));
   if (action === 'unregister') {
     shm.unregister(region);
     return OK;
   }
+  // Disabled client shm refuses every register, whatever the body says.
   if (!shm.enabled) throw ServerError.unsupported(CLIENT_SHM_DISABLED);
-  if (region === '') throw ServerError.invalidArg("'region name' is necessary to register cuda shared memory region");
+  if (region === '') throw ServerError.invalidArg(`'region name' is necessary to register ${memory} shared memory region`);
+  if (memory === 'system') return registerSystem(ctx.server.sharedMemory, call, region);
+  return registerCuda(ctx.server.cudaSharedMemory, call, region);
+}
+
+function registerCuda(shm: CudaSharedMemory, call: HttpCall, region: string): Promise<Reply> {
   const body = parseRequestJson(call.body);
   if (!has(body, 'raw_handle')) throw ServerError.invalidArg("Shared memory register request has no 'raw_handle' field");
   const json = body as JsonObject;
@@ -64,15 +66,7 @@ function decodeHandle(b64: string): Buffer {
   return raw;
 }
 
-function systemShm(shm: SystemSharedMemory, call: HttpCall, region: string, action: ShmAction): Reply {
-  if (action === 'status') return jsonReply(JSON.stringify(shm.status(region)));
-  if (action === 'unregister') {
-    shm.unregister(region);
-    return OK;
-  }
-  // Disabled client shm refuses every register, whatever the body says.
-  if (!shm.enabled) throw ServerError.unsupported(CLIENT_SHM_DISABLED);
-  if (region === '') throw ServerError.invalidArg("'region name' is necessary to register system shared memory region");
+function registerSystem(shm: SystemSharedMemory, call: HttpCall, region: string): Reply {
   const body = parseRequestJson(call.body);
   if (!has(body, 'key')) throw ServerError.invalidArg("Shared memory register request has no 'key' field");
   const json = body as JsonObject;
