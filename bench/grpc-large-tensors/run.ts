@@ -24,6 +24,7 @@ import { Client, credentials } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { PROTO_DIR, PROTO_FILES, PROTO_LOADER_OPTIONS } from '@inferd/protocol';
 import { identityModel } from '../../scripts/onnx-builder.js';
+import { cliCommand } from '../lib/cli-command.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
@@ -62,10 +63,12 @@ interface Server { child: ChildProcess; http: number; grpc: number }
 function startServer(repo: string): Promise<Server> {
   const extra = (process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter((a) => a !== '');
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const child = spawn(process.execPath, [
-    ...nodeArgs, cli, 'serve', '--model-repository', repo, '--allow-metrics', 'false', '--http-port', '0', '--http-address', '127.0.0.1',
+  // As users start it: behind the `inferd` launcher's malloc tuning (BENCH_MALLOC_TUNING=off: glibc's defaults).
+  const [command, argv, env] = cliCommand(cli, [
+    'serve', '--model-repository', repo, '--allow-metrics', 'false', '--http-port', '0', '--http-address', '127.0.0.1',
     '--grpc-port', '0', '--grpc-address', '127.0.0.1', ...extra,
-  ], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  ], nodeArgs);
+  const child = spawn(command, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let log = '';
     const onData = (d: Buffer): void => {

@@ -27,8 +27,11 @@ inferd_malloc_tuning() {
   else
     # Tensor traffic: keep up to 64 MiB of freed heap top mapped, so the next request's socket reads and
     # buffers reuse warm pages instead of faulting fresh ones; transparent huge pages for malloc's own
-    # mappings (outputs past the 32 MiB mmap ceiling fault 2 MiB at a time, not 4 KiB).
-    tunables=glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=67108864
+    # mappings (outputs past the 32 MiB mmap ceiling fault 2 MiB at a time, not 4 KiB). Setting any of
+    # these turns off glibc's sliding mmap threshold (it would rise to 32 MiB as large blocks are freed),
+    # so it is set at that ceiling: without it every block over 128 KiB (a 600 KB image tensor) was a
+    # fresh mmap, ~150 page faults per request (bench/RESULTS.md, "malloc tunables", 2026-12-07 evening).
+    tunables=glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=33554432
   fi
   [ -n "${GLIBC_TUNABLES+set}" ] && return 0
   GLIBC_TUNABLES=$tunables

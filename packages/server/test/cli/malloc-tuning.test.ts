@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { startPython } from '../python/support.js';
 
 const bin = fileURLToPath(new URL('../../bin/', import.meta.url));
-const THROUGHPUT = 'glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=67108864';
+const THROUGHPUT = 'glibc.malloc.hugetlb=1:glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=33554432';
 const MEMORY = 'glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072';
 
 /** What inferd_malloc_tuning leaves in GLIBC_TUNABLES for these flags and this environment ('<unset>' if none). */
