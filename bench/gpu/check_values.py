@@ -1,5 +1,6 @@
 """bench/gpu: correctness before speed. 64 threads x 20 rounds of HTTP binary requests with distinct FP32 data to
-identity_pt_b (batched on the device) and identity_pt; every reply must be exactly its own input.
+identity_pt_b (batched on the device), identity_pt and identity_pt_big (256 KiB rows, batched: through the stub's
+shared region and its DMA to the device); every reply must be exactly its own input.
 Usage: python3 check_values.py [port]"""
 import json
 import sys
@@ -13,7 +14,7 @@ errors, done = [], [0]
 
 
 def infer(model, x, batched):
-    shape = [1, 16] if batched else [16]
+    shape = [1, x.size] if batched else [x.size]
     head = json.dumps({"inputs": [{"name": "INPUT__0", "datatype": "FP32", "shape": shape,
                                     "parameters": {"binary_data_size": x.nbytes}}],
                        "outputs": [{"name": "OUTPUT__0", "parameters": {"binary_data": True}}]}).encode()
@@ -27,8 +28,8 @@ def infer(model, x, batched):
 
 def worker(t):
     for i in range(20):
-        for model, batched in (("identity_pt_b", True), ("identity_pt", False)):
-            x = (np.arange(16, dtype=np.float32) + t * 1000 + i * 16)
+        for model, batched, n in (("identity_pt_b", True, 16), ("identity_pt", False, 16), ("identity_pt_big", True, 65536)):
+            x = (np.arange(n, dtype=np.float32) + t * 1000 + i * 16)
             try:
                 y = infer(model, x, batched)
                 if not np.array_equal(x, y):

@@ -81,4 +81,13 @@ output [ {{ name: "OUTPUT__0" data_type: TYPE_FP32 dims: [ 16 ] }} ]
 instance_group [ {{ kind: {kind} count: 1 }} ]
 dynamic_batching {{ max_queue_delay_microseconds: 2000 }}
 """)
+# A batched identity with 256 KiB rows: its batches go through the stub's shared region (bodies of 64 KiB or
+# more), so check_values.py checks the region's DMA to the device (and, past 4 MiB, the server's parallel write).
+write("identity_pt_big", torch.jit.script(Identity()), f"""platform: "pytorch_libtorch"
+max_batch_size: 64
+input [ {{ name: "INPUT__0" data_type: TYPE_FP32 dims: [ 65536 ] }} ]
+output [ {{ name: "OUTPUT__0" data_type: TYPE_FP32 dims: [ 65536 ] }} ]
+instance_group [ {{ kind: {kind} count: 1 }} ]
+dynamic_batching {{ max_queue_delay_microseconds: 2000 }}
+""")
 print(f"models written to {out}")

@@ -10,17 +10,19 @@
  *
  * A body the stub will not run at once (`staged`: it is busy with an earlier execution) is written in slices
  * of WRITE_SLICE_BYTES, one per event-loop turn, so 19 MB of batch inputs do not block the loop for ~4.6 ms
- * at once (issue 15); a body the stub waits for is written at once (see WRITE_SLICE_BYTES for why). Frames
+ * at once (issue 15); a body the stub waits for is written at once (see WRITE_SLICE_BYTES for why). Where
+ * the machine has cores to spare, a large body is written by several libuv pool threads instead. Frames
  * keep the order they were sent in: while a body is being written, later frames wait in `#queue`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { ServerError } from '../../core/index.js';
 import type { BackendLogger } from '../contract.js';
 import { encodeFrameHead, FrameReader, type FrameHead } from './framing.js';
+import { shmWriteThreads, writeBody } from './shm-body-write.js';
 import { stubEnvironment } from './stub-env.js';
 
 export interface StubOptions {
@@ -137,6 +139,8 @@ export class StubProcess {
   /** A staged body is being written into the shared region, a slice per turn; frames sent meanwhile wait in #queue. */
   #writing = false;
   readonly #queue: QueuedFrame[] = [];
+  /** Pool threads per large body (shm-body-write.ts: on machines with cores to spare, or as the environment says). */
+  readonly #writeThreads = shmWriteThreads();
   readonly #exit: Promise<void>;
 
   constructor(options: StubOptions) {
@@ -295,29 +299,13 @@ export class StubProcess {
 
   /**
    * Copies a body into the server -> stub file at `at`: the one copy of an input on its way to the stub,
-   * which maps these pages. The first `sliceBytes` now, the rest as much per event-loop turn (`setImmediate`),
-   * so a body of one slice or less is done before this returns. `done(false)` (use the socket) when tmpfs is
-   * full; a stub gone meanwhile ends it too (the exit handler fails the batch).
+   * which maps these pages. On the main thread the first `sliceBytes` now, the rest as much per event-loop
+   * turn, so a body of one slice or less is done before this returns; a large body on a machine with cores
+   * to spare goes to libuv's pool in parallel ranges instead (shm-body-write.ts). `done(false)` (use the
+   * socket) when tmpfs is full; a stub gone meanwhile ends it too (the exit handler fails the batch).
    */
   #writeShm(buffers: readonly Uint8Array[], body: number, at: number, sliceBytes: number, done: (ok: boolean) => void): void {
-    const fd = this.#shm!.toStub;
-    const step = (written: number): void => {
-      if (this.#exited) {
-        done(false);
-        return;
-      }
-      try {
-        const end = Math.min(body, written + sliceBytes);
-        // A short write is resumed with the bytes not yet written.
-        while (written < end) written += writevSync(fd, slice(buffers, written, end), at + written);
-      } catch {
-        done(false);
-        return;
-      }
-      if (written >= body) done(true);
-      else setImmediate(step, written);
-    };
-    step(0);
+    writeBody({ fd: this.#shm!.toStub, buffers, body, at, sliceBytes, threads: this.#writeThreads, stopped: () => this.#exited }, done);
   }
 
   /** A stub -> server body announced in a header (`shm_offset`/`shm_size`), copied out and freed. */
@@ -373,17 +361,4 @@ export class StubProcess {
   kill(): void {
     if (!this.#exited) this.#child.kill('SIGKILL');
   }
-}
-
-/** Bytes [from, to) of `buffers` taken back to back, as views. */
-function slice(buffers: readonly Uint8Array[], from: number, to: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let start = 0;
-  for (const b of buffers) {
-    const end = start + b.byteLength;
-    if (end > from && start < to) out.push(b.subarray(Math.max(0, from - start), Math.min(b.byteLength, to - start)));
-    start = end;
-    if (start >= to) break;
-  }
-  return out;
 }

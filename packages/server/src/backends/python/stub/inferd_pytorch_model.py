@@ -41,6 +41,7 @@ class TritonPythonModel:
     def _init(self, args, config, path):
         self.device = self._device(args)
         self.staging = PinnedStaging()
+        self._device_paths = {}
         try:
             self.settings = TorchSettings(config, self.name, self.device or torch.device("cpu"))
         except SettingError as err:
@@ -114,6 +115,13 @@ class TritonPythonModel:
         if self.device is not None and self.device.type == "cuda":
             staged = self.staging.to_device(io["name"], arrays, self.device)
             if staged is not None:
+                path = self.staging.last_path.get(io["name"])
+                if path != self._device_paths.get(io["name"]):
+                    # Once per change: which way an input reaches the GPU is a deployment fact worth a line.
+                    self._device_paths[io["name"]] = path
+                    how = ("DMA from the shared region (page-locked)" if path == "region"
+                           else "copied into pinned staging first")
+                    pb_utils.Logger.log_info(f"model '{self.name}': input '{io['name']}' goes to {self.device} by {how}")
                 return staged
         joined = arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=0)
         if not joined.flags.writeable:
