@@ -66,8 +66,8 @@ class RegisteredMappings:
         return ok
 
 
-def _contiguous_rows(arrays):
-    """One array over all `arrays` when they lie back to back in one registered-able mapping, else None."""
+def contiguous_rows(arrays):
+    """(one view over all `arrays`, their mapping) when they lie back to back in one mapping of the region, else (None, None)."""
     first = arrays[0]
     mm = _mapping_of(first)
     if mm is None or not first.flags.c_contiguous or first.ndim == 0:
@@ -97,7 +97,7 @@ class PinnedStaging:
 
     def to_device(self, name, arrays, device):
         """The batch of `arrays` (joined on axis 0, or the one array) as a tensor on `device`."""
-        rows, mm = _contiguous_rows(arrays)
+        rows, mm = contiguous_rows(arrays)
         if rows is not None and self._mappings.registered(mm):
             try:
                 host = torch.from_numpy(rows)

@@ -14,7 +14,7 @@ import torch
 
 import triton_python_backend_utils as pb_utils
 import _inferd_torch_io as tio
-from _inferd_torch_staging import PinnedStaging
+from _inferd_torch_staging import PinnedStaging, contiguous_rows
 from _inferd_torch_settings import SettingError, TorchSettings
 
 class _TritonText(pb_utils.TritonModelException):
@@ -123,7 +123,12 @@ class TritonPythonModel:
                            else "copied into pinned staging first")
                     pb_utils.Logger.log_info(f"model '{self.name}': input '{io['name']}' goes to {self.device} by {how}")
                 return staged
-        joined = arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=0)
+        joined = None
+        if len(arrays) > 1:
+            # Rows the server wrote back to back into the shared region are one batch already: a view, no copy.
+            joined, _ = contiguous_rows(arrays)
+        if joined is None:
+            joined = arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=0)
         if not joined.flags.writeable:
             joined = joined.copy()
         tensor = torch.from_numpy(joined)
