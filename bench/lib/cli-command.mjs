@@ -12,6 +12,8 @@ export function cliCommand(entry, args, nodeArgs = []) {
   const env = {
     ...process.env, INFERD_BENCH_NODE: process.execPath, INFERD_BENCH_ENTRY: entry, INFERD_BENCH_NODE_ARGS: nodeArgs.join(' '),
     ...(process.env.BENCH_MALLOC_TUNING === 'off' ? { INFERD_MALLOC_TUNING: 'off' } : {}),
+    // BENCH_SERVER_GLIBC_TUNABLES: the server's tunables only (an A/B of profiles; the bench process keeps its own).
+    ...(process.env.BENCH_SERVER_GLIBC_TUNABLES !== undefined ? { GLIBC_TUNABLES: process.env.BENCH_SERVER_GLIBC_TUNABLES } : {}),
   };
   return ['/bin/sh', ['-c', script, tuning, ...args], env];
 }
