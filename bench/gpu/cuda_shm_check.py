@@ -104,7 +104,7 @@ check("every output value equals its input (%d values)" % values.size, np.array_
       "first values %s" % got[:8])
 
 status, text = infer("check_in", "not_registered")
-check("infer naming an unregistered region is refused", status == 400 and "not_registered" in text, "%d %s" % (status, text))
+check("infer naming an unregistered region is refused", status == 404 and "not_registered" in text, "%d %s" % (status, text))
 
 for name in ("check_in", "check_out"):
     status, text = http("POST", "/v2/cudasharedmemory/region/%s/unregister" % name, {})

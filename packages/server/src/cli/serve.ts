@@ -9,6 +9,7 @@ import { SERVER_VERSION } from '../core/server.js';
 import { INFERD_VERSION } from '../core/release.js';
 import { MetricsServer } from '../observability/metrics-server.js';
 import type { GrpcListenerSettings, ServeSettings } from './options.js';
+import { appliedV8MemoryFlags } from './memory-bounded-heap.js';
 
 export interface RunningServer {
   /** Where HTTP listens (undefined when --allow-http=false). */
@@ -31,6 +32,8 @@ export async function serve(settings: ServeSettings, logger = new Logger(setting
   for (const flag of settings.acceptedButIgnored) {
     logger.warning('server', `--${flag} is accepted for compatibility but has no effect in this version of inferd`);
   }
+  const v8Flags = appliedV8MemoryFlags();
+  if (v8Flags.length > 0) logger.info('server', `memory-bounded server: V8 heap flags ${v8Flags.join(' ')}`, { v8_flags: v8Flags.join(' ') });
   const { server, failedModels, metrics, tracer } = await createInferenceServer({ ...settings.server, logger });
   if (failedModels.length > 0) logger.warning('server', `models that failed to load: ${failedModels.join(', ')}`);
   for (const row of server.repositoryIndex()) {

@@ -84,6 +84,8 @@ test('inferd serve --model-load-on-demand=true --model-max-loaded=1: requests lo
       assert.equal(res.status, 200, await res.clone().text());
       return ((await res.json()) as { outputs: { data: number[] }[] }).outputs[0]!.data;
     };
+    // A memory-bounded server keeps V8's old generation near its live size (cli/memory-bounded-heap.ts).
+    assert.match(run.stderr(), /memory-bounded server: V8 heap flags --optimize-for-size/);
     assert.deepEqual(await infer('a'), [2, 4, 6, 8]);
     assert.deepEqual(await infer('b'), [3, 6, 9, 12]);
     const index = (await (await fetch(`${run.url}/v2/repository/index`, { method: 'POST', body: '{"ready":true}' })).json()) as { name: string }[];
@@ -95,6 +97,33 @@ test('inferd serve --model-load-on-demand=true --model-max-loaded=1: requests lo
   } finally {
     run.child.kill('SIGTERM');
     await run.exited;
+    rmSync(repo, { recursive: true, force: true });
+  }
+});
+
+test('INFERD_V8_MEMORY_FLAGS: off sets none, a word that is not a flag stops the server with the reason; unbounded servers set none', async () => {
+  const repo = mkdtempSync(join(tmpdir(), 'inferd-residency-v8-'));
+  writeFiles(repo, scaleFiles('a', 2));
+  try {
+    const bad = runCli(['serve', '--model-repository', repo, '--model-control-mode=explicit', '--model-max-loaded=1', '--http-port=0', '--allow-grpc=false', '--allow-metrics=false'],
+      { env: { INFERD_V8_MEMORY_FLAGS: '--optimize-for-size heap' } });
+    assert.notEqual(await bad.exited, 0);
+    assert.match(bad.stderr(), /inferd: error: INFERD_V8_MEMORY_FLAGS: 'heap' is not a V8 flag \(flags start with --\)/);
+    for (const [args, env] of [
+      [['--model-max-loaded=1'], { INFERD_V8_MEMORY_FLAGS: 'off' }],
+      [[], {}],
+    ] as const) {
+      const run = await startServe(['--model-repository', repo, '--model-control-mode=explicit', '--load-model=a', ...args], { env });
+      try {
+        const res = await fetch(`${run.url}/v2/models/a/ready`);
+        assert.equal(res.status, 200);
+        assert.doesNotMatch(run.stderr(), /V8 heap flags/);
+      } finally {
+        run.child.kill('SIGTERM');
+        await run.exited;
+      }
+    }
+  } finally {
     rmSync(repo, { recursive: true, force: true });
   }
 });

@@ -119,9 +119,9 @@ class TritonPythonModel:
                 if path != self._device_paths.get(io["name"]):
                     # Once per change: which way an input reaches the GPU is a deployment fact worth a line.
                     self._device_paths[io["name"]] = path
-                    how = ("DMA from the shared region (page-locked)" if path == "region"
-                           else "copied into pinned staging first")
-                    pb_utils.Logger.log_info(f"model '{self.name}': input '{io['name']}' goes to {self.device} by {how}")
+                    how = ("by DMA from the shared region (page-locked)" if path == "region"
+                           else "through pinned staging (copied there first)")
+                    pb_utils.Logger.log_info(f"model '{self.name}': input '{io['name']}' goes to {self.device} {how}")
                 return staged
         joined = None
         if len(arrays) > 1:
