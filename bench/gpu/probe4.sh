@@ -18,7 +18,7 @@ printf '#!/bin/sh\nexec %s "$@"\n' "$W/node" > $W/plain/node
 printf '#!/bin/sh\nexec %s --cpu-prof --cpu-prof-dir=%s "$@"\n' "$W/node" "$W/prof" > $W/prof-bin/node
 chmod +x $W/plain/node $W/prof-bin/node
 PERF="$W/node $W/app/packages/perf/bin/inferd-perf.js"
-WIN="-p ${WINDOW_MS:-1500} -r ${WINDOWS:-4} -s 15"
+WIN="-p ${WINDOW_MS:-1500} -r ${WINDOWS:-5} -s 15"
 elu() { python3 -c "import urllib.request; t=urllib.request.urlopen('http://127.0.0.1:8002/metrics').read().decode(); print(' '.join(l for l in t.splitlines() if l.startswith('inferd_event_loop')))" 2>&1; }
 server() { # name bin-dir env...
   local name=$1 bin=$2; shift 2
@@ -31,7 +31,10 @@ server() { # name bin-dir env...
 level() { # name transport c
   local name=$1 t=$2 c=$3 port; port=$([ $t = http ] && echo 8000 || echo 8001)
   $PERF -m resnet50_pt --concurrency-range $c:$c $WIN -i $t -u 127.0.0.1:$port --workers 4 > $L/perf_${name}_${t}_$c.log 2>&1 &
-  local P=$!; sleep 4; python3 "$HERE/thread_cpu.py" $SERVER 2 > $L/threads_${name}_${t}_$c.txt; local E; E=$(elu); wait $P
+  # Sampled while the perf run is surely in its windows (it stops once 3 are stable: 4.5 s at the earliest).
+  local P=$!; sleep 1.5; (sleep 1.5; elu > $L/elu_${name}_${t}_$c.txt) & local Q=$!
+  python3 "$HERE/thread_cpu.py" $SERVER 2.5 > $L/threads_${name}_${t}_$c.txt
+  wait $Q $P; local E; E=$(cat $L/elu_${name}_${t}_$c.txt)
   { echo "== $name $t c=$c"; grep -E 'Throughput|Avg request latency|Avg batch' $L/perf_${name}_${t}_$c.log | tr -s ' '; echo "  $E"; cat $L/threads_${name}_${t}_$c.txt; } >> $OUT/summary.txt
 }
 server default $W/plain
