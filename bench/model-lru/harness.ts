@@ -54,6 +54,8 @@ export function startServer(repo: string, extra: string[], env: Record<string, s
   const main = join(root, 'packages/server/dist/cli/main.js');
   const [command, argv, baseEnv] = cliCommand(main, ['serve', '--model-repository', repo, '--http-port', '0', '--http-address', '127.0.0.1', '--allow-grpc', 'false',
     '--metrics-port', '0', '--metrics-address', '127.0.0.1', '--strict-readiness', 'false', ...extra,
+    // BENCH_SERVER_ARGS: more serve flags for every server of the run (e.g. --backend-config=onnxruntime,worker-threads=1).
+    ...(process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter((a) => a !== ''),
   ]);
   const child = spawn(command, argv, { cwd: root, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
