@@ -10,6 +10,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/common.sh"
 W=/tmp/inferd-gpu-probe5; L=$W/logs
 unpack_bundle "$BUNDLE" $W; mkdir -p $L $OUT
+{ echo "== /dev/shm write of a 38 MB body"; $W/node "$HERE/tmpfs-write.mjs"; } >> $OUT/summary.txt 2>&1
 python3 "$HERE/make_models.py" $W/repo ${CPU:-} > $L/models.log 2>&1 || exit 1
 rm -rf $W/repo/identity_pt* && cp -r $W/repo/resnet50_pt $W/repo/rn_pref
 sed -i 's/dynamic_batching { /dynamic_batching { preferred_batch_size: [ 16, 32 ] /' $W/repo/rn_pref/config.pbtxt
