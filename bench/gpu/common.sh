@@ -1,4 +1,4 @@
-# bench/gpu/common.sh: the steps run.sh, probe.sh and probe2.sh share (sourced, not run).
+# bench/gpu/common.sh: the steps run.sh and the probes share (sourced, not run).
 # unpack_bundle BUNDLE W: node (xz) and the app tarball from bundle.sh into W; sets NODE and INFERD_PYTHON.
 unpack_bundle() {
   local bundle=$1 w=$2
@@ -19,4 +19,17 @@ for _ in range(600):
     except Exception: time.sleep(0.2)
 else: raise SystemExit("server not ready")
 PY
+}
+
+# probe_setup NAME: the probes' work directory W=/tmp/inferd-gpu-NAME (logs in L=$W/logs), the bundle unpacked there
+# (BUNDLE), OUT made, and the bench models written to $W/repo (CPU=--cpu: the small CPU stand-ins, a local check).
+probe_setup() {
+  W=/tmp/inferd-gpu-$1; L=$W/logs
+  unpack_bundle "$BUNDLE" $W; mkdir -p $L $OUT
+  python3 "$HERE/make_models.py" $W/repo ${CPU:-} > $L/models.log 2>&1 || { cat $L/models.log; exit 1; }
+}
+
+# perf_lines TITLE LOG: a title line, then the perf log's throughput, server stage times and batch size.
+perf_lines() {
+  echo "== $1"; grep -E 'Throughput|Avg request latency|Avg batch' "$2" | tr -s ' '
 }

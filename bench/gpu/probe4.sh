@@ -9,9 +9,7 @@ set -u
 BUNDLE=$(realpath "$1"); OUT=$(realpath "$2")
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/common.sh"
-W=/tmp/inferd-gpu-probe4; L=$W/logs
-unpack_bundle "$BUNDLE" $W; mkdir -p $L $OUT
-python3 "$HERE/make_models.py" $W/repo ${CPU:-} > $L/models.log 2>&1 || exit 1
+probe_setup probe4
 # The launcher execs the `node` on PATH: one wrapper runs it plainly, one under the profiler.
 mkdir -p $W/plain $W/prof-bin
 printf '#!/bin/sh\nexec %s "$@"\n' "$W/node" > $W/plain/node
@@ -35,7 +33,7 @@ level() { # name transport c
   local P=$!; sleep 1.5; (sleep 1.5; elu > $L/elu_${name}_${t}_$c.txt) & local Q=$!
   python3 "$HERE/thread_cpu.py" $SERVER 2.5 > $L/threads_${name}_${t}_$c.txt
   wait $Q $P; local E; E=$(cat $L/elu_${name}_${t}_$c.txt)
-  { echo "== $name $t c=$c"; grep -E 'Throughput|Avg request latency|Avg batch' $L/perf_${name}_${t}_$c.log | tr -s ' '; echo "  $E"; cat $L/threads_${name}_${t}_$c.txt; } >> $OUT/summary.txt
+  { perf_lines "$name $t c=$c" $L/perf_${name}_${t}_$c.log; echo "  $E"; cat $L/threads_${name}_${t}_$c.txt; } >> $OUT/summary.txt
 }
 server default $W/plain
 for c in 32 64; do level default http $c; done; level default grpc 64
@@ -49,6 +47,6 @@ kill -TERM $SERVER; wait $SERVER
 for f in $W/prof/*.cpuprofile; do echo "== server profile, http c=64 $(basename $f)"; $W/node "$HERE/../lib/cpuprofile-top.mjs" $f 28 Http Grpc Stub stub write Batcher writeBody; done >> $OUT/summary.txt 2>&1
 for w in 4 0; do for c in 32 64; do
   INFERD_SHM_WRITE_THREADS=$w $PERF -m resnet50_pt --concurrency-range $c:$c -p 1500 -r 8 -s 15 -i inprocess --model-repository $W/repo > $L/perf_inprocess_w${w}_$c.log 2>&1
-  { echo "== inprocess write threads $w c=$c"; grep -E 'Throughput|Avg request latency|Avg batch' $L/perf_inprocess_w${w}_$c.log | tr -s ' '; } >> $OUT/summary.txt
+  perf_lines "inprocess write threads $w c=$c" $L/perf_inprocess_w${w}_$c.log >> $OUT/summary.txt
 done; done
 tar -czf $OUT/logs.tar.gz -C $W logs

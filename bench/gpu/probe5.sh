@@ -8,10 +8,8 @@ set -u
 BUNDLE=$(realpath "$1"); OUT=$(realpath "$2")
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/common.sh"
-W=/tmp/inferd-gpu-probe5; L=$W/logs
-unpack_bundle "$BUNDLE" $W; mkdir -p $L $OUT
+probe_setup probe5
 { echo "== /dev/shm write of a 38 MB body"; $W/node "$HERE/tmpfs-write.mjs"; } >> $OUT/summary.txt 2>&1
-python3 "$HERE/make_models.py" $W/repo ${CPU:-} > $L/models.log 2>&1 || exit 1
 rm -rf $W/repo/identity_pt* && cp -r $W/repo/resnet50_pt $W/repo/rn_pref
 sed -i 's/dynamic_batching { /dynamic_batching { preferred_batch_size: [ 16, 32 ] /' $W/repo/rn_pref/config.pbtxt
 grep dynamic_batching $W/repo/rn_pref/config.pbtxt >> $OUT/summary.txt
@@ -24,10 +22,10 @@ wait_ready $L/server.log || exit 1
 for m in resnet50_pt rn_pref; do for c in 64 32 16 8; do $PERF -m $m --concurrency-range $c:$c -p 1000 -r 2 -s 100 -i http -u 127.0.0.1:8000 --workers 4 > /dev/null 2>&1; done; done
 for c in 32 64; do for m in resnet50_pt rn_pref; do
   $PERF -m $m --concurrency-range $c:$c $WIN -i http -u 127.0.0.1:8000 --workers 4 > $L/perf_${m}_http_$c.log 2>&1
-  { echo "== $m http c=$c"; grep -E 'Throughput|Avg request latency|Avg batch' $L/perf_${m}_http_$c.log | tr -s ' '; } >> $OUT/summary.txt
+  perf_lines "$m http c=$c" $L/perf_${m}_http_$c.log >> $OUT/summary.txt
 done; done
 kill -TERM $SERVER; wait $SERVER
 for c in 32 64; do for m in resnet50_pt rn_pref; do
   $PERF -m $m --concurrency-range $c:$c -p 1500 -r 8 -s 15 -i inprocess --model-repository $W/repo > $L/perf_${m}_inprocess_$c.log 2>&1
-  { echo "== $m inprocess c=$c"; grep -E 'Throughput|Avg request latency|Avg batch' $L/perf_${m}_inprocess_$c.log | tr -s ' '; } >> $OUT/summary.txt
+  perf_lines "$m inprocess c=$c" $L/perf_${m}_inprocess_$c.log >> $OUT/summary.txt
 done; done
