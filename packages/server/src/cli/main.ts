@@ -10,6 +10,8 @@ import { boundedByArgv, tuneHeapForMemoryBound } from './memory-bounded-heap.js'
 try {
   tuneHeapForMemoryBound(boundedByArgv(process.argv.slice(2)));
 } catch (err) {
+  // A bad INFERD_V8_MEMORY_FLAGS is a usage error: the same text and status (2) as program.ts gives a bad flag
+  // (not imported from there: loading program.ts here would defeat setting the flags first).
   process.stderr.write(`inferd: error: ${(err as Error).message}\n`);
   process.exit(2);
 }
